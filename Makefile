@@ -1,0 +1,43 @@
+# Two commands on a fresh machine:  `make chat`  and  `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export GRADIO_ANALYTICS_ENABLED := False
+
+.PHONY: setup chat test test-fast index eval squad bench load clean browser
+
+$(BIN)/cited: pyproject.toml
+	$(PY) -m venv $(VENV)
+	# The CPU build of torch that lies on this machine's disk; asked for first and exactly,
+	# so nothing later pulls a CUDA build.
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(BIN)/cited
+
+setup: $(BIN)/cited
+
+chat: setup            ## set up, ingest the bundled article, open the chat on http://127.0.0.1:7860
+	$(BIN)/cited chat
+
+browser:               ## Debian's Chromium for the browser tests (skipped when already there)
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+test: setup browser    ## set up and run the whole test suite
+	$(BIN)/python -m pytest -q
+
+test-fast: setup       ## the suite without the browser and server tests
+	$(BIN)/python -m pytest -q -m "not browser and not slow"
+
+eval: setup
+	$(BIN)/cited eval --mode all --out eval-out
+
+squad: setup
+	$(BIN)/cited eval --squad
+
+bench: setup
+	$(BIN)/cited bench
+
+clean:
+	rm -rf $(VENV) .cited *.egg-info

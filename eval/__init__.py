@@ -1,0 +1,1 @@
+"""Evaluation: the article's eval set, the SQuAD benchmark, and speed/memory benchmarks."""

@@ -1,0 +1,17 @@
+"""`cited bench`: speed and memory on the machine at hand (filled in by the benchmark work)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_bench_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--squad", metavar="PATH", nargs="?", const="default", help="also ingest all SQuAD articles")
+    p.add_argument("--queries", type=int, default=50, help="warm queries to time (default 50)")
+    p.add_argument("--load", action="store_true", help="run the concurrent-users load test instead")
+
+
+def run_bench(args, settings) -> int:
+    from eval.speed import main
+
+    return main(args, settings)

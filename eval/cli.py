@@ -1,0 +1,32 @@
+"""`cited eval` arguments and entry point (kept light: --help must not load the model)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+DEFAULT_SET = Path(__file__).resolve().parent / "sets" / "article.jsonl"
+DEFAULT_SQUAD = Path(__file__).resolve().parent.parent.parent / "shared" / "benchmarks" / "squad-expmrc" / "expmrc-squad-dev.public.json"
+EVAL_MODES = ("dense", "bm25", "hybrid", "tutorial")
+
+
+def add_eval_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--set", metavar="FILE.jsonl", default=str(DEFAULT_SET), help="eval set (default: the bundled article's)")
+    p.add_argument("--squad", metavar="PATH", nargs="?", const=str(DEFAULT_SQUAD),
+                   help="run the SQuAD (ExpMRC) benchmark instead; PATH defaults to ../shared/benchmarks/squad-expmrc")
+    p.add_argument("--mode", choices=EVAL_MODES + ("all",), default="hybrid", dest="eval_mode",
+                   help="retrieval mode to evaluate, or all of them with significance tests (default hybrid)")
+    p.add_argument("-k", type=int, default=5, help="passages retrieved per question (default 5)")
+    p.add_argument("--limit", type=int, metavar="N", help="only the first N questions (quick runs)")
+    p.add_argument("--json", action="store_true", help="print one JSON object with the figures")
+    p.add_argument("--out", metavar="DIR", help="write report.md, hit@k plot and per-question JSONL here")
+
+
+def run_eval(args, settings) -> int:
+    if args.squad:
+        from eval.squad import run_squad
+
+        return run_squad(args, settings)
+    from eval.runner import run_article_eval
+
+    return run_article_eval(args, settings)

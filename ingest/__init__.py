@@ -1,0 +1,1 @@
+"""Ingest: article file → clean text with numbered paragraphs → chunks with citations → vectors."""

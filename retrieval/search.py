@@ -1,0 +1,185 @@
+"""Ranked passages with their citations: dense (FAISS), BM25, or both fused by score.
+
+Hybrid fuses four signals, each z-scored over the candidate passages for the question and
+summed with the weights in Settings: the passage's dense similarity, its best sentence's dense
+similarity, the passage's BM25 score and its best sentence's BM25 score. Score fusion keeps each
+ranker's confidence, which rank fusion (RRF) throws away; eval/README.md has the comparison.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+import numpy as np
+
+from cited.errors import EmptyQuestion, QuestionTooLong, UnknownDocument
+from cited.settings import MODES, Settings
+from ingest.embed import Embedder, load_embedder
+from retrieval.lexical import Bm25Index, tokenize
+from retrieval.store import IndexData, read_index
+
+
+@dataclass(frozen=True)
+class Passage:
+    rank: int
+    doc: str
+    paragraph: int
+    start: int
+    end: int
+    text: str
+    score: float
+    chunk: int  # row in the index's chunk table
+    section: tuple[str, ...] = ()
+    page: int | None = None
+
+    def citation(self, n: int | None = None) -> dict:
+        out = {
+            "doc": self.doc, "paragraph": self.paragraph, "start": self.start, "end": self.end,
+            "text": self.text, "score": round(float(self.score), 4), "rank": self.rank,
+            "section": list(self.section), "page": self.page,
+        }
+        return {"n": n, **out} if n is not None else out
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str
+    vector: np.ndarray
+    tokens: list[str]
+
+
+def clean_question(question: str, limit: int) -> str:
+    """The question as text we can search with, or a QuestionError."""
+    if not isinstance(question, str):
+        raise EmptyQuestion()
+    # Lone surrogates and control characters cannot be encoded or shown; drop them.
+    question = question.encode("utf-8", "replace").decode("utf-8")
+    question = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in question)
+    question = " ".join(question.split())
+    if not question:
+        raise EmptyQuestion()
+    if len(question) > limit:
+        raise QuestionTooLong(len(question), limit)
+    return question
+
+
+class Retriever:
+    """Holds one loaded index, its FAISS and BM25 indexes and the encoder; thread-safe to share."""
+
+    def __init__(self, index: IndexData, embedder: Embedder, settings: Settings) -> None:
+        import faiss
+
+        self.index = index
+        self.embedder = embedder
+        self.settings = settings
+        self.chunks = index.chunks
+        self._dense = faiss.IndexFlatIP(index.dimension)
+        if len(index.chunk_vectors):
+            self._dense.add(index.chunk_vectors)
+        self._sentence_dense = faiss.IndexFlatIP(index.dimension)
+        if len(index.sentence_vectors):
+            self._sentence_dense.add(index.sentence_vectors)
+        counts = np.array([len(c.sentences) for c in self.chunks], dtype=np.int64)
+        self.sentence_starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if len(counts) else counts
+        self.sentence_chunk = np.repeat(np.arange(len(self.chunks)), counts)
+        self._bm25 = Bm25Index([c.embed_text() for c in self.chunks])
+        self._sentence_bm25 = Bm25Index([c.embed_text(s) for c in self.chunks for s in c.sentence_texts()])
+        self._doc_rows = {d.id: np.array([i for i, c in enumerate(self.chunks) if c.doc == d.id]) for d in index.documents}
+
+    @classmethod
+    def load(cls, settings: Settings, embedder: Embedder | None = None) -> "Retriever":
+        from ingest.embed import canonical_model_name
+
+        model = embedder.name if embedder else canonical_model_name(settings.model)
+        index = read_index(settings.index_dir, expected_model=model)
+        return cls(index, embedder or load_embedder(settings.model, settings.batch_size), settings)
+
+    # -- the question -------------------------------------------------------------------------
+
+    def prepare(self, question: str) -> Query:
+        text = clean_question(question, self.settings.max_question_chars)
+        vector = self.embedder.encode([text])[0]
+        return Query(text, vector, tokenize([text])[0])
+
+    # -- the signals --------------------------------------------------------------------------
+
+    def _dense_scores(self, index, vector: np.ndarray) -> np.ndarray:
+        n = index.ntotal
+        out = np.zeros(n, dtype=np.float32)
+        if n:
+            scores, ids = index.search(vector.reshape(1, -1), n)
+            out[ids[0]] = scores[0]
+        return out
+
+    def _best_per_chunk(self, sentence_scores: np.ndarray) -> np.ndarray:
+        if not len(sentence_scores):
+            return np.zeros(len(self.chunks), dtype=np.float32)
+        return np.maximum.reduceat(sentence_scores, self.sentence_starts)
+
+    def signals(self, query: Query) -> dict[str, np.ndarray]:
+        """Every signal for every chunk, and the per-sentence scores the answerer reuses."""
+        sentence_dense = self._dense_scores(self._sentence_dense, query.vector)
+        sentence_bm25 = self._sentence_bm25.scores(query.tokens)
+        return {
+            "dense": self._dense_scores(self._dense, query.vector),
+            "sentence_dense": self._best_per_chunk(sentence_dense),
+            "bm25": self._bm25.scores(query.tokens),
+            "sentence_bm25": self._best_per_chunk(sentence_bm25),
+            "sentences_dense": sentence_dense,
+            "sentences_bm25": sentence_bm25,
+        }
+
+    def fuse(self, signals: dict[str, np.ndarray], mode: str, rows: np.ndarray) -> np.ndarray:
+        if mode == "dense":
+            return signals["dense"][rows]
+        if mode == "bm25":
+            return signals["bm25"][rows]
+        names = ("dense", "sentence_dense", "bm25", "sentence_bm25")
+        total = np.zeros(len(rows), dtype=np.float64)
+        for weight, name in zip(self.settings.weights, names):
+            total += weight * _zscore(signals[name][rows])
+        return total
+
+    # -- ranked passages ----------------------------------------------------------------------
+
+    def rows_for(self, doc: str | None) -> np.ndarray:
+        if doc is None:
+            return np.arange(len(self.chunks))
+        if doc not in self._doc_rows:
+            raise UnknownDocument(doc, list(self._doc_rows))
+        return self._doc_rows[doc]
+
+    def search(
+        self, question: str | Query, k: int | None = None, mode: str | None = None, doc: str | None = None
+    ) -> list[Passage]:
+        query = question if isinstance(question, Query) else self.prepare(question)
+        return self.rank(query, self.signals(query), k, mode, doc)
+
+    def rank(
+        self, query: Query, signals: dict[str, np.ndarray], k: int | None = None,
+        mode: str | None = None, doc: str | None = None,
+    ) -> list[Passage]:
+        k = k or self.settings.k
+        mode = mode or self.settings.mode
+        if mode not in MODES:
+            from cited.errors import CitedError
+
+            raise CitedError(f"Unknown retrieval mode '{mode}': use one of {', '.join(MODES)}.")
+        rows = self.rows_for(doc)
+        if not len(rows):
+            return []
+        scores = self.fuse(signals, mode, rows)
+        order = np.argsort(-scores, kind="stable")[:k]
+        return [self._passage(rank + 1, int(rows[i]), float(scores[i])) for rank, i in enumerate(order)]
+
+    def _passage(self, rank: int, row: int, score: float) -> Passage:
+        c = self.chunks[row]
+        return Passage(rank, c.doc, c.paragraph, c.start, c.end, c.text, score, row, c.section, c.page)
+
+
+def _zscore(x: np.ndarray) -> np.ndarray:
+    std = float(x.std())
+    if std < 1e-9:
+        return np.zeros_like(x, dtype=np.float64)
+    return (x - float(x.mean())) / std

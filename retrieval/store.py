@@ -1,0 +1,299 @@
+"""The index folder: a versioned manifest.json, documents.jsonl, chunks.jsonl and two FAISS files.
+
+Written atomically: everything goes to a temporary sibling folder, which is then swapped in with
+one rename, so a reader sees either the old index or the new one, never half of either. Every
+file's sha256 is in the manifest, so damage is found and named on load. No pickle anywhere.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from cited.errors import IndexCorrupt, IndexMismatch, IndexMissing, IndexWriteFailed
+from ingest.chunking import Chunk
+from ingest.document import Document, Metadata, Paragraph
+
+SCHEMA_VERSION = 1
+MANIFEST = "manifest.json"
+DOCUMENTS = "documents.jsonl"
+CHUNKS = "chunks.jsonl"
+CHUNK_VECTORS = "chunks.faiss"
+SENTENCE_VECTORS = "sentences.faiss"
+DATA_FILES = (DOCUMENTS, CHUNKS, CHUNK_VECTORS, SENTENCE_VECTORS)
+
+
+@dataclass
+class IndexData:
+    """Everything an index holds, in memory. Sentence vectors are in the order of
+    chunks[0].sentences, chunks[1].sentences, …"""
+
+    model: str
+    dimension: int
+    chunking: dict
+    documents: list[Document]
+    chunks: list[Chunk]
+    chunk_vectors: np.ndarray
+    sentence_vectors: np.ndarray
+    created: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def document(self, doc_id: str) -> Document | None:
+        return next((d for d in self.documents if d.id == doc_id), None)
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def write_index(path: Path, data: IndexData) -> None:
+    path = Path(path)
+    tmp = path.parent / f".{path.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale_temporaries(path)
+        tmp.mkdir()
+        _write_files(tmp, data)
+        _swap_in(tmp, path)
+    except OSError as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise IndexWriteFailed(str(path), e.strerror or str(e)) from None
+
+
+def _write_files(folder: Path, data: IndexData) -> None:
+    import faiss
+
+    with open(folder / DOCUMENTS, "w", encoding="utf-8") as f:
+        for d in data.documents:
+            f.write(json.dumps(_document_record(d), ensure_ascii=False) + "\n")
+    with open(folder / CHUNKS, "w", encoding="utf-8") as f:
+        for c in data.chunks:
+            f.write(json.dumps(_chunk_record(c), ensure_ascii=False) + "\n")
+    for name, vectors in ((CHUNK_VECTORS, data.chunk_vectors), (SENTENCE_VECTORS, data.sentence_vectors)):
+        index = faiss.IndexFlatIP(data.dimension)
+        if len(vectors):
+            index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        faiss.write_index(index, str(folder / name))
+    manifest = {
+        "schema_version": SCHEMA_VERSION,
+        "model": data.model,
+        "dimension": data.dimension,
+        "chunking": data.chunking,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "counts": {
+            "documents": len(data.documents),
+            "chunks": len(data.chunks),
+            "sentences": int(len(data.sentence_vectors)),
+        },
+        "documents": [_manifest_entry(d, data.chunks) for d in data.documents],
+        "files": {name: _sha256(folder / name) for name in DATA_FILES},
+        **data.extra,
+    }
+    with open(folder / MANIFEST, "w", encoding="utf-8") as f:
+        json.dump(manifest, f, indent=2, ensure_ascii=False)
+    for name in DATA_FILES + (MANIFEST,):
+        _fsync(folder / name)
+
+
+def _swap_in(tmp: Path, path: Path) -> None:
+    if not path.exists():
+        os.rename(tmp, path)
+        _fsync_dir(path.parent)
+        return
+    if _exchange(tmp, path):  # atomic: path now holds the new index, tmp the old one
+        shutil.rmtree(tmp, ignore_errors=True)
+    else:  # no RENAME_EXCHANGE here: two renames, with the old kept until the new is in place
+        old = path.parent / f".{path.name}.old-{uuid.uuid4().hex[:8]}"
+        os.rename(path, old)
+        os.rename(tmp, path)
+        shutil.rmtree(old, ignore_errors=True)
+    _fsync_dir(path.parent)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    if result == 0:
+        return True
+    if ctypes.get_errno() in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EXDEV):
+        return False
+    raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """Temporary folders left by an ingest that was killed; the live index is never among them."""
+    for stale in path.parent.glob(f".{path.name}.tmp-*"):
+        pid = stale.name.split("-")[-2] if stale.name.count("-") >= 2 else ""
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
+    if not path.exists():  # killed between the two renames of the fallback swap: restore the old
+        olds = sorted(path.parent.glob(f".{path.name}.old-*"), key=lambda p: p.stat().st_mtime)
+        if olds:
+            os.rename(olds[-1], path)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _fsync(file: Path) -> None:
+    fd = os.open(file, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        _fsync(folder)
+    except OSError:
+        pass  # some file systems cannot fsync a directory; the rename is still atomic
+
+
+def _sha256(file: Path) -> str:
+    h = hashlib.sha256()
+    with open(file, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _document_record(d: Document) -> dict:
+    return {
+        "id": d.id,
+        "format": d.format,
+        "sha256": d.sha256,
+        "meta": asdict(d.meta),
+        "text": d.text,
+        "paragraphs": [[p.n, p.start, p.end, p.kind, list(p.section), p.page] for p in d.paragraphs],
+    }
+
+
+def _chunk_record(c: Chunk) -> dict:
+    return {
+        "doc": c.doc, "paragraph": c.paragraph, "start": c.start, "end": c.end, "text": c.text,
+        "kind": c.kind, "section": list(c.section), "page": c.page, "sentences": [list(s) for s in c.sentences],
+    }
+
+
+def _manifest_entry(d: Document, chunks: list[Chunk]) -> dict:
+    return {
+        "id": d.id, "source": d.meta.source, "title": d.meta.title, "authors": list(d.meta.authors),
+        "date": d.meta.date, "site": d.meta.site, "format": d.format, "sha256": d.sha256,
+        "paragraphs": len(d.paragraphs), "chunks": sum(1 for c in chunks if c.doc == d.id),
+    }
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def read_manifest(path: Path) -> dict:
+    path = Path(path)
+    file = path / MANIFEST
+    if not file.exists():
+        if path.exists() and any(path.iterdir()):
+            raise IndexCorrupt(str(path), f"{MANIFEST} is missing")
+        raise IndexMissing(str(path))
+    try:
+        manifest = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise IndexCorrupt(str(path), f"{MANIFEST} is unreadable: {type(e).__name__}") from None
+    if not isinstance(manifest, dict) or "schema_version" not in manifest:
+        raise IndexCorrupt(str(path), f"{MANIFEST} is not a cited manifest")
+    if manifest["schema_version"] != SCHEMA_VERSION:
+        raise IndexMismatch(
+            str(path), f"schema version {manifest['schema_version']}, this cited reads version {SCHEMA_VERSION}"
+        )
+    return manifest
+
+
+def read_index(path: Path, expected_model: str | None = None) -> IndexData:
+    import faiss
+
+    path = Path(path)
+    manifest = read_manifest(path)
+    if expected_model is not None and manifest.get("model") != expected_model:
+        raise IndexMismatch(
+            str(path), f"built with the model '{manifest.get('model')}', asked to use '{expected_model}'"
+        )
+    try:
+        files = manifest["files"]
+        for name in DATA_FILES:
+            file = path / name
+            if not file.exists():
+                raise IndexCorrupt(str(path), f"{name} is missing")
+            if _sha256(file) != files[name]:
+                raise IndexCorrupt(str(path), f"{name} does not match its checksum in {MANIFEST}")
+        documents = [_document_from(json.loads(line)) for line in _lines(path / DOCUMENTS)]
+        chunks = [_chunk_from(json.loads(line)) for line in _lines(path / CHUNKS)]
+        chunk_vectors = _vectors(faiss.read_index(str(path / CHUNK_VECTORS)))
+        sentence_vectors = _vectors(faiss.read_index(str(path / SENTENCE_VECTORS)))
+        dimension = int(manifest["dimension"])
+    except (KeyError, TypeError, ValueError, json.JSONDecodeError, RuntimeError) as e:
+        raise IndexCorrupt(str(path), f"unreadable content: {type(e).__name__}") from None
+    if chunk_vectors.shape != (len(chunks), dimension):
+        raise IndexCorrupt(str(path), f"{CHUNK_VECTORS} holds {chunk_vectors.shape[0]} vectors for {len(chunks)} chunks")
+    if len(sentence_vectors) != sum(len(c.sentences) for c in chunks):
+        raise IndexCorrupt(str(path), f"{SENTENCE_VECTORS} does not match the chunks' sentences")
+    known = {k: v for k, v in manifest.items() if k not in _MANIFEST_KEYS}
+    return IndexData(
+        model=manifest["model"], dimension=dimension, chunking=manifest.get("chunking", {}),
+        documents=documents, chunks=chunks, chunk_vectors=chunk_vectors,
+        sentence_vectors=sentence_vectors, created=manifest.get("created", ""), extra=known,
+    )
+
+
+_MANIFEST_KEYS = {"schema_version", "model", "dimension", "chunking", "created", "counts", "documents", "files"}
+
+
+def _lines(file: Path):
+    with open(file, encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                yield line
+
+
+def _vectors(index) -> np.ndarray:
+    if index.ntotal == 0:
+        return np.zeros((0, index.d), dtype=np.float32)
+    return index.reconstruct_n(0, index.ntotal).astype(np.float32)
+
+
+def _document_from(r: dict) -> Document:
+    paragraphs = tuple(
+        Paragraph(n, start, end, kind, tuple(section), page) for n, start, end, kind, section, page in r["paragraphs"]
+    )
+    meta = r["meta"]
+    meta = Metadata(
+        title=meta.get("title", ""), authors=tuple(meta.get("authors", ())), date=meta.get("date", ""),
+        site=meta.get("site", ""), source=meta.get("source", ""),
+    )
+    return Document(r["id"], r["text"], paragraphs, meta, r.get("format", "txt"), r.get("sha256", ""))
+
+
+def _chunk_from(r: dict) -> Chunk:
+    return Chunk(
+        r["doc"], int(r["paragraph"]), int(r["start"]), int(r["end"]), r["text"], r.get("kind", "text"),
+        tuple(r.get("section", ())), r.get("page"), tuple((int(s), int(e)) for s, e in r.get("sentences", ())),
+    )

@@ -1,0 +1,66 @@
+"""Shared fixtures. The real bundled model and a real index of the bundled article are built once
+per test session; a hashing encoder serves the fast unit tests that don't need meaning."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+from cited.settings import Settings  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTICLE = ROOT / "data" / "ecss-pakistan-iran-deescalation.txt"
+
+
+@pytest.fixture(scope="session")
+def real_embedder():
+    from ingest.embed import load_embedder
+
+    return load_embedder("all-MiniLM-L6-v2")
+
+
+@pytest.fixture(scope="session")
+def article_settings(tmp_path_factory) -> Settings:
+    """Settings pointing at a session-wide index of the bundled article, built with the real model."""
+    from ingest.pipeline import ingest
+
+    index_dir = tmp_path_factory.mktemp("article") / "index"
+    settings = Settings.from_env(environ={}, index_dir=index_dir)
+    ingest([str(ARTICLE)], settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def answerer(article_settings, real_embedder):
+    from retrieval.answer import Answerer
+    from retrieval.search import Retriever
+
+    return Answerer(Retriever.load(article_settings, real_embedder))
+
+
+@pytest.fixture(scope="session")
+def article_document():
+    """The bundled article, cleaned (no model needed)."""
+    from ingest.document import assemble
+    from ingest.readers import read_file
+
+    reading = read_file(ARTICLE, 10**8)
+    return assemble("ecss-pakistan-iran-deescalation", reading.blocks, reading.meta, reading.format, reading.sha256)
+
+
+@pytest.fixture
+def hashing_settings(tmp_path) -> Settings:
+    return Settings.from_env(environ={}, index_dir=tmp_path / "index", model="hashing-256")
+
+
+@pytest.fixture
+def hashing_embedder():
+    from ingest.embed import HashingEmbedder
+
+    return HashingEmbedder(256)

@@ -1,0 +1,85 @@
+"""Questions about the bundled article, answered with the real model and a real FAISS index."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from cited.errors import EmptyQuestion, QuestionTooLong
+
+ANSWERABLE = [
+    # question, words the answer must contain, words the cited paragraph must contain
+    ("Who wrote the article?", "Ali Atef", "Ali Atef"),
+    ("What share of Pakistan's population is Shiite?", "10% to 15%", "10% to 15%"),
+    ("When are the Pakistani parliamentary elections?", "February 8, 2024", "February 8, 2024"),
+    ("Who leads Pakistan's caretaker government?", "Kakar", "caretaker government"),
+    ("Which Iraqi city did the IRGC attack?", "Erbil", "Erbil"),
+    ("Why does the Iranian air force struggle?", "outdated equipment", "outdated equipment"),
+]
+
+OFF_TOPIC = [
+    "How do I bake sourdough bread?",
+    "What is the boiling point of water at sea level?",
+    "Who won the 2018 FIFA World Cup?",
+]
+
+
+@pytest.mark.parametrize("question,answer_words,cited_words", ANSWERABLE)
+def test_answer_is_cited_to_the_paragraph_that_says_it(answerer, question, answer_words, cited_words):
+    answer = answerer.ask(question)
+    assert not answer.abstained, answer.text
+    assert answer_words.lower() in answer.text.lower()
+    assert any(cited_words.lower() in p.text.lower() for _, p in answer.citations)
+
+
+def test_every_answer_sentence_is_verbatim_from_its_cited_paragraph(answerer):
+    index = answerer.retriever.index
+    for question, _, _ in ANSWERABLE:
+        answer = answerer.ask(question)
+        cited = dict(answer.citations)
+        for s in answer.sentences:
+            doc = index.document(s.doc)
+            assert doc.text[s.start : s.end] == s.text
+            passage = cited[s.citation]
+            assert passage.start <= s.start and s.end <= passage.end
+            assert f"{s.text} [{s.citation}]" in answer.text
+
+
+@pytest.mark.parametrize("question", OFF_TOPIC)
+def test_off_topic_question_abstains(answerer, question):
+    answer = answerer.ask(question)
+    assert answer.abstained
+    assert answer.text == "The article does not say."
+    assert answer.citations == []
+    assert answer.passages, "the closest passages are still reported"
+
+
+def test_passages_carry_citations(answerer):
+    passages = answerer.retriever.search("What share of Pakistan's population is Shiite?", k=5)
+    assert [p.rank for p in passages] == [1, 2, 3, 4, 5]
+    assert passages[0].score >= passages[-1].score
+    doc = answerer.retriever.index.documents[0]
+    for p in passages:
+        assert doc.text[p.start : p.end] == p.text
+        assert doc.paragraphs[p.paragraph - 1].start <= p.start
+
+
+@pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid"])
+def test_every_mode_finds_the_shiite_paragraph(answerer, mode):
+    passages = answerer.retriever.search("What share of Pakistan's population is Shiite?", k=3, mode=mode)
+    assert any("10% to 15%" in p.text for p in passages)
+
+
+def test_empty_question_is_refused(answerer):
+    for q in ("", "   ", "\n\t"):
+        with pytest.raises(EmptyQuestion):
+            answerer.ask(q)
+
+
+def test_huge_question_is_refused_quickly(answerer):
+    started = time.perf_counter()
+    with pytest.raises(QuestionTooLong) as e:
+        answerer.ask("why " * 25_000)
+    assert "limit" in str(e.value)
+    assert time.perf_counter() - started < 5

@@ -1,0 +1,103 @@
+"""The index folder: manifest, atomic writes, and refusals with a way out."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from cited.errors import IndexCorrupt, IndexMismatch, IndexMissing
+from ingest.pipeline import ingest
+from retrieval.search import Retriever
+from retrieval.store import read_index, read_manifest
+from tests.conftest import ARTICLE
+
+
+def test_manifest_describes_the_index(article_settings):
+    manifest = read_manifest(article_settings.index_dir)
+    assert manifest["schema_version"] == 1
+    assert manifest["model"] == "all-MiniLM-L6-v2"
+    assert manifest["dimension"] == 384
+    assert manifest["chunking"]["chunk_size"] == article_settings.chunk_size
+    (doc,) = manifest["documents"]
+    assert doc["title"].startswith("What Led to Pakistan-Iran De-Escalation")
+    assert doc["authors"] == ["Ali Atef"] and doc["date"] == "2024-02-06"
+    assert len(doc["sha256"]) == 64
+    files = {p.name for p in article_settings.index_dir.iterdir()}
+    assert {"manifest.json", "chunks.jsonl", "documents.jsonl", "chunks.faiss", "sentences.faiss"} <= files
+    for line in (article_settings.index_dir / "chunks.jsonl").read_text().splitlines():
+        json.loads(line)
+
+
+def test_no_pickle_in_the_index(article_settings):
+    for file in article_settings.index_dir.iterdir():
+        assert not file.read_bytes().startswith(b"\x80"), f"{file.name} looks like a pickle"
+
+
+@pytest.fixture
+def index_copy(article_settings, tmp_path):
+    target = tmp_path / "index"
+    shutil.copytree(article_settings.index_dir, target)
+    return target
+
+
+def test_missing_index(tmp_path):
+    with pytest.raises(IndexMissing) as e:
+        read_index(tmp_path / "nowhere")
+    assert "cited ingest" in str(e.value)
+
+
+def test_index_of_another_model_is_refused(index_copy):
+    with pytest.raises(IndexMismatch) as e:
+        read_index(index_copy, expected_model="some-other-model")
+    assert "--rebuild" in str(e.value) and "all-MiniLM-L6-v2" in str(e.value)
+
+
+def test_unknown_schema_version_is_refused(index_copy):
+    manifest = json.loads((index_copy / "manifest.json").read_text())
+    manifest["schema_version"] = 99
+    (index_copy / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(IndexMismatch) as e:
+        read_index(index_copy)
+    assert "schema version 99" in str(e.value)
+
+
+@pytest.mark.parametrize("name", ["chunks.jsonl", "documents.jsonl", "chunks.faiss", "sentences.faiss", "manifest.json"])
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "delete"])
+def test_damaged_file_is_named(index_copy, name, damage):
+    file = index_copy / name
+    if damage == "truncate":
+        file.write_bytes(file.read_bytes()[: len(file.read_bytes()) // 2])
+    elif damage == "garbage":
+        file.write_bytes(b"\x00garbage\xff" * 50)
+    else:
+        file.unlink()
+    with pytest.raises(IndexCorrupt) as e:
+        read_index(index_copy)
+    assert name in str(e.value)
+    assert "--rebuild" in str(e.value)
+    assert "\n" not in str(e.value)
+
+
+def test_failed_ingest_leaves_the_old_index(index_copy, article_settings, tmp_path):
+    from dataclasses import replace
+
+    settings = replace(article_settings, index_dir=index_copy)
+    before = (index_copy / "manifest.json").read_text()
+    bad = tmp_path / "empty.txt"
+    bad.write_text("")
+    report = ingest([str(bad)], settings)
+    assert report.failed and "empty.txt" in str(report.failed[0])
+    assert (index_copy / "manifest.json").read_text() == before
+    retriever = Retriever.load(settings)
+    assert retriever.search("Who wrote the article?", k=1)[0].doc == "ecss-pakistan-iran-deescalation"
+
+
+def test_reingest_unchanged_file_embeds_nothing(index_copy, article_settings):
+    from dataclasses import replace
+
+    settings = replace(article_settings, index_dir=index_copy)
+    report = ingest([str(ARTICLE)], settings)
+    assert report.skipped == ["ecss-pakistan-iran-deescalation"]
+    assert report.embedded == 0

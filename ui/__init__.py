@@ -1,0 +1,1 @@
+"""The reader's side: the command line and the Gradio chat app."""

@@ -1,0 +1,214 @@
+"""`cited` — the command line: ingest, ask, chat, list, remove, eval, bench."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from cited import __version__
+from cited.errors import CitedError
+from cited.settings import MODES, Settings
+
+EPILOG = """examples:
+  cited ingest data/ecss-pakistan-iran-deescalation.txt
+  cited ask "Who wrote the article?"
+  cited ask "What share of Pakistan's population is Shiite?" --json
+  cited chat                      # the web app on http://127.0.0.1:7860
+  cited eval --mode all --out eval-out
+environment: CITED_INDEX, CITED_MODEL, CITED_K, CITED_MODE, CITED_HOST, CITED_PORT, CITED_AUTH,
+  CITED_MAX_QUESTION_CHARS, CITED_MAX_FILE_MB map onto the flags of the same name."""
+
+
+def _common(p: argparse.ArgumentParser, retrieval: bool = False) -> None:
+    p.add_argument("--index", metavar="DIR", help="index folder (default .cited/index, or $CITED_INDEX)")
+    p.add_argument("--model", metavar="NAME_OR_PATH", help="sentence-transformers model (default: bundled all-MiniLM-L6-v2)")
+    if retrieval:
+        p.add_argument("-k", type=int, metavar="N", help="passages to retrieve (default 5)")
+        p.add_argument("--mode", choices=MODES, help="retrieval mode (default hybrid)")
+        p.add_argument("--doc", metavar="DOC", help="ask only this document (see `cited list`)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cited", description="Answers from an article's own sentences, cited to its paragraphs.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"cited {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("ingest", help="add articles (files, folders, URLs) to the index")
+    p.add_argument("paths", nargs="+", metavar="PATH", help=".txt .md .html .pdf files, folders, or http(s) URLs")
+    _common(p)
+    p.add_argument("--rebuild", action="store_true", help="start a new index instead of adding to the existing one")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("ask", help="ask a question; prints the answer and its cited paragraphs")
+    p.add_argument("question", nargs="?", help="the question (or use --questions)")
+    p.add_argument("--questions", metavar="FILE.jsonl", help='batch: one {"id": …, "question": …} per line')
+    p.add_argument("--json", action="store_true", help="print the answer as JSON (one line per question)")
+    _common(p, retrieval=True)
+
+    p = sub.add_parser("chat", help="open the chat web app")
+    _common(p)
+    p.add_argument("--host", help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, help="port (default 7860)")
+    p.add_argument("--auth", metavar="USER:PASSWORD", help="require a login (or $CITED_AUTH)")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
+
+    p = sub.add_parser("list", help="the documents in the index")
+    _common(p)
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("remove", help="take a document out of the index")
+    p.add_argument("doc", metavar="DOC")
+    _common(p)
+
+    p = sub.add_parser("eval", help="evaluate retrieval and answers on an eval set or SQuAD")
+    from eval.cli import add_eval_arguments
+
+    add_eval_arguments(p)
+    _common(p)
+
+    p = sub.add_parser("bench", help="measure speed and memory")
+    from eval.bench import add_bench_arguments
+
+    add_bench_arguments(p)
+    _common(p)
+    return parser
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(
+        index_dir=getattr(args, "index", None),
+        model=getattr(args, "model", None),
+        k=getattr(args, "k", None),
+        mode=getattr(args, "mode", None),
+        host=getattr(args, "host", None),
+        port=getattr(args, "port", None),
+        auth=getattr(args, "auth", None),
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = settings_from(args)
+        return COMMANDS[args.command](args, settings)
+    except CitedError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def cmd_ingest(args, settings: Settings) -> int:
+    from ingest.pipeline import ingest
+
+    report = ingest(args.paths, settings, rebuild=args.rebuild, progress=not args.quiet)
+    for e in report.failed:
+        print(f"error: {e}", file=sys.stderr)
+    for label, ids in (("added", report.added), ("updated", report.updated), ("unchanged", report.skipped)):
+        for doc_id in ids:
+            print(f"{label}: {doc_id}")
+    print(report.summary() + f" → {settings.index_dir}")
+    return 3 if report.failed else 0
+
+
+def cmd_ask(args, settings: Settings) -> int:
+    from ui.engine import open_answerer
+    from ui.text_output import format_answer
+
+    if not args.question and not args.questions:
+        raise CitedError("Give a question, e.g. cited ask \"Who wrote the article?\", or --questions FILE.jsonl.")
+    answerer = open_answerer(settings, quiet=args.json)
+    if args.questions:
+        return _ask_batch(answerer, args)
+    answer = answerer.ask(args.question, k=args.k, mode=args.mode, doc=args.doc)
+    print(json.dumps(answer.to_json(), ensure_ascii=False) if args.json else format_answer(answer))
+    return 0
+
+
+def _ask_batch(answerer, args) -> int:
+    from ui.text_output import format_answer
+
+    path = Path(args.questions)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        raise CitedError(f"{path}: cannot read the questions file ({e}).") from None
+    failures = 0
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            qid, question = item.get("id", number), item["question"]
+        except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
+            raise CitedError(f'{path}:{number}: expected {{"id": …, "question": …}} on each line.') from None
+        try:
+            answer = answerer.ask(question, k=args.k, mode=args.mode, doc=args.doc)
+        except CitedError as e:
+            failures += 1
+            out = {"id": qid, "question": question, "error": str(e)}
+            print(json.dumps(out, ensure_ascii=False) if args.json else f"[{qid}] error: {e}")
+            continue
+        if args.json:
+            print(json.dumps({"id": qid, **answer.to_json()}, ensure_ascii=False))
+        else:
+            print(f"[{qid}] {question}\n{format_answer(answer)}\n")
+    return 2 if failures else 0
+
+
+def cmd_chat(args, settings: Settings) -> int:
+    from ui.app import serve
+
+    serve(settings, open_browser=not args.no_browser)
+    return 0
+
+
+def cmd_list(args, settings: Settings) -> int:
+    from retrieval.store import read_manifest
+
+    manifest = read_manifest(settings.index_dir)
+    docs = manifest.get("documents", [])
+    if args.json:
+        print(json.dumps(docs, ensure_ascii=False, indent=2))
+        return 0
+    print(f"{settings.index_dir}: {len(docs)} document(s), model {manifest['model']}")
+    for d in docs:
+        authors = ", ".join(d.get("authors") or []) or "—"
+        print(f"- {d['id']}: {d.get('title') or '(untitled)'}")
+        print(f"    author {authors}; date {d.get('date') or '—'}; {d['paragraphs']} paragraphs, {d['chunks']} chunks; {d['source']}")
+    return 0
+
+
+def cmd_remove(args, settings: Settings) -> int:
+    from ingest.pipeline import remove_document
+
+    data = remove_document(settings, args.doc)
+    print(f"removed {args.doc}; {len(data.documents)} document(s) left")
+    return 0
+
+
+def cmd_eval(args, settings: Settings) -> int:
+    from eval.cli import run_eval
+
+    return run_eval(args, settings)
+
+
+def cmd_bench(args, settings: Settings) -> int:
+    from eval.bench import run_bench
+
+    return run_bench(args, settings)
+
+
+COMMANDS = {
+    "ingest": cmd_ingest, "ask": cmd_ask, "chat": cmd_chat, "list": cmd_list,
+    "remove": cmd_remove, "eval": cmd_eval, "bench": cmd_bench,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())
