@@ -11,11 +11,12 @@ from functools import lru_cache
 
 from ingest.document import Document, HEADER_KINDS
 
-# What a byline paragraph is, said in words a question would use ("who wrote …", "when …").
+# What a byline paragraph is, said in the words of the questions it answers (document expansion,
+# as doc2query does), so that "Who wrote this?" finds "Ali Atef".
 HEADER_LABELS = {
-    "title": "Title of the article:",
-    "author": "Author, the article was written by:",
-    "date": "Date the article was published, last updated:",
+    "title": "What is this article called? The title of this article is:",
+    "author": "Who wrote this article? The author who wrote it is:",
+    "date": "When was this article published or last updated? Its date is:",
 }
 
 

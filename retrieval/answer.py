@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cited.settings import Settings
+from retrieval.answer_type import can_answer, expected_type
 from retrieval.search import Passage, Query, Retriever
 
 ABSTAIN_TEXT = "The article does not say."
@@ -79,43 +80,84 @@ class Answerer:
         return answer
 
     def compose(self, query: Query, signals: dict[str, np.ndarray], passages: list[Passage]) -> Answer:
-        candidates = self._candidates(signals, passages)
-        if not candidates:
+        singles = self._sentences(signals, passages)
+        kind = expected_type(query.text)
+        singles = [c for c in singles if can_answer(self._text(c), kind, query.text)]
+        if not singles:
             return Answer(query.text, ABSTAIN_TEXT, True, [], passages)
-        candidates.sort(key=lambda c: -c[0])
-        best_score, best_dense = candidates[0][0], candidates[0][1]
-        if best_dense < self.settings.abstain_below:
-            return Answer(query.text, ABSTAIN_TEXT, True, [], passages, support=best_dense)
-        chosen = [c for c in candidates if c[0] >= best_score - JOIN_MARGIN][: self.settings.max_answer_sentences]
-        # Reading order within the article, so the answer reads as the article does.
-        chosen.sort(key=lambda c: (c[2].rank, c[3]))
+        support = max(c.dense for c in singles)
+        if support < self.settings.abstain_below:
+            return Answer(query.text, ABSTAIN_TEXT, True, [], passages, support=support)
+        chosen = self._choose(query, singles)
+        # Reading order within each passage, passages by rank: the answer reads as the article does.
+        chosen.sort(key=lambda c: (c.passage.rank, c.start))
         numbers: dict[int, int] = {}
         sentences: list[AnswerSentence] = []
-        for score, _, passage, start, end in chosen:
-            n = numbers.setdefault(passage.chunk, len(numbers) + 1)
-            chunk = self.retriever.chunks[passage.chunk]
-            text = chunk.text[start - chunk.start : end - chunk.start]
-            sentences.append(AnswerSentence(text, passage.doc, start, end, n, score))
+        for c in chosen:
+            n = numbers.setdefault(c.passage.chunk, len(numbers) + 1)
+            chunk = self.retriever.chunks[c.passage.chunk]
+            text = chunk.text[c.start - chunk.start : c.end - chunk.start]
+            sentences.append(AnswerSentence(text, c.passage.doc, c.start, c.end, n, c.score))
         by_chunk = {p.chunk: p for p in passages}
         citations = [(n, by_chunk[row]) for row, n in numbers.items()]
         text = " ".join(f"{s.text} [{s.citation}]" for s in sentences)
-        return Answer(query.text, text, False, citations, passages, sentences, support=best_dense)
+        return Answer(query.text, text, False, citations, passages, sentences, support=support)
 
-    def _candidates(self, signals, passages):
-        """(score, dense, passage, start, end) for every sentence of the retrieved passages."""
+    def _text(self, c: "_Candidate") -> str:
+        chunk = self.retriever.chunks[c.passage.chunk]
+        return chunk.text[c.start - chunk.start : c.end - chunk.start]
+
+    def _choose(self, query: Query, singles: list["_Candidate"]) -> list["_Candidate"]:
+        """The best single sentence or pair of consecutive sentences (an answer often sits in the
+        sentence after the one that names the question's topic), then any other sentence scoring
+        nearly as well as the best one chosen, up to Settings.max_answer_sentences."""
+        vectors = self.retriever.index.sentence_vectors
+        best_score, best = -np.inf, [singles[0]]
+        for i, c in enumerate(singles):
+            if c.score > best_score:
+                best_score, best = c.score, [c]
+            following = singles[i + 1] if i + 1 < len(singles) else None
+            if following is not None and following.passage.chunk == c.passage.chunk:
+                pair = vectors[c.row] + vectors[following.row]
+                dense = float(pair @ query.vector) / max(float(np.linalg.norm(pair)), 1e-9)
+                score = dense + LEXICAL_WEIGHT * max(c.lexical, following.lexical)
+                if score > best_score:
+                    best_score, best = score, [c, following]
+        chosen = list(best)
+        floor = max(c.score for c in chosen) - JOIN_MARGIN
+        for c in sorted(singles, key=lambda c: -c.score):
+            if len(chosen) >= self.settings.max_answer_sentences or c.score < floor:
+                break
+            if c not in chosen:
+                chosen.append(c)
+        return chosen
+
+    def _sentences(self, signals, passages) -> list["_Candidate"]:
+        """Every sentence of the retrieved passages, in passage order, with its scores."""
         dense = signals["sentences_dense"]
         lexical = signals["sentences_bm25"]
-        rows = [self.retriever.sentence_starts[p.chunk] + i for p in passages
-                for i in range(len(self.retriever.chunks[p.chunk].sentences))]
+        starts = self.retriever.sentence_starts
+        rows = [starts[p.chunk] + i for p in passages for i in range(len(self.retriever.chunks[p.chunk].sentences))]
         top_lexical = float(lexical[rows].max()) if rows and len(lexical) else 0.0
         out = []
         for p in passages:
             chunk = self.retriever.chunks[p.chunk]
             if chunk.kind == "heading":  # a heading names a topic; it answers nothing by itself
                 continue
-            first = self.retriever.sentence_starts[p.chunk]
             for i, (start, end) in enumerate(chunk.sentences):
-                d = float(dense[first + i])
-                lex = float(lexical[first + i]) / top_lexical if top_lexical > 0 else 0.0
-                out.append((d + LEXICAL_WEIGHT * lex, d, p, start, end))
+                row = int(starts[p.chunk] + i)
+                lex = float(lexical[row]) / top_lexical if top_lexical > 0 else 0.0
+                d = float(dense[row])
+                out.append(_Candidate(d + LEXICAL_WEIGHT * lex, d, lex, p, start, end, row))
         return out
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    score: float
+    dense: float
+    lexical: float  # BM25 relative to the best sentence among the passages
+    passage: Passage
+    start: int
+    end: int
+    row: int  # in the index's sentence table
