@@ -1,0 +1,131 @@
+"""What the web app serves from: one Answerer and its documents, shared by every session and the
+/ask API, replaced as a whole (under a lock) when an upload adds a document."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from cited.errors import CitedError, DocumentError, DocumentTooLarge, UnsupportedDocument
+from cited.settings import MODES, Settings
+from ingest.document import Document, sha256_bytes
+from ingest.readers import SUPPORTED
+from retrieval.answer import Answerer
+from retrieval.search import Retriever
+
+MAX_K = 50
+
+# Questions known to be answered well by the bundled article (see eval/); other documents get
+# questions made from their own byline and headings.
+BUNDLED_EXAMPLES = [
+    "Who wrote the article?",
+    "What share of Pakistan's population is Shiite?",
+    "When are Pakistan's parliamentary elections?",
+    "How does Israel figure in Iran's calculations?",
+    "What is the boiling point of water?",
+]
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """One consistent view: an answerer and the documents of the index it was loaded from."""
+
+    answerer: Answerer
+    documents: dict[str, Document]
+
+    @classmethod
+    def of(cls, answerer: Answerer) -> "Loaded":
+        return cls(answerer, {d.id: d for d in answerer.retriever.index.documents})
+
+
+class Library:
+    def __init__(self, settings: Settings, answerer: Answerer) -> None:
+        self.settings = settings
+        self.loaded = Loaded.of(answerer)
+        self._ingest_lock = threading.Lock()
+        self._bundled_sha256 = _sha256_of(settings.default_article)
+
+    def ask(self, question: str, k: int | float | None = None, mode: str | None = None,
+            doc: str | None = None) -> tuple[dict, Loaded]:
+        """The answer's JSON (as `cited ask --json` prints it) and the view it was answered from."""
+        loaded = self.loaded  # one read: an upload may swap it meanwhile
+        k = self.settings.k if k is None else k
+        if not isinstance(k, (int, float)) or int(k) != k or not 1 <= k <= MAX_K:
+            raise CitedError(f"k must be a whole number from 1 to {MAX_K} (got {k!r}).")
+        if mode not in (None, "", *MODES):
+            raise CitedError(f"Unknown retrieval mode '{mode}': use one of {', '.join(MODES)}.")
+        answer = loaded.answerer.ask(question, k=int(k), mode=mode or None, doc=doc or None)
+        return answer.to_json(), loaded
+
+    def add_upload(self, upload: str | Path, name: str | None = None) -> str:
+        """Ingest one uploaded file into the index and reload; returns a one-line report. The
+        uploaded name only gives the suffix and a cleaned stem, never a path."""
+        upload = Path(upload)
+        name = Path(name or upload.name).name
+        suffix = Path(name).suffix.lower()
+        if suffix not in SUPPORTED:
+            raise UnsupportedDocument(name, f"unsupported file type '{suffix or 'none'}'; upload a .txt, .md, .html or .pdf file.")
+        try:
+            size = upload.stat().st_size
+            data = upload.read_bytes() if size <= self.settings.max_file_bytes else b""
+        except OSError as e:
+            raise DocumentError(name, f"cannot read the upload ({e.strerror or e}).") from None
+        if size > self.settings.max_file_bytes:
+            raise DocumentTooLarge(name, size, self.settings.max_file_bytes)
+        stem = re.sub(r"[^A-Za-z0-9_-]+", "-", Path(name).stem).strip("-")[:60] or "upload"
+        with self._ingest_lock:
+            digest = sha256_bytes(data)
+            same = next((d for d in self.loaded.documents.values() if d.sha256 == digest), None)
+            if same is not None:
+                return f"{name} is already in the index as {same.id}; nothing to do."
+            report = self._ingest(data, stem + suffix)
+            if report.failed:
+                error = report.failed[0]
+                why = error.why if isinstance(error, DocumentError) else str(error)
+                raise DocumentError(name, why)
+            old = self.loaded.answerer
+            retriever = Retriever.load(self.settings, old.retriever.embedder)
+            self.loaded = Loaded.of(Answerer(retriever, old.settings))
+        added = ", ".join(report.added + report.updated)
+        return f"Added {name} as {added}. {report.summary()}"
+
+    def _ingest(self, data: bytes, filename: str):
+        from ingest.pipeline import ingest
+
+        folder = Path(tempfile.mkdtemp(prefix="cited-upload-"))  # mode 0700: private to this user
+        try:
+            path = folder / filename
+            path.write_bytes(data)
+            embedder = self.loaded.answerer.retriever.embedder
+            return ingest([str(path)], self.settings, embedder=embedder, progress=True)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def examples(self) -> list[str]:
+        docs = list(self.loaded.documents.values())
+        out: list[str] = []
+        if any(d.sha256 == self._bundled_sha256 for d in docs):
+            out += BUNDLED_EXAMPLES
+        for d in docs:
+            if d.sha256 == self._bundled_sha256:
+                continue
+            if d.meta.authors:
+                out.append(f"Who wrote {d.meta.title or d.id}?")
+            headings = [d.paragraph_text(p) for p in d.paragraphs if p.kind == "heading"]
+            for heading in headings[:2]:
+                topic = re.sub(r"^[\dIVXivx]+[.)]\s*", "", heading).strip()
+                out.append(f"What does {d.meta.title or d.id} say about {topic}?")
+            if not d.meta.authors and not headings:
+                out.append(f"What is {d.meta.title or d.id} about?")
+        return list(dict.fromkeys(out))[:8]
+
+
+def _sha256_of(path: Path) -> str:
+    try:
+        return sha256_bytes(Path(path).read_bytes())
+    except OSError:
+        return ""
