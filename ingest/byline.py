@@ -13,70 +13,148 @@ _MONTHS = {
     )
 }
 _MONTHS.update({k[:3]: v for k, v in list(_MONTHS.items())})
+_MONTHS["sept"] = 9
 _MONTH_RE = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 
 _DATE_PATTERNS = [
     re.compile(r"\b(?P<year>(?:19|20)\d\d)[/.-](?P<mnum>\d{1,2})[/.-](?P<day>\d{1,2})\b"),
-    re.compile(_MONTH_RE + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year>(?:19|20)\d\d)\b", re.I),
+    re.compile(r"\b" + _MONTH_RE + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year>(?:19|20)\d\d)\b", re.I),
     re.compile(r"\b(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH_RE + r",?\s+(?P<year>(?:19|20)\d\d)\b", re.I),
 ]
 
-# Words of a page's interface, not of an article: share buttons, reading-time badges, sign-in.
+# Words of a page's interface, not of an article: share buttons, reading-time badges, sign-in,
+# in-article advertising, "related" links and picture credits.
 UI_LINE = re.compile(
-    r"^\s*(share( this( article| post)?)?|tweet|print|e-?mail|copy link|save|bookmark|like|"
-    r"follow( us)?|subscribe|sign (in|up)|log ?in|register|read more|advertisement|comments?|"
+    r"^\s*(share( this( article| post| story)?)?:?|tweet|print|e-?mail|copy link|save|bookmark|like|"
+    r"follow( us)?|subscribe|sign (in|up)|log ?in|register|read more|advertisement|skip advertisement|"
+    r"story continues( below)?( advertisement)?|comments?|leave a (comment|reply)|reply|"
+    r"(related|read more|see also|also read|recommended|more on this( story)?)\s*:.*|"
+    r"(photo(graph)?|image|illustration|video|credit)s?\s*(:|by\b).*|"
     r"\d+\s*(min(ute)?s?)\s*read|reading time.*|listen( to this article)?|"
     r"(facebook|twitter|whatsapp|linkedin|telegram|x|email)(\s+(facebook|twitter|whatsapp|linkedin|telegram|email))*)\s*$",
     re.I,
 )
-_NAME = re.compile(r"^(?:by\s+)?(?P<name>[A-Z][\w'’.-]+(?:\s+(?:[A-Z][\w'’.-]+|de|al|bin|van|von|el|da)){1,3})$")
-_AUTHOR_PREFIX = re.compile(r"^\s*(?:by|written by|author:?)\s+(?P<name>.+?)\s*$", re.I)
+COPYRIGHT_LINE = re.compile(r"©|\(c\)\s*\d{4}|\ball rights reserved\b|\bcopyright\b", re.I)
+
+_NAME_WORD = r"(?:[A-Z][\w'’.-]*|de|al|bin|van|von|el|da|der|du|la|le)"
+_NAME = re.compile(r"^" + _NAME_WORD + r"(?:\s+" + _NAME_WORD + r"){1,3}$")
+# "By Jane Doe", "Written by …", "Author: …", and "… by Jane Doe" after a date.
+_BY = re.compile(r"(?:^|\s)(?:by|written by|author:|authors:)\s+(?P<names>.+)$", re.I)
+# Job titles that follow a name on a byline ("Jane Doe Environment correspondent").
+_ROLES = {
+    "correspondent", "editor", "reporter", "writer", "columnist", "contributor", "staff", "analyst",
+    "researcher", "fellow", "journalist", "producer", "critic", "director", "professor", "team",
+}
 
 
 @dataclass(frozen=True)
 class Byline:
+    """Which of the given lines is the title, the author line, the date line and any dek
+    (a prose summary under the title), and what they say."""
+
     title: int | None = None  # indexes into the lines given
     author: int | None = None
     date: int | None = None
+    deks: tuple[int, ...] = ()
     authors: tuple[str, ...] = ()
     iso_date: str = ""
 
 
+def date_match(line: str) -> tuple[str, int, int] | None:
+    """The first date in a line: (YYYY-MM-DD, start, end), or None."""
+    for pattern in _DATE_PATTERNS:
+        for m in pattern.finditer(line):
+            groups = m.groupdict()
+            month = int(groups["mnum"]) if groups.get("mnum") else _MONTHS[groups["month"].lower().rstrip(".")]
+            day, year = int(groups["day"]), int(groups["year"])
+            if 1 <= month <= 12 and 1 <= day <= 31:
+                return f"{year:04d}-{month:02d}-{day:02d}", m.start(), m.end()
+    return None
+
+
 def find_date(line: str) -> str:
     """The first date in a line as YYYY-MM-DD, or ""."""
-    for pattern in _DATE_PATTERNS:
-        m = pattern.search(line)
-        if not m:
-            continue
-        groups = m.groupdict()
-        month = int(groups["mnum"]) if groups.get("mnum") else _MONTHS[groups["month"].lower().rstrip(".")]
-        day, year = int(groups["day"]), int(groups["year"])
-        if 1 <= month <= 12 and 1 <= day <= 31:
-            return f"{year:04d}-{month:02d}-{day:02d}"
-    return ""
+    found = date_match(line)
+    return found[0] if found else ""
 
 
-def author_name(line: str) -> str:
-    """The name on a byline line ("By Jane Doe", "Jane Doe"), or ""."""
+def author_names(line: str) -> tuple[tuple[str, ...], int]:
+    """The names on a byline line and where the author part starts: "By Jane Doe and Li Wei"
+    → (("Jane Doe", "Li Wei"), 0). A line without a byline gives ((), -1)."""
     line = line.strip()
-    m = _AUTHOR_PREFIX.match(line)
-    if m and len(m.group("name").split()) <= 8:
-        return m.group("name").strip()
-    m = _NAME.match(line)
-    return m.group("name") if m else ""
+    found = date_match(line)
+    rest = line[: found[1]] + " " * (found[2] - found[1]) + line[found[2] :] if found else line
+    by = _BY.search(rest)
+    if by:
+        names = tuple(n for n in (_name(part) for part in _split_names(by.group("names"))) if n)
+        if names and len(by.group("names").split()) <= 12:
+            return names, by.start() + (1 if rest[by.start()].isspace() else 0)
+        return (), -1
+    bare = re.sub(r"^[\s|·•—–,-]+|[\s|·•—–,-]+$", "", rest)  # "Jane Doe · March 3, 2023"
+    if _NAME.match(bare) and not bare.isupper():
+        return (bare,), line.find(bare)
+    return (), -1
 
 
-def read_byline(lines: list[str]) -> Byline:
-    """Pick title, author and date among the short lines above the body."""
-    title = author = date = None
-    authors: list[str] = []
+def _split_names(text: str) -> list[str]:
+    text = re.split(r"\s[|·—–]\s|\s+on\s+", text)[0]
+    return [p for p in re.split(r",|\s+and\s+|\s+&\s+", text) if p.strip()]
+
+
+def _name(part: str) -> str:
+    """The leading capitalized words of a byline part, without a job title after them."""
+    words = part.split()
+    name: list[str] = []
+    for word in words:
+        if word.lower().strip(".,") in _ROLES:
+            if len(name) >= 3:  # "Priya Raman Environment correspondent": the role's adjective
+                name.pop()
+            break
+        if not re.fullmatch(_NAME_WORD, word.strip(",")) or len(name) == 4:
+            break
+        name.append(word.strip(","))
+    return " ".join(name) if len(name) >= 2 else ""
+
+
+def _title_shaped(line: str) -> bool:
+    words = line.split()
+    return 2 <= len(words) <= 30 and not line.endswith(":") and not UI_LINE.match(line) and not find_date(line)
+
+
+def read_byline(lines: list[str], prose: list[bool]) -> Byline:
+    """Pick title, author, date and dek among the lines above the body (top to bottom);
+    prose[i] says whether line i reads as running text."""
+    author = date = None
+    authors: tuple[str, ...] = ()
     iso = ""
-    for i, line in enumerate(lines):
-        if date is None and len(line.split()) <= 12 and find_date(line):
-            date, iso = i, find_date(line)
-        elif author is None and author_name(line) and not find_date(line):
-            author, authors = i, [author_name(line)]
-    candidates = [i for i, line in enumerate(lines) if i not in (author, date) and len(line.split()) >= 3]
-    if candidates:
-        title = max(candidates, key=lambda i: len(lines[i]))
-    return Byline(title, author, date, tuple(authors), iso)
+    short = [i for i, line in enumerate(lines) if len(line.split()) <= 16]
+    explicit = [i for i in short if _BY.search(lines[i]) and author_names(lines[i])[0]]
+    bare = [i for i in short if author_names(lines[i])[0]]
+    # "By Jane Doe" anywhere wins; a bare name ("Jane Doe") counts only nearest the body.
+    if explicit or bare:
+        author = explicit[0] if explicit else bare[-1]
+        authors = author_names(lines[author])[0]
+    dated = [i for i in short if find_date(lines[i])]
+    if dated:
+        date, iso = dated[0], find_date(lines[dated[0]])
+    named = set(bare)
+    bylines = [i for i in (author, date) if i is not None]
+    first_byline = min(bylines) if bylines else len(lines)
+    candidates = [i for i in range(first_byline) if _title_shaped(lines[i]) and i not in named]
+    if not candidates:  # the title may come after the byline
+        candidates = [i for i in range(first_byline, len(lines)) if _title_shaped(lines[i]) and i not in named | set(bylines)][:1]
+    title = candidates[-1] if candidates else None
+    # A dek is a sentence-long summary under the title: when the line nearest the byline reads
+    # like one and a title-shaped line stands above it, that line is the title.
+    if title is not None and len(candidates) >= 2 and _is_dek(lines[title]):
+        title = candidates[-2]
+    deks = tuple(
+        i for i in range(len(lines))
+        if title is not None and i > title and i not in bylines and prose[i] and len(lines[i].split()) >= 6
+    )
+    return Byline(title, author, date, deks, authors, iso)
+
+
+def _is_dek(line: str) -> bool:
+    words = len(line.split())
+    return words > 15 or (words >= 8 and line.endswith("."))

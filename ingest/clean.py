@@ -1,52 +1,74 @@
 """Plain-text captures of web pages → the article's own paragraphs, without the site around it.
 
-jusText's classifier (stopword density, length, context) is run over the capture's lines, each fed
-as a paragraph; what it keeps is the body. The short lines it keeps just above the body are the
-byline block: title, author and date are read from it, and interface words ("Share", "19 Min
-Read") are dropped. Nothing here knows about any one site.
+1. Lines become paragraphs: a blank-line block that was hard-wrapped (each line broken because
+   the next word did not fit) is joined back into one paragraph; other lines stand alone.
+2. jusText's context-free classifier (length, stopword density) says which paragraphs are prose.
+3. The body is the contiguous run of paragraphs holding the most prose, where every non-prose
+   paragraph costs a fixed number of characters: the maximum-subarray idea of Body Text
+   Extraction. Menus, teaser lists, comment threads and footers lie outside it, cut off by runs
+   of short lines; headings and list items inside it stay, carried by the prose around them.
+4. Title, author, date and any dek are read from the few lines just above the body, and
+   interface words ("Share", "19 Min Read") are dropped. Nothing here knows about any one site.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
 
 from cited.errors import EmptyDocument
-from ingest.byline import UI_LINE, read_byline
+from ingest.byline import COPYRIGHT_LINE, UI_LINE, author_names, date_match, read_byline
 from ingest.document import Block, Metadata
+
+# One non-prose paragraph inside the body costs as much as this many characters of prose: a
+# heading or a list item between long paragraphs is kept, a gap of menu lines ends the body.
+JUNK_COST = 40
+# The byline block: at most this many lines (interface words not counted) above the body.
+HEADER_LINES = 8
+# Hard wrapping happens at a fixed width, in practice 60–80 columns.
+WRAP_WIDTHS = (50, 100)
 
 _ROMAN = re.compile(r"^(?=[IVXLC]+\.)[IVXLC]+\.\s+\S")
 _NUMBERED = re.compile(r"^\d{1,2}[.)]\s+\S")
+_BULLET = re.compile(r"^[-*•◦▪–]\s+")
+_LIST_ITEM = re.compile(r"^(?:[-*•◦▪–]\s+|\d{1,2}[.)]\s+|[a-z][.)]\s+)")
 # "2. Incapability of Iran …: During a period …" — a numbered lead-in heading inside a paragraph.
 _LEAD_IN = re.compile(r"^\d{1,2}[.)]\s+[^:]{3,160}:\s+\S")
 _END_PUNCT = tuple(".!?:;,\"”")
 
 
+@dataclass(frozen=True)
+class Line:
+    """A paragraph of the capture and how jusText's context-free classifier sees it."""
+
+    text: str
+    kind: str  # good, neargood, short or bad
+
+    @property
+    def prose(self) -> bool:
+        return self.kind in ("good", "neargood")
+
+
 def clean_capture(text: str, source: str) -> tuple[list[Block], Metadata]:
-    lines = [" ".join(line.split()) for line in text.splitlines()]
-    kept = _classify(lines)
-    if not any(good for _, good in kept):
+    lines = classify(capture_paragraphs(text))
+    span = body_span(lines)
+    if span is None:
         raise EmptyDocument(source)
-    body_start = next(i for i, (_, good) in enumerate(kept) if good)
-    header_lines = [lines[i] for i, _ in kept[:body_start]]
-    header_lines = _dedupe([line for line in header_lines if not UI_LINE.match(line)])
-    byline = read_byline(header_lines)
+    start, end = span
+    header = header_lines(lines, start)
+    byline = read_byline([line.text for line in header], [line.prose for line in header])
 
     blocks: list[Block] = []
     if byline.title is not None:
-        blocks.append(Block(header_lines[byline.title], "title"))
-    if byline.author is not None:
-        blocks.append(Block(header_lines[byline.author], "author"))
-    if byline.date is not None:
-        blocks.append(Block(header_lines[byline.date], "date"))
-    for i, line in enumerate(header_lines):  # a dek or subtitle: keep when it reads as prose
-        if i not in (byline.title, byline.author, byline.date) and len(line.split()) >= 6:
-            blocks.append(Block(line))
-
-    body_lines = [i for i, _ in kept[body_start:]]
-    blocks.extend(_body_blocks(lines, body_lines))
+        blocks.append(Block(header[byline.title].text, "title"))
+    blocks.extend(_byline_blocks(header, byline.author, byline.date))
+    blocks.extend(Block(header[i].text) for i in byline.deks)
+    for line in lines[start:end]:
+        if not UI_LINE.match(line.text) and not _site_notice(line):
+            blocks.append(_block(line.text))
     meta = Metadata(
-        title=header_lines[byline.title] if byline.title is not None else "",
+        title=header[byline.title].text if byline.title is not None else "",
         authors=byline.authors,
         date=byline.iso_date,
         source=source,
@@ -54,66 +76,138 @@ def clean_capture(text: str, source: str) -> tuple[list[Block], Metadata]:
     return blocks, meta
 
 
-def _classify(lines: list[str]) -> list[tuple[int, bool]]:
-    """(line index, is it a long 'good' paragraph) for every line jusText keeps."""
+# --- 1. paragraphs ---------------------------------------------------------------------------
+
+
+def capture_paragraphs(text: str) -> list[str]:
+    """Each line a paragraph, except that the lines of a hard-wrapped block are joined."""
+    out: list[str] = []
+    for block in re.split(r"\n\s*\n", text):
+        lines = [" ".join(line.split()) for line in block.splitlines()]
+        out.extend(unwrap([line for line in lines if line]))
+    return out
+
+
+def unwrap(lines: list[str]) -> list[str]:
+    """Join the lines of a hard-wrapped block. A line was wrapped when the next line's first word
+    would not have fitted after it; a block counts as wrapped when most of its lines were."""
+    if len(lines) < 2:
+        return lines
+    width = max(len(line) for line in lines)
+    full = [len(a) + 1 + len(b.split()[0]) > width and not _LIST_ITEM.match(b) for a, b in zip(lines, lines[1:])]
+    if not (WRAP_WIDTHS[0] <= width <= WRAP_WIDTHS[1]) or sum(full) * 2 < len(full):
+        return lines
+    out, current = [], [lines[0]]
+    for line, wrapped in zip(lines[1:], full):
+        if wrapped:
+            current.append(line)
+        else:
+            out.append(" ".join(current))
+            current = [line]
+    out.append(" ".join(current))
+    return out
+
+
+# --- 2. prose or not -------------------------------------------------------------------------
+
+
+def classify(paragraphs: list[str]) -> list[Line]:
     import justext  # heavy import; only ingest needs it
 
-    indexed = [i for i, line in enumerate(lines) if line]
-    if not indexed:
+    if not paragraphs:
         return []
-    page = "<html><body>" + "".join(f"<p>{html.escape(lines[i])}</p>" for i in indexed) + "</body></html>"
-    paragraphs = justext.justext(page.encode("utf-8"), justext.get_stoplist("English"), encoding="utf-8")
-    kept = []
-    for i, p in zip(indexed, paragraphs):
-        if p.class_type == "good" and not (UI_LINE.match(lines[i])):
-            kept.append((i, p.cf_class == "good"))
-    return kept
+    page = "<html><body>" + "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs) + "</body></html>"
+    found = justext.justext(page.encode("utf-8"), justext.get_stoplist("English"), encoding="utf-8")
+    if len(found) != len(paragraphs):  # jusText merged or dropped one: should not happen
+        raise ValueError(f"jusText returned {len(found)} paragraphs for {len(paragraphs)}")
+    return [Line(text, p.cf_class) for text, p in zip(paragraphs, found)]
 
 
-def _body_blocks(lines: list[str], kept: list[int]) -> list[Block]:
-    """Kept lines → paragraphs: lines of one blank-line-separated block are joined (hard wraps),
-    list items and headings stand alone."""
-    blocks: list[Block] = []
-    run: list[str] = []
-    previous = None
+# --- 3. the body -----------------------------------------------------------------------------
 
-    def flush() -> None:
-        if run:
-            blocks.append(_block(" ".join(run)))
-            run.clear()
 
-    for i in kept:
+def body_span(lines: list[Line]) -> tuple[int, int] | None:
+    """[start, end) of the run of paragraphs with the most prose (maximum-sum subarray), or None
+    when there is no prose at all."""
+    best, best_span = 0.0, None
+    total, start = 0.0, 0
+    for i, line in enumerate(lines):
+        if total <= 0:
+            total, start = 0.0, i
+        total += _gain(line)
+        if total > best:
+            best, best_span = total, (start, i + 1)
+    return best_span
+
+
+def _gain(line: Line) -> float:
+    if UI_LINE.match(line.text):
+        return -JUNK_COST
+    if line.kind == "good":
+        return len(line.text)
+    if line.kind == "neargood":  # prose, but short: counts, less
+        return len(line.text) / 2
+    return -JUNK_COST
+
+
+# --- 4. the byline block ---------------------------------------------------------------------
+
+
+def header_lines(lines: list[Line], body_start: int) -> list[Line]:
+    """The lines just above the body, top to bottom, without interface words or repeats. Stops at
+    long prose, a copyright line or a menu item: those belong to the site, not the byline."""
+    out: list[Line] = []
+    i = body_start - 1
+    while i >= 0 and len(out) < HEADER_LINES:
         line = lines[i]
-        contiguous = previous is not None and i == previous + 1
-        standalone = _is_heading(line) or _NUMBERED.match(line) or line.startswith(("•", "-", "*"))
-        if not contiguous or standalone or (run and _is_heading(run[-1])):
-            flush()
-        run.append(line)
-        previous = i
-    flush()
-    return blocks
+        if line.kind == "good" or _site_notice(line) or _LIST_ITEM.match(line.text):
+            break
+        if not UI_LINE.match(line.text) and line.text.lower() not in {o.text.lower() for o in out}:
+            out.append(line)
+        i -= 1
+    return out[::-1]
+
+
+def _site_notice(line: Line) -> bool:
+    """A copyright line of the site ("© 2024 Example Ltd. All rights reserved."), not prose that
+    happens to talk about copyright."""
+    return not line.prose and bool(COPYRIGHT_LINE.search(line.text))
+
+
+def _byline_blocks(header: list[Line], author: int | None, date: int | None) -> list[Block]:
+    """The author and date lines as blocks; one line holding both ("Posted on March 3, 2023 by Sam
+    Rivera") is split in two, so "who wrote it?" and "when?" each find their own paragraph."""
+    if author is not None and author == date:
+        text = header[author].text
+        _, author_at = author_names(text)
+        date_at = date_match(text)[1]
+        cut = max(author_at, date_at)
+        first, second = text[:cut].strip(), text[cut:].strip()
+        kinds = ("date", "author") if date_at < author_at else ("author", "date")
+        if first and second:
+            return [Block(first, kinds[0]), Block(second, kinds[1])]
+        return [Block(text, "author")]
+    out = []
+    if author is not None:
+        out.append(Block(header[author].text, "author"))
+    if date is not None:
+        out.append(Block(header[date].text, "date"))
+    return out
+
+
+# --- headings --------------------------------------------------------------------------------
 
 
 def _block(text: str) -> Block:
-    if _is_heading(text):
+    if is_heading(text):
         return Block(text, "heading", level=2 if _NUMBERED.match(text) else 1)
     if _LEAD_IN.match(text):
         return Block(text, "text", level=2)
     return Block(text)
 
 
-def _is_heading(line: str) -> bool:
+def is_heading(line: str) -> bool:
     words = line.split()
-    return 0 < len(words) <= 12 and not line.endswith(_END_PUNCT) and (
+    return 0 < len(words) <= 12 and not line.endswith(_END_PUNCT) and not _BULLET.match(line) and (
         line[0].isupper() or bool(_ROMAN.match(line)) or bool(_NUMBERED.match(line))
     )
-
-
-def _dedupe(lines: list[str]) -> list[str]:
-    seen: set[str] = set()
-    out = []
-    for line in lines:
-        if line.lower() not in seen:
-            seen.add(line.lower())
-            out.append(line)
-    return out

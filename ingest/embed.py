@@ -112,6 +112,19 @@ class HashingEmbedder:
         return out / np.where(norms == 0, 1, norms)
 
 
+def pool_sentences(sentence_vectors: np.ndarray, counts: list[int]) -> np.ndarray:
+    """One unit vector per chunk: the normalized mean of its consecutive sentence vectors."""
+    dimension = sentence_vectors.shape[1] if sentence_vectors.ndim == 2 else 0
+    out = np.zeros((len(counts), dimension), dtype=np.float32)
+    start = 0
+    for row, n in enumerate(counts):
+        if n:
+            total = sentence_vectors[start : start + n].sum(axis=0)
+            out[row] = total / max(float(np.linalg.norm(total)), 1e-12)
+        start += n
+    return out
+
+
 _cache: dict[tuple[str, int], Embedder] = {}
 _cache_lock = threading.Lock()
 

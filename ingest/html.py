@@ -1,35 +1,78 @@
-"""HTML pages → main content and metadata, with trafilatura (headings kept as Markdown)."""
+"""HTML pages → main content and metadata, with trafilatura.
+
+trafilatura's XML output keeps the structure we need — <head rend="h2"> headings, <p>
+paragraphs, list items, table rows — and carries title, author, date and site name as attributes,
+so one extraction gives both, without Markdown markers to strip.
+"""
 
 from __future__ import annotations
 
-from cited.errors import EmptyDocument
+from cited.errors import DocumentError, EmptyDocument
 from ingest.byline import find_date
 from ingest.document import Block, Metadata
 
 
 def read_html(text: str, source: str) -> tuple[list[Block], Metadata]:
     import trafilatura
-    from ingest.readers import read_markdown
+    from lxml import etree
 
-    body = trafilatura.extract(
-        text, output_format="markdown", include_comments=False, include_tables=True,
-        include_formatting=False, favor_precision=True, with_metadata=False,
+    extracted = trafilatura.extract(
+        text, output_format="xml", include_comments=False, include_tables=True,
+        include_formatting=False, favor_precision=True, with_metadata=True,
     )
-    if not body or not body.strip():
+    if not extracted:
         raise EmptyDocument(source)
-    meta = trafilatura.extract_metadata(text)
-    title = (meta.title or "").strip() if meta else ""
-    author = (meta.author or "").strip() if meta else ""
-    date = find_date(meta.date or "") if meta and meta.date else ""
-    site = (meta.sitename or "").strip() if meta else ""
-    blocks, md_meta = read_markdown(body, source)
-    blocks = [b for b in blocks if not (b.kind == "title" and title and b.text == title)]
+    try:
+        doc = etree.fromstring(extracted.encode("utf-8"))
+    except etree.XMLSyntaxError as e:  # trafilatura's own output; should not happen
+        raise DocumentError(source, f"could not read the extracted page ({e.msg}).") from None
+    title = _attr(doc, "title")
+    author = _attr(doc, "author")
+    date = find_date(_attr(doc, "date"))
+    authors = tuple(a.strip() for a in author.split(";") if a.strip())
+
+    body = [b for b in _blocks(doc.find("main")) if b.text]
+    if body and body[0].kind == "heading" and body[0].text == title:
+        body = body[1:]  # the page's <h1> repeats the title
+    if not any(b.kind == "text" for b in body):
+        raise EmptyDocument(source)
     header = []
     if title:
         header.append(Block(title, "title"))
-    if author:
-        header.append(Block("By " + author, "author"))
+    if authors:
+        header.append(Block("By " + ", ".join(authors), "author"))
     if date:
         header.append(Block(date, "date"))
-    authors = tuple(a.strip() for a in author.split(";") if a.strip()) if author else md_meta.authors
-    return header + blocks, Metadata(title=title or md_meta.title, authors=authors, date=date, site=site, source=source)
+    meta = Metadata(title=title, authors=authors, date=date, site=_attr(doc, "sitename"), source=source)
+    return header + body, meta
+
+
+def _attr(element, name: str) -> str:
+    return " ".join((element.get(name) or "").split())
+
+
+def _text(element) -> str:
+    for br in element.iter("lb"):  # a line break inside a paragraph is a space in running text
+        br.tail = " " + (br.tail or "")
+    return " ".join("".join(element.itertext()).split())
+
+
+def _blocks(main) -> list[Block]:
+    if main is None:
+        return []
+    blocks: list[Block] = []
+    for element in main:
+        tag = element.tag
+        if tag == "head":
+            rend = element.get("rend") or "h2"
+            level = int(rend[1]) if len(rend) == 2 and rend[1].isdigit() else 2
+            blocks.append(Block(_text(element), "heading", level=level))
+        elif tag == "list":
+            blocks.extend(Block(_text(item)) for item in element.iter("item"))
+        elif tag == "table":
+            for row in element.iter("row"):
+                cells = [_text(cell) for cell in row.iter("cell")]
+                blocks.append(Block(" | ".join(c for c in cells if c)))
+        else:  # p, quote, code, and anything else with text
+            blocks.append(Block(_text(element)))
+    return blocks

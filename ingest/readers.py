@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +13,6 @@ from cited.errors import (
     UndecodableDocument,
     UnsupportedDocument,
 )
-from ingest.byline import author_name, find_date
 from ingest.document import Block, Metadata, sha256_bytes
 
 TEXT_SUFFIXES = {".txt", ".text"}
@@ -63,6 +61,8 @@ def read_bytes(data: bytes, source: str, suffix: str) -> Reading:
         blocks, meta = read_html(text, source)
         return Reading(blocks, meta, "html", digest)
     if suffix in MARKDOWN_SUFFIXES:
+        from ingest.markdown import read_markdown
+
         blocks, meta = read_markdown(text, source)
         return Reading(blocks, meta, "md", digest)
     from ingest.clean import clean_capture
@@ -84,64 +84,3 @@ def decode_text(data: bytes, source: str) -> str:
     if not text.strip():
         raise EmptyDocument(source)
     return text
-
-
-_MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
-_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
-
-
-def read_markdown(text: str, source: str) -> tuple[list[Block], Metadata]:
-    """Markdown: '#' headings give the section path; front matter may give author and date."""
-    title, authors, date = "", (), ""
-    fm = _FRONT_MATTER.match(text)
-    if fm:
-        for line in fm.group(1).splitlines():
-            key, _, value = line.partition(":")
-            value = value.strip().strip("'\"")
-            if key.strip().lower() == "title":
-                title = value
-            elif key.strip().lower() in ("author", "authors"):
-                authors = tuple(a.strip() for a in value.strip("[]").split(",") if a.strip())
-            elif key.strip().lower() == "date":
-                date = find_date(value)
-        text = text[fm.end() :]
-    blocks: list[Block] = []
-    if title:
-        blocks.append(Block(title, "title"))
-    if authors:
-        blocks.append(Block("By " + ", ".join(authors), "author"))
-    if date:
-        blocks.append(Block(date, "date"))
-    paragraph: list[str] = []
-
-    def flush() -> None:
-        if paragraph:
-            blocks.append(Block(" ".join(paragraph)))
-            paragraph.clear()
-
-    for raw in text.splitlines():
-        line = raw.strip()
-        heading = _MD_HEADING.match(line)
-        if heading:
-            flush()
-            level, words = len(heading.group(1)), heading.group(2).strip()
-            if level == 1 and not title:
-                title = words
-                blocks.append(Block(words, "title"))
-            else:
-                blocks.append(Block(words, "heading", level=level))
-        elif not line:
-            flush()
-        elif line.startswith(("- ", "* ", "+ ")) or re.match(r"^\d+[.)]\s", line):
-            flush()
-            paragraph.append(line)
-        else:
-            paragraph.append(line)
-    flush()
-    if not blocks:
-        raise EmptyDocument(source)
-    if not authors:
-        for b in blocks[:4]:
-            if b.kind == "text" and author_name(b.text) and b.text.lower().startswith("by "):
-                authors = (author_name(b.text),)
-    return blocks, Metadata(title=title, authors=authors, date=date, source=source)

@@ -11,6 +11,7 @@ and the SQuAD benchmark (eval/README.md).
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -18,9 +19,11 @@ import numpy as np
 
 from cited.settings import Settings
 from retrieval.answer_type import can_answer, expected_type
+from retrieval.outline import announced_list, matching_section
 from retrieval.search import Passage, Query, Retriever
 
 ABSTAIN_TEXT = "The article does not say."
+_ASKS_FOR_TITLE = re.compile(r"\b(title|titled|called|named|headline|about)\b", re.I)
 LEXICAL_WEIGHT = 0.25
 JOIN_MARGIN = 0.06  # a further sentence joins the answer if it scores within this of the best
 
@@ -80,7 +83,7 @@ class Answerer:
         return answer
 
     def compose(self, query: Query, signals: dict[str, np.ndarray], passages: list[Passage]) -> Answer:
-        singles = self._sentences(signals, passages)
+        singles = self._sentences(query.text, signals, passages)
         kind = expected_type(query.text)
         singles = [c for c in singles if can_answer(self._text(c), kind, query.text)]
         if not singles:
@@ -88,18 +91,31 @@ class Answerer:
         support = max(c.dense for c in singles)
         if support < self.settings.abstain_below:
             return Answer(query.text, ABSTAIN_TEXT, True, [], passages, support=support)
-        chosen = self._choose(query, singles)
-        # Reading order within each passage, passages by rank: the answer reads as the article does.
-        chosen.sort(key=lambda c: (c.passage.rank, c.start))
+        section = matching_section(self.retriever, signals, passages, support) if kind is None else []
+        if section:
+            picks = [(item.row, item.start, item.end, support) for item in section]
+        else:
+            chosen = self._choose(query, singles)
+            # Reading order within each passage, passages by rank: the answer reads as the article does.
+            chosen.sort(key=lambda c: (c.passage.rank, c.start))
+            picks = [(c.passage.chunk, c.start, c.end, c.score) for c in chosen]
+            last = chosen[-1]
+            listed = announced_list(self.retriever, last.passage.chunk, self._text(last))
+            picks += [(item.row, item.start, item.end, last.score) for item in listed]
+        return self._answer(query, picks, passages, support)
+
+    def _answer(self, query: Query, picks: list[tuple[int, int, int, float]], passages: list[Passage],
+                support: float) -> Answer:
+        """Spans of the article (chunk row, start, end, score) → the answer, each cited [n]."""
+        by_chunk = {p.chunk: p for p in passages}
         numbers: dict[int, int] = {}
         sentences: list[AnswerSentence] = []
-        for c in chosen:
-            n = numbers.setdefault(c.passage.chunk, len(numbers) + 1)
-            chunk = self.retriever.chunks[c.passage.chunk]
-            text = chunk.text[c.start - chunk.start : c.end - chunk.start]
-            sentences.append(AnswerSentence(text, c.passage.doc, c.start, c.end, n, c.score))
-        by_chunk = {p.chunk: p for p in passages}
-        citations = [(n, by_chunk[row]) for row, n in numbers.items()]
+        for row, start, end, score in picks:
+            n = numbers.setdefault(row, len(numbers) + 1)
+            chunk = self.retriever.chunks[row]
+            text = chunk.text[start - chunk.start : end - chunk.start]
+            sentences.append(AnswerSentence(text, chunk.doc, start, end, n, score))
+        citations = [(n, by_chunk.get(row) or self.retriever.passage_at(row)) for row, n in numbers.items()]
         text = " ".join(f"{s.text} [{s.citation}]" for s in sentences)
         return Answer(query.text, text, False, citations, passages, sentences, support=support)
 
@@ -132,7 +148,7 @@ class Answerer:
                 chosen.append(c)
         return chosen
 
-    def _sentences(self, signals, passages) -> list["_Candidate"]:
+    def _sentences(self, question: str, signals, passages) -> list["_Candidate"]:
         """Every sentence of the retrieved passages, in passage order, with its scores."""
         dense = signals["sentences_dense"]
         lexical = signals["sentences_bm25"]
@@ -144,6 +160,8 @@ class Answerer:
             chunk = self.retriever.chunks[p.chunk]
             if chunk.kind == "heading":  # a heading names a topic; it answers nothing by itself
                 continue
+            if chunk.kind == "title" and not _ASKS_FOR_TITLE.search(question):
+                continue  # nor does the title, unless the question asks what the article is
             for i, (start, end) in enumerate(chunk.sentences):
                 row = int(starts[p.chunk] + i)
                 lex = float(lexical[row]) / top_lexical if top_lexical > 0 else 0.0

@@ -15,6 +15,10 @@ _QUESTION_TYPES = [
     (DATE, re.compile(r"^\s*(when|what (year|date|day|month|century|decade|time)|which (year|date|day|month|century|decade)|in what (year|month)|on what (date|day)|at what time|how long ago)\b", re.I)),
     (NUMBER, re.compile(r"\b(how (many|much|long|far|old|large|big|tall|high|often)|what (percentage|percent|proportion|share|fraction|number|amount)|what is the (population|number|size|length|cost|price))\b", re.I)),
     (NAME, re.compile(r"^\s*(who|whom|whose)\b", re.I)),
+    (NAME, re.compile(
+        r"^\s*(which|what)\s+(\w+\s+){0,2}(country|countries|city|cities|nation|nations|state|province|"
+        r"region|group|groups|organi[sz]ations?|party|parties|movement|person|people|leader|company|"
+        r"companies|river|capital|university|newspaper)\b", re.I)),
 ]
 
 _DIGIT = re.compile(r"\d")

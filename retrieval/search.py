@@ -171,9 +171,10 @@ class Retriever:
             return []
         scores = self.fuse(signals, mode, rows)
         order = np.argsort(-scores, kind="stable")[:k]
-        return [self._passage(rank + 1, int(rows[i]), float(scores[i])) for rank, i in enumerate(order)]
+        return [self.passage_at(int(rows[i]), rank + 1, float(scores[i])) for rank, i in enumerate(order)]
 
-    def _passage(self, rank: int, row: int, score: float) -> Passage:
+    def passage_at(self, row: int, rank: int = 0, score: float = 0.0) -> Passage:
+        """The passage of a chunk row (rank 0: cited, but not among the retrieved passages)."""
         c = self.chunks[row]
         return Passage(rank, c.doc, c.paragraph, c.start, c.end, c.text, score, row, c.section, c.page)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import glob
 import hashlib
 import json
 import os
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cited.errors import IndexCorrupt, IndexMismatch, IndexMissing, IndexWriteFailed
+from cited.errors import IndexCorrupt, IndexMismatch, IndexMissing, IndexUnreadable, IndexWriteFailed
 from ingest.chunking import Chunk
 from ingest.document import Document, Metadata, Paragraph
 
@@ -59,6 +60,8 @@ def write_index(path: Path, data: IndexData) -> None:
     path = Path(path)
     tmp = path.parent / f".{path.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     try:
+        if path.exists() and not path.is_dir():
+            raise IndexWriteFailed(str(path), "it is a file, not an index folder")
         path.parent.mkdir(parents=True, exist_ok=True)
         _remove_stale_temporaries(path)
         tmp.mkdir()
@@ -82,7 +85,10 @@ def _write_files(folder: Path, data: IndexData) -> None:
         index = faiss.IndexFlatIP(data.dimension)
         if len(vectors):
             index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-        faiss.write_index(index, str(folder / name))
+        # Serialized here and written by Python, not by faiss.write_index: a full disk is then an
+        # OSError (ENOSPC) like every other write, not a C++ RuntimeError with a traceback.
+        with open(folder / name, "wb") as f:
+            f.write(faiss.serialize_index(index).tobytes())
     manifest = {
         "schema_version": SCHEMA_VERSION,
         "model": data.model,
@@ -112,9 +118,13 @@ def _swap_in(tmp: Path, path: Path) -> None:
     if _exchange(tmp, path):  # atomic: path now holds the new index, tmp the old one
         shutil.rmtree(tmp, ignore_errors=True)
     else:  # no RENAME_EXCHANGE here: two renames, with the old kept until the new is in place
-        old = path.parent / f".{path.name}.old-{uuid.uuid4().hex[:8]}"
+        old = path.parent / f".{path.name}.old-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         os.rename(path, old)
-        os.rename(tmp, path)
+        try:
+            os.rename(tmp, path)
+        except OSError:
+            os.rename(old, path)
+            raise
         shutil.rmtree(old, ignore_errors=True)
     _fsync_dir(path.parent)
 
@@ -135,15 +145,35 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 def _remove_stale_temporaries(path: Path) -> None:
-    """Temporary folders left by an ingest that was killed; the live index is never among them."""
-    for stale in path.parent.glob(f".{path.name}.tmp-*"):
-        pid = stale.name.split("-")[-2] if stale.name.count("-") >= 2 else ""
-        if pid.isdigit() and not _alive(int(pid)):
-            shutil.rmtree(stale, ignore_errors=True)
-    if not path.exists():  # killed between the two renames of the fallback swap: restore the old
-        olds = sorted(path.parent.glob(f".{path.name}.old-*"), key=lambda p: p.stat().st_mtime)
-        if olds:
+    """Folders left by a writer that was killed (its process is gone): temporary folders, and old
+    indexes it had moved aside. The live index is never among them."""
+    recover_interrupted_swap(path)
+    for stale in _left_by_the_dead(path, "tmp") + _left_by_the_dead(path, "old"):
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def recover_interrupted_swap(path: Path) -> None:
+    """A writer killed between the two renames of the fallback swap left no index at `path`, only
+    the old one moved aside: put it back. (A writer still alive will finish its own swap.)"""
+    path = Path(path)
+    if path.exists():
+        return
+    olds = sorted(_left_by_the_dead(path, "old"), key=lambda p: p.stat().st_mtime)
+    if olds:
+        try:
             os.rename(olds[-1], path)
+        except OSError:
+            pass  # another process got there first; either way the old index is back
+
+
+def _left_by_the_dead(path: Path, kind: str) -> list[Path]:
+    """`.NAME.tmp-PID-XXXX` or `.NAME.old-PID-XXXX` folders whose process PID no longer runs."""
+    out = []
+    for folder in path.parent.glob(f".{glob.escape(path.name)}.{kind}-*-*"):
+        pid = folder.name.rsplit("-", 2)[-2]
+        if pid.isdigit() and not _alive(int(pid)):
+            out.append(folder)
+    return out
 
 
 def _alive(pid: int) -> bool:
@@ -211,13 +241,18 @@ def _manifest_entry(d: Document, chunks: list[Chunk]) -> dict:
 def read_manifest(path: Path) -> dict:
     path = Path(path)
     file = path / MANIFEST
-    if not file.exists():
-        if path.exists() and any(path.iterdir()):
-            raise IndexCorrupt(str(path), f"{MANIFEST} is missing")
-        raise IndexMissing(str(path))
     try:
+        recover_interrupted_swap(path)
+        if not file.exists():
+            if path.is_file():
+                raise IndexUnreadable(str(path), "it is a file, not an index folder")
+            if path.exists() and any(path.iterdir()):
+                raise IndexCorrupt(str(path), f"{MANIFEST} is missing")
+            raise IndexMissing(str(path))
         manifest = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+    except PermissionError as e:
+        raise IndexUnreadable(str(path), f"{Path(e.filename or path).name}: {e.strerror}") from None
+    except (OSError, ValueError, RecursionError) as e:  # ValueError: bad UTF-8 or bad JSON
         raise IndexCorrupt(str(path), f"{MANIFEST} is unreadable: {type(e).__name__}") from None
     if not isinstance(manifest, dict) or "schema_version" not in manifest:
         raise IndexCorrupt(str(path), f"{MANIFEST} is not a cited manifest")
@@ -237,28 +272,36 @@ def read_index(path: Path, expected_model: str | None = None) -> IndexData:
         raise IndexMismatch(
             str(path), f"built with the model '{manifest.get('model')}', asked to use '{expected_model}'"
         )
+    reading = MANIFEST  # the file being read, named if it turns out to be unreadable
     try:
         files = manifest["files"]
+        dimension = int(manifest["dimension"])
         for name in DATA_FILES:
             file = path / name
             if not file.exists():
                 raise IndexCorrupt(str(path), f"{name} is missing")
+            reading = name
             if _sha256(file) != files[name]:
                 raise IndexCorrupt(str(path), f"{name} does not match its checksum in {MANIFEST}")
+        reading = DOCUMENTS
         documents = [_document_from(json.loads(line)) for line in _lines(path / DOCUMENTS)]
+        reading = CHUNKS
         chunks = [_chunk_from(json.loads(line)) for line in _lines(path / CHUNKS)]
+        reading = CHUNK_VECTORS
         chunk_vectors = _vectors(faiss.read_index(str(path / CHUNK_VECTORS)))
+        reading = SENTENCE_VECTORS
         sentence_vectors = _vectors(faiss.read_index(str(path / SENTENCE_VECTORS)))
-        dimension = int(manifest["dimension"])
-    except (KeyError, TypeError, ValueError, json.JSONDecodeError, RuntimeError) as e:
-        raise IndexCorrupt(str(path), f"unreadable content: {type(e).__name__}") from None
+    except PermissionError as e:
+        raise IndexUnreadable(str(path), f"{reading}: {e.strerror}") from None
+    except (KeyError, TypeError, ValueError, AttributeError, RuntimeError, RecursionError, OSError) as e:
+        raise IndexCorrupt(str(path), f"{reading} is unreadable: {type(e).__name__}") from None
     if chunk_vectors.shape != (len(chunks), dimension):
         raise IndexCorrupt(str(path), f"{CHUNK_VECTORS} holds {chunk_vectors.shape[0]} vectors for {len(chunks)} chunks")
     if len(sentence_vectors) != sum(len(c.sentences) for c in chunks):
         raise IndexCorrupt(str(path), f"{SENTENCE_VECTORS} does not match the chunks' sentences")
     known = {k: v for k, v in manifest.items() if k not in _MANIFEST_KEYS}
     return IndexData(
-        model=manifest["model"], dimension=dimension, chunking=manifest.get("chunking", {}),
+        model=str(manifest.get("model", "")), dimension=dimension, chunking=manifest.get("chunking", {}),
         documents=documents, chunks=chunks, chunk_vectors=chunk_vectors,
         sentence_vectors=sentence_vectors, created=manifest.get("created", ""), extra=known,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -43,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--rebuild", action="store_true", help="start a new index instead of adding to the existing one")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--timeout", type=float, default=15.0, metavar="SECONDS", help="give up on a URL after this long (default 15)")
 
     p = sub.add_parser("ask", help="ask a question; prints the answer and its cited paragraphs")
     p.add_argument("question", nargs="?", help="the question (or use --questions)")
@@ -62,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("remove", help="take a document out of the index")
-    p.add_argument("doc", metavar="DOC")
+    p.add_argument("doc", metavar="DOC", help="a document id from `cited list`, or the file path or URL it came from")
     _common(p)
 
     p = sub.add_parser("eval", help="evaluate retrieval and answers on an eval set or SQuAD")
@@ -102,19 +104,35 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `cited ask … | head`: the reader left; not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def cmd_ingest(args, settings: Settings) -> int:
     from ingest.pipeline import ingest
 
-    report = ingest(args.paths, settings, rebuild=args.rebuild, progress=not args.quiet)
+    report = ingest(args.paths, settings, rebuild=args.rebuild, progress=not args.quiet, url_timeout=args.timeout)
     for e in report.failed:
         print(f"error: {e}", file=sys.stderr)
+    described = _describe_documents(settings, report.added + report.updated) if report.added or report.updated else {}
     for label, ids in (("added", report.added), ("updated", report.updated), ("unchanged", report.skipped)):
         for doc_id in ids:
-            print(f"{label}: {doc_id}")
+            print(f"{label}: {doc_id}{described.get(doc_id, '')}")
     print(report.summary() + f" → {settings.index_dir}")
-    return 3 if report.failed else 0
+    return max((e.exit_code for e in report.failed), default=0)
+
+
+def _describe_documents(settings: Settings, ids: list[str]) -> dict[str, str]:
+    """' — "Title" (N paragraphs, M chunks)' for each document id, from the manifest just written."""
+    from retrieval.store import read_manifest
+
+    out = {}
+    for d in read_manifest(settings.index_dir).get("documents", []):
+        if d["id"] in ids:
+            title = f' — "{d["title"]}"' if d.get("title") else ""
+            out[d["id"]] = f"{title} ({d['paragraphs']} paragraphs, {d['chunks']} chunks)"
+    return out
 
 
 def cmd_ask(args, settings: Settings) -> int:
@@ -178,10 +196,14 @@ def cmd_list(args, settings: Settings) -> int:
         print(json.dumps(docs, ensure_ascii=False, indent=2))
         return 0
     print(f"{settings.index_dir}: {len(docs)} document(s), model {manifest['model']}")
+    if not docs:
+        print("  (empty: add articles with `cited ingest PATH`)")
     for d in docs:
         authors = ", ".join(d.get("authors") or []) or "—"
+        site = f"; site {d['site']}" if d.get("site") else ""
         print(f"- {d['id']}: {d.get('title') or '(untitled)'}")
-        print(f"    author {authors}; date {d.get('date') or '—'}; {d['paragraphs']} paragraphs, {d['chunks']} chunks; {d['source']}")
+        print(f"    author {authors}; date {d.get('date') or '—'}{site}; {d['paragraphs']} paragraphs, {d['chunks']} chunks")
+        print(f"    {d.get('format', '?')} from {d['source']}")
     return 0
 
 
@@ -189,7 +211,7 @@ def cmd_remove(args, settings: Settings) -> int:
     from ingest.pipeline import remove_document
 
     data = remove_document(settings, args.doc)
-    print(f"removed {args.doc}; {len(data.documents)} document(s) left")
+    print(f"removed {args.doc}; {len(data.documents)} document(s) left in {settings.index_dir}")
     return 0
 
 

@@ -68,3 +68,43 @@ def test_paragraphs_are_numbered_in_order_with_offsets(article_document):
         assert a.end <= b.start
         assert doc.text[a.end : b.start] == "\n\n"
     assert len(doc.paragraphs) == 45
+
+
+def test_no_chunk_holds_text_from_outside_the_body(article_document):
+    """Every chunk is the body's, or one line of the byline block (title, author, date)."""
+    from ingest.chunking import chunk_document
+
+    raw = ARTICLE.read_text(encoding="utf-8")
+    start = raw.index("Following reciprocal military strikes")
+    end = raw.index("stepping into the conflict.") + len("stepping into the conflict.")
+    body = " ".join(raw[start:end].split())
+    byline_block = [" ".join(line.split()) for line in raw[raw.rindex("Arab & Regional Studies", 0, start) : start].splitlines()]
+    for chunk in chunk_document(article_document, 1200, 0):
+        if chunk.kind in ("title", "author", "date"):
+            assert chunk.text in byline_block, chunk.text
+        else:
+            assert chunk.text in body, chunk.text[:80]
+
+
+def test_section_paths_of_irans_motives(article_document):
+    """"What were Iran's motives?" can be answered from the section: its heading, the opening
+    paragraph, and six numbered sub-sections, each paragraph carrying its path."""
+    doc = article_document
+    texts = [doc.paragraph_text(p) for p in doc.paragraphs]
+    first = texts.index("II. Iran’s Motives")
+    last = texts.index("Conclusion")
+    inside = doc.paragraphs[first + 1 : last]
+    assert all(p.section[0] == "II. Iran’s Motives" for p in inside)
+    subsections = []
+    for p in inside:
+        if len(p.section) == 2 and p.section[1] not in subsections:
+            subsections.append(p.section[1])
+    assert [s.split(".")[0] for s in subsections] == ["1", "2", "3", "4", "5", "6"]
+    assert subsections[1] == "2. Incapability of Iran to Simultaneously Open Multiple Fronts of Engagement"
+    # The opening paragraph sits under the heading alone, before any numbered motive.
+    assert inside[0].section == ("II. Iran’s Motives",)
+    assert doc.paragraph_text(inside[0]).startswith("While Pakistan had multiple and delicate reasons")
+    # Each sub-section's first paragraph opens with its own title: the lead-in heading.
+    for title in subsections:
+        opening = next(p for p in inside if p.section[-1] == title)
+        assert doc.paragraph_text(opening).startswith(title + ":")

@@ -1,0 +1,72 @@
+"""Start `cited chat` as a real subprocess on a free local port, and stop it again: used by the
+benchmarks, the load script and the tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+START_TIMEOUT_S = 120  # model load + Gradio import on a busy 2-core machine
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def chat_server(index_dir: Path, log_path: Path, *extra: str, env: dict[str, str] | None = None):
+    """Yields the server's URL once it answers HTTP."""
+    with chat_server_process(index_dir, log_path, *extra, env=env) as (url, _):
+        yield url
+
+
+@contextmanager
+def chat_server_process(index_dir: Path, log_path: Path, *extra: str, env: dict[str, str] | None = None):
+    """Yields (URL, Popen) once the server answers HTTP. The Popen is the Python process itself (no
+    shell in between), so terminate() always reaches the server."""
+    port = free_port()
+    # Only the settings the test gives: none of the caller's CITED_* variables.
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CITED_")}
+    environment.update(GRADIO_ANALYTICS_ENABLED="False", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+    environment.update(env or {})
+    command = [sys.executable, "-m", "ui.cli", "chat", "--index", str(index_dir), "--port", str(port),
+               "--no-browser", *extra]
+    log = open(log_path, "w")
+    process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url, process, log_path)
+        yield url, process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
+        log.close()
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, log_path: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the chat server exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url + "/", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"the chat server did not answer within {START_TIMEOUT_S} s:\n{log_path.read_text()[-3000:]}")

@@ -1,0 +1,222 @@
+"""`cited bench`: speed and memory on the machine at hand, ours against the tutorial baseline.
+
+Every figure is measured in this run; nothing is asserted. Memory is the peak resident set size
+of a separate process (ingest, chat server), sampled by psutil.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from cited.settings import Settings
+from eval.cli import DEFAULT_SET, DEFAULT_SQUAD
+from eval.gold import load_eval_set
+
+QUESTION = "What share of Pakistan's population is Shiite?"
+
+
+def main(args, settings: Settings) -> int:
+    if args.load:
+        from eval.load import main as load_main
+
+        return load_main([])
+    rows: list[tuple[str, str, str, str]] = []  # (figure, ours, tutorial, ours/tutorial)
+    with tempfile.TemporaryDirectory(prefix="cited-bench-") as tmp:
+        tmp = Path(tmp)
+        bench_settings = replace(settings, index_dir=tmp / "index")
+        print(f"cited bench on {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+              f"Python {platform.python_version()}", file=sys.stderr)
+        rows += ingest_figures(bench_settings, tmp, args.squad)
+        rows += query_figures(bench_settings, args.queries)
+        rows += cold_start_figures(bench_settings)
+        rows += memory_figures(bench_settings, tmp)
+    print_rows(rows)
+    return 0
+
+
+# --- ingest ----------------------------------------------------------------------------------
+
+
+def ingest_figures(settings: Settings, tmp: Path, squad: str | None) -> list[tuple]:
+    from eval.squad import article_text, load_squad
+    from eval.tutorial import tutorial_chunks
+    from ingest.embed import load_embedder
+    from ingest.pipeline import ingest
+
+    started = time.perf_counter()
+    embedder = load_embedder(settings.model, settings.batch_size)
+    load_s = time.perf_counter() - started
+    corpora = {"article": [str(settings.default_article)]}
+    squad_path = Path(DEFAULT_SQUAD if squad in (None, "default") else squad)
+    if squad_path.exists():
+        folder = tmp / "squad"
+        folder.mkdir()
+        for i, a in enumerate(load_squad(squad_path)):
+            (folder / f"{i:02d}.txt").write_text(article_text(a), encoding="utf-8")
+        corpora["SQuAD, 8 articles"] = [str(p) for p in sorted(folder.glob("*.txt"))]
+    rows = [("model load (s)", f"{load_s:.2f}", "", "")]
+    embedder.encode(["warm up the encoder"] * 8)
+    for name, files in corpora.items():
+        target = replace(settings, index_dir=tmp / f"ingest-{len(rows)}")
+        started = time.perf_counter()
+        report = ingest(files, target, embedder=embedder, rebuild=True)
+        ours_s = time.perf_counter() - started
+        from retrieval.store import read_index
+
+        passages = [c.text for c in read_index(target.index_dir).chunks]
+        started = time.perf_counter()
+        embedder.encode(passages)
+        raw_s = time.perf_counter() - started
+        # The tutorial: split the raw files, embed the chunks, build a flat FAISS index.
+        started = time.perf_counter()
+        chunks = [c.text for f in files for c in tutorial_chunks("t", Path(f).read_text(encoding="utf-8"))]
+        _faiss_flat(embedder.encode(chunks))
+        tut_s = time.perf_counter() - started
+        ours_pps, raw_pps, tut_pps = len(passages) / ours_s, len(passages) / raw_s, len(chunks) / tut_s
+        rows += [
+            (f"ingest {name}: time (s)", f"{ours_s:.2f}", f"{tut_s:.2f}", _ratio(ours_s, tut_s)),
+            (f"ingest {name}: passages", f"{report.chunks}", f"{len(chunks)}", ""),
+            (f"ingest {name}: passages/s", f"{ours_pps:.0f}", f"{tut_pps:.0f}", _ratio(ours_pps, tut_pps)),
+            (f"raw encoder on the same passages: passages/s", f"{raw_pps:.0f}", "", ""),
+            (f"ingest throughput / raw encoder", f"{ours_pps / raw_pps:.0%}", "", ""),
+        ]
+    return rows
+
+
+def _faiss_flat(vectors: np.ndarray):
+    import faiss
+
+    index = faiss.IndexFlatIP(vectors.shape[1])
+    index.add(vectors)
+    return index
+
+
+# --- queries ---------------------------------------------------------------------------------
+
+
+def query_figures(settings: Settings, count: int) -> list[tuple]:
+    from eval.tutorial import tutorial_answerer
+    from ingest.pipeline import ingest
+    from retrieval.answer import Answerer
+    from retrieval.search import Retriever
+
+    ingest([str(settings.default_article)], settings, rebuild=True)
+    ours = Answerer(Retriever.load(settings))
+    tutorial = tutorial_answerer(ours)
+    questions = [q.question for q in load_eval_set(DEFAULT_SET)]
+    questions = (questions * (count // len(questions) + 1))[:count]
+    for q in questions[:5]:  # warm caches and lazy imports
+        ours.ask(q)
+    figures = {}
+    for name, answerer, mode in (("ours", ours, "hybrid"), ("tutorial", tutorial, "dense")):
+        search = _timed(lambda q: answerer.retriever.search(q, k=5, mode=mode), questions)
+        full = _timed(lambda q: answerer.ask(q, k=5, mode=mode), questions)
+        figures[name] = (search, full)
+    rows = []
+    for label, i in (("retrieval alone", 0), ("full answer", 1)):
+        for p in (50, 95):
+            a, b = np.percentile(figures["ours"][i], p), np.percentile(figures["tutorial"][i], p)
+            rows.append((f"warm {label} p{p} (ms)", f"{a:.1f}", f"{b:.1f}", _ratio(a, b)))
+    return rows
+
+
+def _timed(fn, questions: list[str]) -> list[float]:
+    out = []
+    for q in questions:
+        started = time.perf_counter()
+        fn(q)
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+# --- processes -------------------------------------------------------------------------------
+
+
+def cold_start_figures(settings: Settings) -> list[tuple]:
+    command = [sys.executable, "-m", "ui.cli", "ask", QUESTION, "--json", "--index", str(settings.index_dir)]
+    times = []
+    for _ in range(3):
+        started = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True, env=_env())
+        times.append(time.perf_counter() - started)
+    return [("cold start of `cited ask`, median of 3 (s)", f"{np.median(times):.2f}", "", "")]
+
+
+def memory_figures(settings: Settings, tmp: Path) -> list[tuple]:
+    from eval.server import chat_server_process
+
+    ingest_cmd = [sys.executable, "-m", "ui.cli", "ingest", str(settings.default_article), "--index",
+                  str(tmp / "memory-index"), "--quiet"]
+    process = subprocess.Popen(ingest_cmd, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ingest_peak = _peak_rss(process)
+    with chat_server_process(settings.index_dir, tmp / "server.log") as (url, server):
+        sampler = _Sampler(server.pid)
+        from gradio_client import Client
+
+        client = Client(url, verbose=False)
+        for q in [q.question for q in load_eval_set(DEFAULT_SET)][:40]:
+            client.predict(q, api_name="/ask")
+        server_peak = sampler.stop()
+    return [
+        ("peak memory of `cited ingest` (MB)", f"{ingest_peak / 1e6:.0f}", "", ""),
+        ("peak memory of the chat server over 40 questions (MB)", f"{server_peak / 1e6:.0f}", "", ""),
+    ]
+
+
+class _Sampler:
+    def __init__(self, pid: int, interval: float = 0.05) -> None:
+        import psutil
+
+        self.process = psutil.Process(pid)
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(interval,), daemon=True)
+        self._thread.start()
+
+    def _run(self, interval: float) -> None:
+        import psutil
+
+        while not self._stop.is_set():
+            try:
+                self.peak = max(self.peak, self.process.memory_info().rss)
+            except psutil.Error:
+                return
+            time.sleep(interval)
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
+def _peak_rss(process: subprocess.Popen) -> int:
+    sampler = _Sampler(process.pid, interval=0.02)
+    process.wait()
+    return sampler.stop()
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CITED_")}
+    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False")
+    return env
+
+
+def _ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}×" if b else ""
+
+
+def print_rows(rows: list[tuple]) -> None:
+    header = ("figure", "cited", "tutorial", "cited/tutorial")
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(4)]
+    for r in [header, tuple("-" * w for w in widths), *rows]:
+        print(f"{r[0]:<{widths[0]}}  {r[1]:>{widths[1]}}  {r[2]:>{widths[2]}}  {r[3]:>{widths[3]}}")
