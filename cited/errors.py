@@ -114,6 +114,11 @@ class IndexMismatch(IndexError_):
         )
 
 
+class IndexUnreadable(IndexError_):
+    def __init__(self, path: str, detail: str) -> None:
+        super().__init__(f"Cannot read the index at {path} ({detail}): check the path and its permissions.")
+
+
 class IndexWriteFailed(IndexError_):
     def __init__(self, path: str, detail: str) -> None:
         super().__init__(f"Could not write the index at {path} ({detail}); the previous index is unchanged.")

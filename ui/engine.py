@@ -12,8 +12,14 @@ from retrieval.search import Retriever
 
 
 def ensure_index(settings: Settings, embedder: Embedder | None = None, quiet: bool = False) -> None:
-    if settings.index_dir.exists():
-        return
+    from retrieval.store import recover_interrupted_swap
+
+    try:
+        recover_interrupted_swap(settings.index_dir)  # an ingest killed mid-swap moved the index aside
+        if settings.index_dir.exists():
+            return
+    except OSError:
+        return  # cannot even look (no permission): loading the index names the problem
     from ingest.pipeline import ingest
 
     if not quiet:

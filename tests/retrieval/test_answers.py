@@ -83,3 +83,41 @@ def test_huge_question_is_refused_quickly(answerer):
         answerer.ask("why " * 25_000)
     assert "limit" in str(e.value)
     assert time.perf_counter() - started < 5
+
+
+def test_a_question_about_a_section_gets_its_outline(answerer):
+    answer = answerer.ask("What were Iran's motives?")
+    assert not answer.abstained
+    assert len(answer.sentences) == 6
+    for number, s in enumerate(answer.sentences, start=1):
+        assert s.text.startswith(f"{number}. ")
+        cited = dict(answer.citations)[s.citation]
+        assert cited.section[0] == "II. Iran’s Motives"
+        assert cited.text.startswith(s.text), "each item is cited to the paragraph it opens"
+    assert "Avoiding the Fury of Iranians" in answer.text
+
+
+def test_a_sentence_announcing_a_list_brings_the_list(answerer):
+    from retrieval.outline import announced_list
+
+    retriever = answerer.retriever
+    row = next(i for i, c in enumerate(retriever.chunks) if c.text.endswith("can be detailed as follows:"))
+    items = announced_list(retriever, row, "These motives can be detailed as follows:")
+    assert len(items) == 6
+    assert retriever.chunks[items[0].row].section[0] == "I. Pakistan’s Motives"
+    assert announced_list(retriever, row, "A sentence that announces nothing.") == []
+
+
+def test_a_number_question_takes_a_sentence_with_a_number(answerer):
+    from retrieval.answer_type import NUMBER, can_answer, expected_type
+
+    assert expected_type("How many people live in Pakistan?") == NUMBER
+    assert not can_answer("The Baloch communities are poor.", NUMBER, "How many people live in Pakistan?")
+    answer = answerer.ask("Roughly how many Shiites live in Pakistan?")
+    assert "37 million" in answer.text
+
+
+def test_the_title_answers_only_questions_about_the_title(answerer):
+    assert "What Led to Pakistan-Iran De-Escalation" in answerer.ask("What is the article's title?").text
+    answer = answerer.ask("Why did Pakistan and Iran de-escalate after the attacks?")
+    assert all(s.text != answerer.retriever.index.documents[0].meta.title for s in answer.sentences)
