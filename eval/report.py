@@ -54,7 +54,7 @@ def plot_hit_curves(curves: dict[str, list[float]], file: Path, title: str) -> N
         ax.plot(ks, values, marker="o", linewidth=2 if mode == "hybrid" else 1.4,
                 linestyle="--" if mode == "tutorial" else "-", label=mode)
     ax.set_xlabel("k (passages retrieved)")
-    ax.set_ylabel("hit@k (share of questions with a relevant passage in the top k)")
+    ax.set_ylabel("hit@k: a relevant passage in the top k")
     ax.set_xticks(ks)
     ax.set_ylim(0.0 if min(min(v) for v in curves.values()) < 0.5 else 0.5, 1.005)
     ax.grid(alpha=0.3)
