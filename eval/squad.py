@@ -130,5 +130,5 @@ def run_squad(args, settings: Settings) -> int:
         print(f"evidence accuracy (answer holds the gold evidence sentence or answer span): {evidence}")
     if args.out:
         pooled = {m: [o for per in result["outcomes"].values() for o in per[m]] for m in modes}
-        write_report(Path(args.out), means, pooled, "", title=f"SQuAD (ExpMRC) — {len(articles)} articles")
+        write_report(Path(args.out), means, pooled, "", title=f"SQuAD (ExpMRC): {len(articles)} articles, pooled over questions")
     return 0
