@@ -139,7 +139,7 @@ def cmd_ask(args, settings: Settings) -> int:
     from ui.engine import open_answerer
     from ui.text_output import format_answer
 
-    if not args.question and not args.questions:
+    if args.question is None and not args.questions:
         raise CitedError("Give a question, e.g. cited ask \"Who wrote the article?\", or --questions FILE.jsonl.")
     answerer = open_answerer(settings, quiet=args.json)
     if args.questions:
