@@ -7,6 +7,7 @@ import hashlib
 import os
 import re
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
@@ -22,6 +23,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
+FEW_TEXTS = 8  # encoded on one thread (questions); more go to several (ingest)
 BUNDLED_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 _BUNDLED_ALIASES = {BUNDLED_MODEL, "sentence-transformers/" + BUNDLED_MODEL, "bundled"}
 
@@ -55,8 +57,8 @@ def verify_bundled_weights(model_dir: Path) -> None:
 
 
 class SentenceTransformerEmbedder:
-    """A sentence-transformers model on the CPU. Thread-safe: encode calls are serialized, since
-    one torch model shared by the web app's worker threads is not re-entrant."""
+    """A sentence-transformers model on the CPU. Thread-safe: encode calls from any thread are run
+    one at a time on the embedder's own thread."""
 
     def __init__(self, name: str = BUNDLED_MODEL, batch_size: int = 64) -> None:
         self.batch_size = batch_size
@@ -74,22 +76,33 @@ class SentenceTransformerEmbedder:
 
         transformers.utils.logging.disable_progress_bar()
 
-        torch.set_num_threads(max(1, min(4, os.cpu_count() or 1)))
+        self._batch_threads = max(1, min(4, os.cpu_count() or 1))
+        torch.set_num_threads(self._batch_threads)
         try:
             self.model = SentenceTransformer(target, device="cpu")
         except (OSError, ValueError) as e:
             raise ModelUnavailable(name, _first_line(e)) from None
         self.dimension = int(self.model.get_embedding_dimension())
-        self._lock = threading.Lock()
+        # Every encode runs on this one thread, whoever asks: calls are serialized (one torch model
+        # is not re-entrant), and torch's per-thread buffers exist once, not once per web worker
+        # thread (under eval/load.py the server grew ~70 MB in 30 s without this, ~10 MB with it).
+        self._encoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cited-encoder")
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        with self._lock:
-            vectors = self.model.encode(
-                texts, batch_size=self.batch_size, normalize_embeddings=True,
-                show_progress_bar=progress, convert_to_numpy=True,
-            )
+        return self._encoder.submit(self._encode, texts, progress).result()
+
+    def _encode(self, texts: list[str], progress: bool) -> np.ndarray:
+        import torch
+
+        # A question is too small to split between threads: on two cores, one question takes
+        # 10 ms on one thread or two, but 60-490 ms on two while another process is busy.
+        torch.set_num_threads(1 if len(texts) <= FEW_TEXTS else self._batch_threads)
+        vectors = self.model.encode(
+            texts, batch_size=self.batch_size, normalize_embeddings=True,
+            show_progress_bar=progress, convert_to_numpy=True,
+        )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 

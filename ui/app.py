@@ -7,7 +7,11 @@ network: analytics are off, the theme's fonts are bundled, SSR is off.
 
 import ipaddress
 import os
+import shutil
+import signal
 import sys
+import tempfile
+import threading
 import time
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -150,22 +154,46 @@ def build_app(settings: Settings, answerer: Answerer | None = None) -> gr.Blocks
 
 def serve(settings: Settings, open_browser: bool = True) -> None:
     """Load the index (ingesting the bundled article if there is none) and serve until Ctrl-C."""
-    auth = parse_auth(settings.auth)
-    warning = host_warning(settings.host, auth is not None)
-    if warning:
-        print(warning, file=sys.stderr)
-    demo = build_app(settings)
+    # Uploads wait in Gradio's cache until ingested; by default that is /tmp/gradio, readable by
+    # every user of the machine. A folder of our own (mode 0700), removed when the app stops.
+    private = None
     try:
-        demo.launch(
-            server_name=settings.host, server_port=settings.port, auth=auth, inbrowser=open_browser,
-            share=False, ssr_mode=False, max_file_size=settings.max_file_bytes, footer_links=["api"],
-            theme=gr.themes.Default(primary_hue="indigo"), css=CSS, js=JS,
-        )
-    except OSError:
-        raise CitedError(
-            f"Cannot listen on {settings.host}:{settings.port}: the port is taken, or the address is not "
-            "this machine's. Pick another port with --port N (or $CITED_PORT), or check --host."
-        ) from None
+        if not os.environ.get("GRADIO_TEMP_DIR"):
+            private = os.environ["GRADIO_TEMP_DIR"] = tempfile.mkdtemp(prefix="cited-uploads-")
+            _remove_on_sigterm(private)
+        auth = parse_auth(settings.auth)
+        warning = host_warning(settings.host, auth is not None)
+        if warning:
+            print(warning, file=sys.stderr)
+        demo = build_app(settings)
+        try:
+            demo.launch(
+                server_name=settings.host, server_port=settings.port, auth=auth, inbrowser=open_browser,
+                share=False, ssr_mode=False, max_file_size=settings.max_file_bytes, footer_links=["api"],
+                theme=gr.themes.Default(primary_hue="indigo"), css=CSS, js=JS,
+            )
+        except OSError:
+            raise CitedError(
+                f"Cannot listen on {settings.host}:{settings.port}: the port is taken, or the address is not "
+                "this machine's. Pick another port with --port N (or $CITED_PORT), or check --host."
+            ) from None
+    finally:
+        if private:
+            shutil.rmtree(private, ignore_errors=True)
+
+
+def _remove_on_sigterm(folder: str) -> None:
+    """`kill` still ends the app at once (nothing is left to save: index writes are atomic), but
+    first removes the folder; Ctrl-C goes through Gradio's own shutdown and serve()'s cleanup."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def remove_then_die(signum, frame) -> None:
+        shutil.rmtree(folder, ignore_errors=True)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, remove_then_die)
 
 
 def parse_auth(value: str | None) -> tuple[str, str] | None:

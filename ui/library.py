@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import shutil
 import tempfile
@@ -54,10 +55,13 @@ class Library:
         """The answer's JSON (as `cited ask --json` prints it) and the view it was answered from."""
         loaded = self.loaded  # one read: an upload may swap it meanwhile
         k = self.settings.k if k is None else k
-        if not isinstance(k, (int, float)) or int(k) != k or not 1 <= k <= MAX_K:
+        # The API takes whatever JSON a client sends: NaN and Infinity parse as floats.
+        if not isinstance(k, (int, float)) or not math.isfinite(k) or int(k) != k or not 1 <= k <= MAX_K:
             raise CitedError(f"k must be a whole number from 1 to {MAX_K} (got {k!r}).")
         if mode not in (None, "", *MODES):
             raise CitedError(f"Unknown retrieval mode '{mode}': use one of {', '.join(MODES)}.")
+        if doc is not None and not isinstance(doc, str):
+            raise CitedError(f"doc must be a document id from `cited list`, or empty for all (got {doc!r}).")
         answer = loaded.answerer.ask(question, k=int(k), mode=mode or None, doc=doc or None)
         return answer.to_json(), loaded
 

