@@ -9,6 +9,8 @@ def add_bench_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--squad", metavar="PATH", nargs="?", const="default", help="also ingest all SQuAD articles")
     p.add_argument("--queries", type=int, default=50, help="warm queries to time (default 50)")
     p.add_argument("--load", action="store_true", help="run the concurrent-users load test instead")
+    p.add_argument("--clients", type=int, default=20, help="with --load: concurrent clients (default 20)")
+    p.add_argument("--seconds", type=float, default=60.0, help="with --load: how long they ask (default 60)")
 
 
 def run_bench(args, settings) -> int:

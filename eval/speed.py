@@ -29,7 +29,8 @@ def main(args, settings: Settings) -> int:
     if args.load:
         from eval.load import main as load_main
 
-        return load_main([])
+        return load_main(["--clients", str(args.clients), "--seconds", str(args.seconds),
+                          "--index", str(settings.index_dir)])
     rows: list[tuple[str, str, str, str]] = []  # (figure, ours, tutorial, ours/tutorial)
     with tempfile.TemporaryDirectory(prefix="cited-bench-") as tmp:
         tmp = Path(tmp)
