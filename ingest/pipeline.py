@@ -140,16 +140,19 @@ def encode(embedder: Embedder, texts: list[str], progress: bool, delay: float = 
     """All texts through the encoder, with a progress bar on stderr once it has taken `delay` s."""
     from tqdm import tqdm
 
-    parts = [np.zeros((0, embedder.dimension), dtype=np.float32)]
+    # Longest first over all the texts, as the encoder would sort one call: texts of a length
+    # share a batch and little is padded, though the bar needs the work cut into steps.
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    vectors = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
     with tqdm(
         total=len(texts), desc="embedding", unit="text", file=sys.stderr, disable=not progress or not texts,
         delay=delay, dynamic_ncols=True, leave=False,
     ) as bar:
         for start in range(0, len(texts), ENCODE_STEP):
-            batch = texts[start : start + ENCODE_STEP]
-            parts.append(embedder.encode(batch, progress=False))
-            bar.update(len(batch))
-    return np.vstack(parts)
+            rows = order[start : start + ENCODE_STEP]
+            vectors[rows] = embedder.encode([texts[i] for i in rows], progress=False)
+            bar.update(len(rows))
+    return vectors
 
 
 def _kept_vectors(
