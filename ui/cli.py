@@ -145,8 +145,15 @@ def cmd_ask(args, settings: Settings) -> int:
     if args.questions:
         return _ask_batch(answerer, args)
     answer = answerer.ask(args.question, k=args.k, mode=args.mode, doc=args.doc)
-    print(json.dumps(answer.to_json(), ensure_ascii=False) if args.json else format_answer(answer))
+    if args.json:
+        print(json.dumps(answer.to_json(), ensure_ascii=False))
+    else:
+        print(format_answer(answer, documents=_metadata(answerer)))
     return 0
+
+
+def _metadata(answerer) -> dict:
+    return {d.id: d.meta for d in answerer.retriever.index.documents}
 
 
 def _ask_batch(answerer, args) -> int:
@@ -176,7 +183,7 @@ def _ask_batch(answerer, args) -> int:
         if args.json:
             print(json.dumps({"id": qid, **answer.to_json()}, ensure_ascii=False))
         else:
-            print(f"[{qid}] {question}\n{format_answer(answer)}\n")
+            print(f"[{qid}] {question}\n{format_answer(answer, documents=_metadata(answerer))}\n")
     return 2 if failures else 0
 
 

@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import textwrap
 
+from ingest.document import Metadata
 from retrieval.answer import Answer
 
 
-def format_answer(answer: Answer, width: int = 100) -> str:
+def byline(meta: Metadata | None) -> str:
+    """"Title" by Author, date — how a citation names its document."""
+    if meta is None or not meta.title:
+        return ""
+    authors = f" by {', '.join(meta.authors)}" if meta.authors else ""
+    return f"“{meta.title}”{authors}" + (f", {meta.date}" if meta.date else "")
+
+
+def format_answer(answer: Answer, width: int = 100, documents: dict[str, Metadata] | None = None) -> str:
+    """The answer, then each cited paragraph under its document's title, number and section."""
+    documents = documents or {}
     lines = [textwrap.fill(answer.text, width)]
     if answer.abstained:
         if answer.passages:
@@ -18,6 +29,9 @@ def format_answer(answer: Answer, width: int = 100) -> str:
     for n, p in answer.citations:
         where = f"{p.doc} ¶{p.paragraph}" + (f", p. {p.page}" if p.page else "")
         section = f" — {' › '.join(p.section)}" if p.section else ""
+        named = byline(documents.get(p.doc))
         lines.append(f"[{n}] {where}{section} (chars {p.start}–{p.end}, score {p.score:.2f})")
+        if named:
+            lines.append(f"    {named}")
         lines.append(textwrap.indent(textwrap.fill(p.text, width - 4), "    "))
     return "\n".join(lines)

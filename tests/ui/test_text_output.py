@@ -1,0 +1,24 @@
+"""The terminal answer: the answer, then each cited paragraph under its document's byline."""
+
+from __future__ import annotations
+
+from ui.text_output import format_answer
+
+
+def test_sources_name_the_document_paragraph_and_section(answerer):
+    answer = answerer.ask("What share of Pakistan's population is Shiite?")
+    documents = {d.id: d.meta for d in answerer.retriever.index.documents}
+    text = format_answer(answer, documents=documents)
+    head, sources = text.split("\nSources:\n")
+    assert "10% to 15%" in head and "[1]" in head
+    first = sources.splitlines()
+    assert first[0].startswith("[1] ecss-pakistan-iran-deescalation ¶12 — I. Pakistan’s Motives")
+    assert first[1].strip() == (
+        "“What Led to Pakistan-Iran De-Escalation Following the Recent Exchange of Attacks?” by Ali Atef, 2024-02-06"
+    )
+
+
+def test_abstention_names_the_closest_passage(answerer):
+    text = format_answer(answerer.ask("How do I bake sourdough bread?"))
+    assert text.startswith("The article does not say.")
+    assert "Closest passage" in text and "Sources" not in text
