@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 from cited.errors import CitedError
 from cited.settings import Settings
 from eval.gold import EvalQuestion, answer_is_correct, find_spans, load_eval_set, overlaps
-from eval.metrics import Outcome, answer_figures, compare_modes, hit_curve, retrieval_figures
+from eval.metrics import Outcome, answer_figures, compare_modes, retrieval_figures
 from retrieval.answer import Answerer
 
 RANK_DEPTH = 10  # MRR@10 and nDCG@10 look this deep; answers use the first k
