@@ -14,7 +14,7 @@ from ingest.chunking import Chunk, chunk_document
 from ingest.document import Document, assemble
 from ingest.embed import pool_sentences, Embedder, canonical_model_name, load_embedder
 from ingest.sources import URL_TIMEOUT_S, document_id, expand_inputs, read_input, source_of
-from retrieval.store import IndexData, read_index, write_index
+from retrieval.store import IndexData, index_lock, read_index, write_index
 
 # Texts per call to the encoder: the progress bar moves once per call.
 ENCODE_STEP = 128
@@ -70,7 +70,14 @@ def ingest(
     url_timeout: float = URL_TIMEOUT_S,
 ) -> IngestReport:
     """Add or update documents in the index at settings.index_dir. Bad inputs are reported in
-    report.failed and the rest are still ingested; the index is written once, atomically."""
+    report.failed and the rest are still ingested; the index is written once, atomically. Two
+    writers (a `cited ingest` and an upload in the chat) take turns, so neither loses the other's
+    documents."""
+    with index_lock(settings.index_dir):
+        return _ingest(inputs, settings, embedder, rebuild, progress, url_timeout)
+
+
+def _ingest(inputs, settings: Settings, embedder, rebuild: bool, progress: bool, url_timeout: float) -> IngestReport:
     started = time.perf_counter()
     report = IngestReport()
     model_name = embedder.name if embedder else canonical_model_name(settings.model)
@@ -176,6 +183,11 @@ def _kept_vectors(
 
 def remove_document(settings: Settings, doc: str) -> IndexData:
     """Take one document (by id, or by the file path or URL it came from) out of the index."""
+    with index_lock(settings.index_dir):
+        return _remove(settings, doc)
+
+
+def _remove(settings: Settings, doc: str) -> IndexData:
     existing = read_index(settings.index_dir)
     target = existing.document(doc) or next(
         (d for d in existing.documents if d.meta.source in (doc, source_of(doc))), None

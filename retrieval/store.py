@@ -16,6 +16,7 @@ import os
 import shutil
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -51,6 +52,28 @@ class IndexData:
 
     def document(self, doc_id: str) -> Document | None:
         return next((d for d in self.documents if d.id == doc_id), None)
+
+
+# --- one writer at a time ----------------------------------------------------------------------
+
+
+@contextmanager
+def index_lock(path: Path):
+    """Held by a writer from reading the old index to swapping in the new one; another writer
+    waits its turn (readers never wait: they see the old index or the new one)."""
+    import fcntl
+
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path.parent / f".{path.name}.lock", "a+b")
+    except OSError as e:
+        raise IndexWriteFailed(str(path), f"cannot take the write lock: {e.strerror or e}") from None
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        yield
+    finally:
+        handle.close()  # closing releases the lock, also when the process dies
 
 
 # --- writing ---------------------------------------------------------------------------------
