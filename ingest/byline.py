@@ -144,6 +144,9 @@ def read_byline(lines: list[str], prose: list[bool]) -> Byline:
     if not candidates:  # the title may come after the byline
         candidates = [i for i in range(first_byline, len(lines)) if _title_shaped(lines[i]) and i not in named | set(bylines)][:1]
     title = candidates[-1] if candidates else None
+    if title is None and author == 0 and not explicit and date is None:
+        # A bare two-word line opening a short text ("Orchard Notes") is its title, not a name.
+        title, author, authors = 0, None, ()
     # A dek is a sentence-long summary under the title: when the line nearest the byline reads
     # like one and a title-shaped line stands above it, that line is the title.
     if title is not None and len(candidates) >= 2 and _is_dek(lines[title]):

@@ -108,3 +108,14 @@ def test_section_paths_of_irans_motives(article_document):
     for title in subsections:
         opening = next(p for p in inside if p.section[-1] == title)
         assert doc.paragraph_text(opening).startswith(title + ":")
+
+
+def test_a_short_text_opening_with_a_two_word_line_has_it_as_title():
+    from pathlib import Path
+
+    from ingest.readers import read_file
+
+    reading = read_file(Path(__file__).parent / "fixtures" / "orchard-notes.txt", 10**7)
+    assert reading.meta.title == "Orchard Notes"
+    assert reading.meta.authors == ()
+    assert [b.kind for b in reading.blocks] == ["title", "text", "text"]
