@@ -110,12 +110,17 @@ def test_section_paths_of_irans_motives(article_document):
         assert doc.paragraph_text(opening).startswith(title + ":")
 
 
-def test_a_short_text_opening_with_a_two_word_line_has_it_as_title():
-    from pathlib import Path
-
+def test_a_short_text_opening_with_a_two_word_line_has_it_as_title(tmp_path):
     from ingest.readers import read_file
 
-    reading = read_file(Path(__file__).parent / "fixtures" / "orchard-notes.txt", 10**7)
+    note = tmp_path / "orchard-notes.txt"
+    note.write_text(
+        "Orchard Notes\n\nThe old apple trees along the south wall were pruned in February, when the sap was "
+        "still low and the buds had not yet begun to swell.\n\nWe kept the water sprouts that grew at a good "
+        "angle and removed the rest, so that light reaches the centre of each tree during the summer.\n",
+        encoding="utf-8",
+    )
+    reading = read_file(note, 10**7)
     assert reading.meta.title == "Orchard Notes"
     assert reading.meta.authors == ()
     assert [b.kind for b in reading.blocks] == ["title", "text", "text"]
