@@ -112,16 +112,19 @@ class Answerer:
         sentences: list[AnswerSentence] = []
         for row, start, end, score in picks:
             n = numbers.setdefault(row, len(numbers) + 1)
-            chunk = self.retriever.chunks[row]
-            text = chunk.text[start - chunk.start : end - chunk.start]
-            sentences.append(AnswerSentence(text, chunk.doc, start, end, n, score))
+            text = self._span_text(row, start, end)
+            sentences.append(AnswerSentence(text, self.retriever.chunks[row].doc, start, end, n, score))
         citations = [(n, by_chunk.get(row) or self.retriever.passage_at(row)) for row, n in numbers.items()]
         text = " ".join(f"{s.text} [{s.citation}]" for s in sentences)
         return Answer(query.text, text, False, citations, passages, sentences, support=support)
 
+    def _span_text(self, row: int, start: int, end: int) -> str:
+        """The words at [start, end) of the document, read from the chunk at `row` that holds them."""
+        chunk = self.retriever.chunks[row]
+        return chunk.text[start - chunk.start : end - chunk.start]
+
     def _text(self, c: "_Candidate") -> str:
-        chunk = self.retriever.chunks[c.passage.chunk]
-        return chunk.text[c.start - chunk.start : c.end - chunk.start]
+        return self._span_text(c.passage.chunk, c.start, c.end)
 
     def _choose(self, query: Query, singles: list["_Candidate"]) -> list["_Candidate"]:
         """The best single sentence or pair of consecutive sentences (an answer often sits in the

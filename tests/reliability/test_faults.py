@@ -25,7 +25,7 @@ from retrieval.search import Retriever
 from retrieval.store import read_index
 from tests.conftest import ARTICLE
 from tests.reliability.crash import STEPS
-from tests.ui.live_server import ROOT, chat_server, free_port
+from eval.server import ROOT, chat_server, free_port
 
 ARTICLE_ID = "ecss-pakistan-iran-deescalation"
 NOTES_ID = "notes-on-teapots"

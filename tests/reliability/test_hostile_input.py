@@ -23,7 +23,7 @@ from cited.errors import CitedError, DocumentError, EmptyQuestion, QuestionTooLo
 from ingest.pipeline import ingest
 from retrieval.answer import ABSTAIN_TEXT, Answerer
 from retrieval.search import Retriever
-from tests.ui.live_server import ROOT, chat_server
+from eval.server import ROOT, chat_server
 
 ARTICLE_ID = "ecss-pakistan-iran-deescalation"
 PLAIN = "Who wrote the article?"

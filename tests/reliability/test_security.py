@@ -22,7 +22,7 @@ import pytest
 from cited.errors import ModelChecksumMismatch, ModelUnavailable
 from cited.settings import Settings
 from tests.conftest import ARTICLE
-from tests.ui.live_server import ROOT, chat_server, free_port
+from eval.server import ROOT, chat_server, free_port
 
 PACKAGES = ("cited", "ingest", "retrieval", "ui", "eval")
 PUBLISHED_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"

@@ -14,7 +14,7 @@ import pytest
 
 from cited.errors import CitedError, DocumentError, EmptyQuestion
 from tests.conftest import ARTICLE
-from tests.ui.live_server import ROOT, chat_server
+from eval.server import ROOT, chat_server
 
 QUESTIONS = [
     "Who wrote the article?",

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ARTICLE
-from tests.ui.live_server import ROOT, chat_server
+from eval.server import ROOT, chat_server
 
 pytestmark = pytest.mark.browser
 
