@@ -49,7 +49,7 @@ class Settings:
     # Limits
     max_question_chars: int = 2000
     max_file_mb: float = 20.0
-    batch_size: int = 128
+    batch_size: int = 16
     # Web app
     host: str = "127.0.0.1"
     port: int = 7860
