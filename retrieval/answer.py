@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -26,6 +26,13 @@ ABSTAIN_TEXT = "The article does not say."
 _ASKS_FOR_TITLE = re.compile(r"\b(title|titled|called|named|headline|about)\b", re.I)
 LEXICAL_WEIGHT = 0.25
 JOIN_MARGIN = 0.06  # a further sentence joins the answer if it scores within this of the best
+# A sentence opening with a pronoun leans on the one before it ("They chose Braddock to lead the
+# expedition." says nothing of why without "…decided to send an army expedition to dislodge the
+# French."), so the answer brings that sentence along. And a sentence that opens by pointing back
+# ("Two of these groups are …") continues the one before it, so it follows the best sentence.
+# eval/README.md has the effect of both.
+_LEANS_BACK = re.compile(r"^(It|Its|They|Their|Them|He|His|She|Her|This|These|Those|That|Such|The latter|The former)\b")
+_POINTS_BACK = re.compile(r"^(\S+\s+){0,2}(this|these|those|that|such)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -95,7 +102,7 @@ class Answerer:
         if section:
             picks = [(item.row, item.start, item.end, support) for item in section]
         else:
-            chosen = self._choose(query, singles)
+            chosen = self._with_context(self._choose(query, singles))
             # Reading order within each passage, passages by rank: the answer reads as the article does.
             chosen.sort(key=lambda c: (c.passage.rank, c.start))
             picks = [(c.passage.chunk, c.start, c.end, c.score) for c in chosen]
@@ -150,6 +157,30 @@ class Answerer:
             if c not in chosen:
                 chosen.append(c)
         return chosen
+
+    def _with_context(self, chosen: list["_Candidate"]) -> list["_Candidate"]:
+        """The chosen sentences, each that opens with a pronoun preceded by the sentence before it
+        in its passage, and the best one followed by the next when that one points back at it."""
+        out: list[_Candidate] = []
+        taken = {(c.passage.chunk, c.start) for c in chosen}
+
+        def neighbour(c: _Candidate, step: int) -> _Candidate | None:
+            sentences = self.retriever.chunks[c.passage.chunk].sentences
+            i = sentences.index((c.start, c.end)) + step
+            if not 0 <= i < len(sentences) or (c.passage.chunk, sentences[i][0]) in taken:
+                return None
+            return replace(c, start=sentences[i][0], end=sentences[i][1], row=c.row + step)
+
+        for c in chosen:
+            before = neighbour(c, -1) if _LEANS_BACK.match(self._text(c)) else None
+            if before is not None:
+                taken.add((before.passage.chunk, before.start))
+                out.append(before)
+            out.append(c)
+        after = neighbour(chosen[0], +1)
+        if after is not None and _POINTS_BACK.match(self._text(after)):
+            out.append(after)
+        return out
 
     def _sentences(self, question: str, signals, passages) -> list["_Candidate"]:
         """Every sentence of the retrieved passages, in passage order, with its scores."""

@@ -7,6 +7,7 @@ import time
 import pytest
 
 from cited.errors import EmptyQuestion, QuestionTooLong
+from cited.settings import Settings
 
 ANSWERABLE = [
     # question, words the answer must contain, words the cited paragraph must contain
@@ -121,3 +122,36 @@ def test_the_title_answers_only_questions_about_the_title(answerer):
     assert "What Led to Pakistan-Iran De-Escalation" in answerer.ask("What is the article's title?").text
     answer = answerer.ask("Why did Pakistan and Iran de-escalate after the attacks?")
     assert all(s.text != answerer.retriever.index.documents[0].meta.title for s in answer.sentences)
+
+
+def test_a_sentence_that_points_back_follows_the_best_one(answerer):
+    # "Two of these most notable groups are …" continues the sentence about Sunni armed factions.
+    answer = answerer.ask("Which Sunni militant groups that go after Shiites are named?")
+    assert "Sipah-e-Sahaba" in answer.text
+    texts = [s.text for s in answer.sentences]
+    opens = next(i for i, t in enumerate(texts) if t.startswith("Within Pakistan, numerous Sunni armed factions"))
+    assert texts[opens + 1].startswith("Two of these most notable groups")
+
+
+def test_a_sentence_opening_with_a_pronoun_brings_the_one_before(tmp_path, real_embedder):
+    from ingest.pipeline import ingest
+    from retrieval.answer import Answerer
+    from retrieval.search import Retriever
+
+    source = tmp_path / "braddock.txt"
+    source.write_text(
+        "The Expedition\n\n"
+        "News of the two battles reached England in August. After several months of negotiations, the "
+        "government of the Duke of Newcastle decided to send an army expedition the following year to "
+        "dislodge the French. They chose Major General Edward Braddock to lead the expedition. Word of the "
+        "British military plans leaked to France well before Braddock's departure for North America.\n",
+        encoding="utf-8",
+    )
+    settings = Settings.from_env(environ={}, index_dir=tmp_path / "index")
+    ingest([str(source)], settings, embedder=real_embedder)
+    answer = Answerer(Retriever.load(settings, real_embedder)).ask("What was the goal of Braddock's expedition?")
+    texts = [s.text for s in answer.sentences]
+    assert "They chose Major General Edward Braddock to lead the expedition." in texts
+    pronoun = texts.index("They chose Major General Edward Braddock to lead the expedition.")
+    assert pronoun > 0 and texts[pronoun - 1].endswith("to dislodge the French.")
+    assert "dislodge the French" in answer.text
