@@ -116,18 +116,19 @@ class SentenceTransformerEmbedder:
 
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         batches = [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
-        # The fast tokenizer's padding state is shared, so tokenizing from several threads at
-        # once can fail ("Already borrowed"): batches are tokenized here, one after another.
         tokenize = getattr(self.model, "preprocess", None) or self.model.tokenize
-        features = [tokenize([texts[i] for i in rows]) for rows in batches]
 
         def forward(batch: dict) -> np.ndarray:
             with torch.inference_mode():
                 return self.model(batch)["sentence_embedding"].float().numpy()
 
+        # The fast tokenizer's padding state is shared, so tokenizing from several threads at
+        # once can fail ("Already borrowed"): batches are tokenized here, one after another,
+        # each handed to the workers as soon as it is ready.
+        futures = [self._batch_workers.submit(forward, tokenize([texts[i] for i in rows])) for rows in batches]
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for rows, vectors in zip(batches, self._batch_workers.map(forward, features)):
-            out[rows] = vectors
+        for rows, future in zip(batches, futures):
+            out[rows] = future.result()
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-12)
 

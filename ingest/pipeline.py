@@ -17,7 +17,7 @@ from ingest.sources import URL_TIMEOUT_S, document_id, expand_inputs, read_input
 from retrieval.store import IndexData, index_lock, read_index, write_index
 
 # Texts per call to the encoder: the progress bar moves once per call.
-ENCODE_STEP = 128
+ENCODE_STEP = 512  # texts per progress-bar step; each step waits for its slowest batch, so not too few
 # The bar appears only when embedding takes longer than this (seconds).
 PROGRESS_DELAY_S = 0.5
 
