@@ -40,7 +40,7 @@ class Settings:
     mode: str = "hybrid"
     # Hybrid: weights of the four z-scored signals (chunk dense, best-sentence dense,
     # chunk BM25, best-sentence BM25). Chosen once, on the SQuAD articles and the article's eval
-    # set together, never per article; the grid is in eval/README.md.
+    # set together, never per article; the grid and the rule are in eval/README.md.
     weights: tuple[float, float, float, float] = (1.5, 2.0, 1.5, 0.0)
     # Answering
     max_answer_sentences: int = 3
@@ -49,7 +49,7 @@ class Settings:
     # Limits
     max_question_chars: int = 2000
     max_file_mb: float = 20.0
-    batch_size: int = 16
+    batch_size: int = 8
     # Web app
     host: str = "127.0.0.1"
     port: int = 7860
