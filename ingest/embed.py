@@ -114,7 +114,8 @@ class SentenceTransformerEmbedder:
         torch splitting every batch over both cores (its matrices are too small to split well)."""
         import torch
 
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        lengths = self._token_counts(texts)
+        order = sorted(range(len(texts)), key=lambda i: -lengths[i])
         batches = [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
         tokenize = getattr(self.model, "preprocess", None) or self.model.tokenize
 
@@ -131,6 +132,16 @@ class SentenceTransformerEmbedder:
             out[rows] = future.result()
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-12)
+
+    def _token_counts(self, texts: list[str]) -> list[int]:
+        """How many tokens each text takes. Batches of texts sorted by this pad ~1% of their
+        tokens; sorted by characters, as sentence-transformers does, the article's sentences pad
+        ~23% (numbers and names take more tokens per character than prose)."""
+        tokenizer = getattr(self.model, "tokenizer", None)
+        if tokenizer is None:
+            return [len(t) for t in texts]
+        ids = tokenizer(texts, truncation=True, max_length=self.model.max_seq_length)["input_ids"]
+        return [len(i) for i in ids]
 
 
 class HashingEmbedder:

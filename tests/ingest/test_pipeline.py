@@ -142,13 +142,14 @@ def test_ids_stay_unique_for_files_of_the_same_name(tmp_path, hashing_settings, 
 
 def test_progress_bar_only_when_asked_and_only_when_slow(real_embedder, hashing_embedder, capsys):
     sentences = [f"Sentence number {i} about harbours, reservoirs and night trains." for i in range(300)]
-    vectors = encode(real_embedder, sentences, progress=True, delay=0)
+    vectors = encode(real_embedder, [sentences[:100], [], sentences[100:]], progress=True, delay=0)
     assert vectors.shape == (300, real_embedder.dimension)
+    assert np.allclose(vectors, real_embedder.encode(sentences), atol=1e-5)  # in order
     bar = capsys.readouterr().err
     assert "embedding: " in bar and "/300 [" in bar and "text/s" in bar
-    encode(real_embedder, sentences, progress=False, delay=0)
+    encode(real_embedder, [sentences], progress=False, delay=0)
     assert capsys.readouterr().err == ""
-    encode(hashing_embedder, sentences, progress=True)  # done in a blink: no bar at all
+    encode(hashing_embedder, [sentences], progress=True)  # done in a blink: no bar at all
     assert capsys.readouterr().err == ""
 
 
