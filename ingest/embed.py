@@ -135,8 +135,8 @@ class SentenceTransformerEmbedder:
 
     def _token_counts(self, texts: list[str]) -> list[int]:
         """How many tokens each text takes. Batches of texts sorted by this pad ~1% of their
-        tokens; sorted by characters, as sentence-transformers does, the article's sentences pad
-        ~23% (numbers and names take more tokens per character than prose)."""
+        tokens; sorted by characters, as sentence-transformers does, the SQuAD articles'
+        sentences pad ~23% (numbers and names take more tokens per character than prose)."""
         tokenizer = getattr(self.model, "tokenizer", None)
         if tokenizer is None:
             return [len(t) for t in texts]
