@@ -128,6 +128,12 @@ def build_app(settings: Settings, answerer: Answerer | None = None) -> gr.Blocks
                 render.article_html(None, docs), None,
             )
 
+        def on_page_load():
+            """A page opened after a `cited ingest` or `cited remove` shows the documents there are now."""
+            docs = library.current().documents
+            return (render.header_html(docs), gr.Dropdown(choices=_doc_choices(docs), visible=len(docs) > 1),
+                    gr.Dataset(samples=[[q] for q in library.examples()]), render.article_html(None, docs))
+
         def ask(question: str, k: int = settings.k, mode: str = settings.mode, doc: str = "") -> dict:
             """Answer a question from the indexed article(s): the same JSON as `cited ask --json`."""
             try:
@@ -147,6 +153,8 @@ def build_app(settings: Settings, answerer: Answerer | None = None) -> gr.Blocks
                       None, [turns, sources, article], api_visibility="private")
         upload.upload(add_document, upload, [upload_status, doc, examples, header, article, upload],
                       concurrency_limit=1, api_visibility="private")
+        demo.load(on_page_load, None, [header, doc, examples, article], show_progress="hidden",
+                  api_visibility="private")
         gr.api(ask, api_name="ask")
     demo.queue(default_concurrency_limit=CONCURRENCY)
     return demo

@@ -1,8 +1,10 @@
 """What the web app serves from: one Answerer and its documents, shared by every session and the
-/ask API, replaced as a whole (under a lock) when an upload adds a document."""
+/ask API, replaced as a whole (under a lock) when an upload adds a document, or when another
+process (`cited ingest`, `cited remove`) has replaced the index on disk."""
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import shutil
@@ -19,6 +21,7 @@ from retrieval.answer import Answerer
 from retrieval.search import Retriever
 
 MAX_K = 50
+log = logging.getLogger("cited")
 
 # Questions known to be answered well by the bundled article (see eval/); other documents get
 # questions made from their own byline and headings.
@@ -49,11 +52,29 @@ class Library:
         self.loaded = Loaded.of(answerer)
         self._ingest_lock = threading.Lock()
         self._bundled_sha256 = _sha256_of(settings.default_article)
+        self._on_disk = _index_stamp(settings.index_dir)
+
+    def current(self) -> Loaded:
+        """The loaded view, first reloaded if the index on disk was replaced since it was loaded.
+        An index that cannot be loaded (another model, damaged) leaves the old view serving."""
+        if _index_stamp(self.settings.index_dir) == self._on_disk:
+            return self.loaded
+        with self._ingest_lock:
+            stamp = _index_stamp(self.settings.index_dir)
+            if stamp != self._on_disk and stamp is not None:
+                old = self.loaded.answerer
+                try:
+                    retriever = Retriever.load(self.settings, old.retriever.embedder)
+                    self.loaded = Loaded.of(Answerer(retriever, old.settings))
+                except CitedError as e:
+                    log.warning("The index on disk changed but cannot be loaded; still serving the one loaded before: %s", e)
+            self._on_disk = stamp
+        return self.loaded
 
     def ask(self, question: str, k: int | float | None = None, mode: str | None = None,
             doc: str | None = None) -> tuple[dict, Loaded]:
         """The answer's JSON (as `cited ask --json` prints it) and the view it was answered from."""
-        loaded = self.loaded  # one read: an upload may swap it meanwhile
+        loaded = self.current()  # one read: an upload may swap it meanwhile
         k = self.settings.k if k is None else k
         # The API takes whatever JSON a client sends: NaN and Infinity parse as floats.
         if not isinstance(k, (int, float)) or not math.isfinite(k) or int(k) != k or not 1 <= k <= MAX_K:
@@ -94,6 +115,7 @@ class Library:
             old = self.loaded.answerer
             retriever = Retriever.load(self.settings, old.retriever.embedder)
             self.loaded = Loaded.of(Answerer(retriever, old.settings))
+            self._on_disk = _index_stamp(self.settings.index_dir)
         added = ", ".join(report.added + report.updated)
         return f"Added {name} as {added}. {report.summary()}"
 
@@ -126,6 +148,15 @@ class Library:
             if not d.meta.authors and not headings:
                 out.append(f"What is {d.meta.title or d.id} about?")
         return list(dict.fromkeys(out))[:8]
+
+
+def _index_stamp(index_dir: Path) -> tuple[int, int] | None:
+    """Which index is on disk: every write swaps in a new folder, so a new manifest file."""
+    try:
+        st = (Path(index_dir) / "manifest.json").stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns
 
 
 def _sha256_of(path: Path) -> str:

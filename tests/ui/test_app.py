@@ -274,3 +274,47 @@ def test_ask_rejects_a_bad_k(library, k):
 def test_ask_accepts_a_slider_float_and_defaults(library):
     answer, _ = library.ask("Who wrote the article?", k=3.0, mode="", doc="")
     assert len(answer["passages"]) == 3 and answer["mode"] == "hybrid"
+
+
+def test_a_cited_ingest_or_remove_elsewhere_reaches_the_running_app(library, hashing_settings, hashing_embedder, tmp_path):
+    from dataclasses import replace
+
+    from ingest.pipeline import ingest, remove_document
+
+    notes = tmp_path / "notes.md"
+    notes.write_text(NOTES, encoding="utf-8")
+    ingest([str(notes)], hashing_settings, embedder=hashing_embedder)  # as `cited ingest` would
+    answer, loaded = library.ask("Yixing clay teapots", doc="notes")
+    assert {p["doc"] for p in answer["passages"]} == {"notes"}
+    assert set(loaded.documents) == {"ecss-pakistan-iran-deescalation", "notes"}
+
+    remove_document(hashing_settings, "notes")  # as `cited remove notes` would
+    with pytest.raises(CitedError, match="notes"):
+        library.ask("Yixing clay teapots", doc="notes")
+
+    # Rebuilt with another model: not loadable here, so the app keeps answering from what it has.
+    ingest([str(notes)], replace(hashing_settings, model="hashing-128"), rebuild=True)
+    answer, loaded = library.ask("Who wrote the article?")
+    assert answer["passages"] and set(loaded.documents) == {"ecss-pakistan-iran-deescalation"}
+
+
+@pytest.mark.slow
+def test_a_running_chat_answers_from_a_document_ingested_by_the_cli(article_settings, tmp_path):
+    import shutil
+
+    from gradio_client import Client
+
+    index = tmp_path / "index"
+    shutil.copytree(article_settings.index_dir, index)
+    notes = tmp_path / "notes.md"
+    notes.write_text(NOTES, encoding="utf-8")
+    with chat_server(index, tmp_path / "server.log") as url:
+        client = Client(url, verbose=False)
+        with pytest.raises(Exception, match="notes"):  # not there yet
+            client.predict("Yixing clay teapots", doc="notes", api_name="/ask")
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("CITED_")}
+        subprocess.run([sys.executable, "-m", "ui.cli", "ingest", str(notes), "--index", str(index), "--quiet"],
+                       cwd=ROOT, env=environment, check=True, timeout=300)
+        answer = client.predict("What are the best teapots made of?", doc="notes", api_name="/ask")
+        assert "Yixing clay" in answer["answer"]
+        assert {c["doc"] for c in answer["citations"]} == {"notes"}
