@@ -71,16 +71,20 @@ def ingest(
     rebuild: bool = False,
     progress: bool = False,
     url_timeout: float = URL_TIMEOUT_S,
+    source_names: dict[str, str] | None = None,
 ) -> IngestReport:
     """Add or update documents in the index at settings.index_dir. Bad inputs are reported in
     report.failed and the rest are still ingested; the index is written once, atomically. Two
     writers (a `cited ingest` and an upload in the chat) take turns, so neither loses the other's
-    documents."""
+    documents. A document is stored under its absolute path or URL, or under the name
+    `source_names` gives its input (an upload: its temporary file stands for "upload:NAME"), and
+    ingesting the same source again updates it."""
     with index_lock(settings.index_dir):
-        return _ingest(inputs, settings, embedder, rebuild, progress, url_timeout)
+        return _ingest(inputs, settings, embedder, rebuild, progress, url_timeout, source_names or {})
 
 
-def _ingest(inputs, settings: Settings, embedder, rebuild: bool, progress: bool, url_timeout: float) -> IngestReport:
+def _ingest(inputs, settings: Settings, embedder, rebuild: bool, progress: bool, url_timeout: float,
+            source_names: dict[str, str]) -> IngestReport:
     started = time.perf_counter()
     report = IngestReport()
     model_name = embedder.name if embedder else canonical_model_name(settings.model)
@@ -97,7 +101,7 @@ def _ingest(inputs, settings: Settings, embedder, rebuild: bool, progress: bool,
         except DocumentError as e:
             report.failed.append(e)
             continue
-        source = source_of(item)
+        source = source_names.get(item) or source_of(item)
         old = by_source.get(source)
         same = by_sha.get(reading.sha256)
         if same is not None and (old is None or old is same):  # these very bytes are indexed already

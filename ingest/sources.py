@@ -51,6 +51,10 @@ def expand_inputs(inputs: list[str]) -> tuple[list[str], list[CitedError]]:
     return unique, errors
 
 
+# The source an uploaded file is stored under: "upload:NAME", never its temporary path.
+UPLOAD_PREFIX = "upload:"
+
+
 def source_of(item: str) -> str:
     """The stable name a document is stored under: the URL, or the file's absolute path."""
     return item if is_url(item) else str(Path(item).resolve())
@@ -87,6 +91,7 @@ def read_url(url: str, max_bytes: int, timeout: float = URL_TIMEOUT_S) -> Readin
 
 def document_id(source: str, taken: set[str]) -> str:
     """A short, readable id from the file name or the URL's last path part, unique in the index."""
+    source = source.removeprefix(UPLOAD_PREFIX)
     if is_url(source):
         path = re.sub(r"[?#].*$", "", source).split("://", 1)[1].rstrip("/")
         stem = re.sub(r"\.[a-z0-9]{1,5}$", "", path.rsplit("/", 1)[-1], flags=re.I)

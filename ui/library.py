@@ -17,6 +17,7 @@ from cited.errors import CitedError, DocumentError, DocumentTooLarge, Unsupporte
 from cited.settings import MODES, Settings
 from ingest.document import Document, sha256_bytes
 from ingest.readers import SUPPORTED
+from ingest.sources import UPLOAD_PREFIX
 from retrieval.answer import Answerer
 from retrieval.search import Retriever
 
@@ -116,8 +117,9 @@ class Library:
             retriever = Retriever.load(self.settings, old.retriever.embedder)
             self.loaded = Loaded.of(Answerer(retriever, old.settings))
             self._on_disk = _index_stamp(self.settings.index_dir)
-        added = ", ".join(report.added + report.updated)
-        return f"Added {name} as {added}. {report.summary()}"
+        if report.updated:
+            return f"Updated {', '.join(report.updated)} from {name}. {report.summary()}"
+        return f"Added {name} as {', '.join(report.added)}. {report.summary()}"
 
     def _ingest(self, data: bytes, filename: str):
         from ingest.pipeline import ingest
@@ -127,7 +129,10 @@ class Library:
             path = folder / filename
             path.write_bytes(data)
             embedder = self.loaded.answerer.retriever.embedder
-            return ingest([str(path)], self.settings, embedder=embedder, progress=True)
+            # Stored as "upload:NAME", not under its temporary path: a changed file uploaded again
+            # under the same name replaces the earlier one.
+            return ingest([str(path)], self.settings, embedder=embedder, progress=True,
+                          source_names={str(path): UPLOAD_PREFIX + filename})
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 

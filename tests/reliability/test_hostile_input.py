@@ -397,8 +397,8 @@ def test_upload_names_never_leave_the_private_folder(library, tmp_path, name):
     message = library.add_upload(upload, name=name)
     assert message.startswith("Added ")
     (doc,) = [d for d in library.loaded.documents.values() if d.id != ARTICLE_ID]
-    stored = Path(doc.meta.source)
-    assert stored.parent.name.startswith("cited-upload-") and not stored.parent.exists()
-    assert ".." not in stored.parts and "/etc/" not in doc.meta.source and "~" not in stored.name
+    # Stored under "upload:" and the cleaned name: no path, neither the given one nor the temporary one.
+    assert doc.meta.source.startswith("upload:") and "/" not in doc.meta.source
+    assert ".." not in doc.meta.source and "~" not in doc.meta.source
     for escape in (Path("/tmp/cited-escape.md"), Path("/etc/cron.d/cited-escape.md"), ROOT / "cited-escape.md"):
         assert not escape.exists()
