@@ -63,14 +63,19 @@ class Library:
         with self._ingest_lock:
             stamp = _index_stamp(self.settings.index_dir)
             if stamp != self._on_disk and stamp is not None:
-                old = self.loaded.answerer
                 try:
-                    retriever = Retriever.load(self.settings, old.retriever.embedder)
-                    self.loaded = Loaded.of(Answerer(retriever, old.settings))
+                    self._reload()
                 except CitedError as e:
                     log.warning("The index on disk changed but cannot be loaded; still serving the one loaded before: %s", e)
             self._on_disk = stamp
         return self.loaded
+
+    def _reload(self) -> None:
+        """Load the index on disk with the same encoder and settings; the caller holds the lock."""
+        stamp = _index_stamp(self.settings.index_dir)  # before loading: a later write reloads again
+        old = self.loaded.answerer
+        self.loaded = Loaded.of(Answerer(Retriever.load(self.settings, old.retriever.embedder), old.settings))
+        self._on_disk = stamp
 
     def ask(self, question: str, k: int | float | None = None, mode: str | None = None,
             doc: str | None = None) -> tuple[dict, Loaded]:
@@ -113,10 +118,7 @@ class Library:
                 error = report.failed[0]
                 why = error.why if isinstance(error, DocumentError) else str(error)
                 raise DocumentError(name, why)
-            old = self.loaded.answerer
-            retriever = Retriever.load(self.settings, old.retriever.embedder)
-            self.loaded = Loaded.of(Answerer(retriever, old.settings))
-            self._on_disk = _index_stamp(self.settings.index_dir)
+            self._reload()
         if report.updated:
             return f"Updated {', '.join(report.updated)} from {name}. {report.summary()}"
         return f"Added {name} as {', '.join(report.added)}. {report.summary()}"
