@@ -13,7 +13,8 @@ $(BIN)/cited: pyproject.toml
 	# The CPU build of torch that lies on this machine's disk; asked for first and exactly,
 	# so nothing later pulls a CUDA build.
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[test]'
+	# The product, and the extras the tests exercise: MCP, evaluation, the test tools.
+	$(BIN)/pip install --quiet -e '.[mcp,eval,test]'
 	touch $(BIN)/cited
 
 setup: $(BIN)/cited

@@ -37,6 +37,25 @@ class QuestionTooLong(QuestionError):
         )
 
 
+class InvalidK(QuestionError):
+    def __init__(self, k, limit: int) -> None:
+        super().__init__(f"k must be a whole number from 1 to {limit} (got {k!r}): the number of passages to retrieve.")
+
+
+class UnknownMode(QuestionError):
+    def __init__(self, mode, modes: tuple[str, ...]) -> None:
+        super().__init__(f"Unknown retrieval mode {mode!r}: use one of {', '.join(modes)}.")
+
+
+class InvalidDocumentArgument(QuestionError):
+    def __init__(self, doc) -> None:
+        super().__init__(f"doc must be a document id from `cited list`, or empty for all (got {doc!r}).")
+
+
+class BadApiRequest(QuestionError):
+    """A request to /v1/chat/completions that is not a chat-completions request we can answer."""
+
+
 # --- documents -------------------------------------------------------------------------------
 
 

@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+from cited.params import check_k, check_mode
+
 BUNDLED_MODEL = "all-MiniLM-L6-v2"
 
 # Where a setting can come from in the environment: CITED_<NAME>.
@@ -21,7 +23,6 @@ _ENV = {
     "auth": "CITED_AUTH",
 }
 
-MODES = ("dense", "bm25", "hybrid")
 
 
 def _data_dir() -> Path:
@@ -76,10 +77,8 @@ class Settings:
         if "index_dir" in values:
             values["index_dir"] = Path(values["index_dir"])
         settings = replace(base, **values)
-        if settings.mode not in MODES:
-            from cited.errors import CitedError
-
-            raise CitedError(f"Unknown retrieval mode '{settings.mode}': use one of {', '.join(MODES)}.")
+        check_mode(settings.mode)
+        check_k(settings.k)
         return settings
 
 

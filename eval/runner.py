@@ -83,14 +83,14 @@ def figures(outcomes: list[Outcome], name: str) -> dict:
 
 
 def run_article_eval(args, settings: Settings) -> int:
+    from cited.library import Library
     from eval.report import print_table, write_report
     from eval.tutorial import tutorial_answerer
-    from ui.engine import open_answerer
 
     questions = load_eval_set(Path(args.set))[: args.limit or None]
     if not questions:
         raise CitedError(f"{args.set}: no questions in the eval set.")
-    answerer = open_answerer(settings, quiet=args.json)
+    answerer = Library.with_bundled_article(settings, quiet=args.json).view().answerer
     modes = ("tutorial", "dense", "bm25", "hybrid") if args.eval_mode == "all" else (args.eval_mode,)
     outcomes_by_mode: dict[str, list[Outcome]] = {}
     for mode in modes:

@@ -50,8 +50,8 @@ def main(args, settings: Settings) -> int:
 
 def ingest_figures(settings: Settings, tmp: Path, squad: str | None) -> list[tuple]:
     from eval.squad import article_text, load_squad
-    from ingest.embed import load_embedder
     from ingest.pipeline import ingest
+    from retrieval.embed import load_embedder
 
     started = time.perf_counter()
     embedder = load_embedder(settings.model, settings.batch_size)
@@ -141,13 +141,12 @@ def _faiss_flat(vectors: np.ndarray):
 
 
 def query_figures(settings: Settings, count: int) -> list[tuple]:
+    from cited.library import Library
     from eval.tutorial import tutorial_answerer
-    from ingest.pipeline import ingest
-    from retrieval.answer import Answerer
-    from retrieval.search import Retriever
 
-    ingest([str(settings.default_article)], settings, rebuild=True)
-    ours = Answerer(Retriever.load(settings))
+    library = Library(settings)
+    library.add(settings.default_article, rebuild=True)
+    ours = library.view().answerer
     tutorial = tutorial_answerer(ours)
     questions = [q.question for q in load_eval_set(DEFAULT_SET)]
     questions = (questions * (count // len(questions) + 1))[:count]

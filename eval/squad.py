@@ -18,8 +18,6 @@ from cited.settings import Settings
 from eval.gold import EvalQuestion, find_spans
 from eval.metrics import Outcome
 from eval.runner import figures, run_questions
-from retrieval.answer import Answerer
-from retrieval.search import Retriever
 
 CROSS_PER_ARTICLE = 5  # questions taken from each other article as unanswerable ones
 SEED = 13
@@ -68,9 +66,9 @@ def cross_questions(articles: list[dict], own_index: int, doc_id: str) -> list[E
 def evaluate_squad(path: Path, settings: Settings, modes: tuple[str, ...], k: int, limit: int | None = None,
                    progress: bool = True) -> dict:
     """{article title: {mode: figures}} plus per-question outcomes, for every article in the file."""
+    from cited.library import Library
     from eval.tutorial import tutorial_answerer
-    from ingest.embed import load_embedder
-    from ingest.pipeline import ingest
+    from retrieval.embed import load_embedder
 
     articles = load_squad(path)
     embedder = load_embedder(settings.model, settings.batch_size)
@@ -83,10 +81,11 @@ def evaluate_squad(path: Path, settings: Settings, modes: tuple[str, ...], k: in
             text = article_text(article)
             source.write_text(text, encoding="utf-8")
             article_settings = replace(settings, index_dir=Path(tmp) / f"index-{i:02d}")
-            report = ingest([str(source)], article_settings, embedder=embedder, rebuild=True)
+            library = Library(article_settings, embedder)
+            report = library.add(source, rebuild=True)
             if report.failed:
                 raise report.failed[0]
-            answerer = Answerer(Retriever.load(article_settings, embedder))
+            answerer = library.view().answerer
             doc = answerer.retriever.index.documents[0]
             questions = own_questions(article, doc.text, doc.id)[: limit or None]
             questions += cross_questions(articles, i, doc.id)[: limit or None]

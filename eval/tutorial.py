@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.chunking import Chunk, split_sentences
-from ingest.document import Document, Paragraph
+from ingest.chunking import split_sentences
 from retrieval.answer import Answerer
+from retrieval.records import Chunk, Document, Paragraph
 from retrieval.search import Retriever
 from retrieval.store import IndexData
 

@@ -6,41 +6,9 @@ ends by langchain's RecursiveCharacterTextSplitter. Invariant: chunk.text == doc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 
-from ingest.document import Document, HEADER_KINDS
-
-# What a byline paragraph is, said in the words of the questions it answers (document expansion,
-# as doc2query does), so that "Who wrote this?" finds "Ali Atef".
-HEADER_LABELS = {
-    "title": "What is this article called? The title of this article is:",
-    "author": "Who wrote this article? The author who wrote it is:",
-    "date": "When was this article published or last updated? Its date is:",
-}
-
-
-@dataclass(frozen=True)
-class Chunk:
-    doc: str
-    paragraph: int
-    start: int
-    end: int
-    text: str
-    kind: str = "text"
-    section: tuple[str, ...] = ()
-    page: int | None = None
-    sentences: tuple[tuple[int, int], ...] = ()  # absolute (start, end) of each sentence
-
-    def embed_text(self, text: str | None = None) -> str:
-        """The text given to the encoders: byline paragraphs get a label saying what they are."""
-        text = self.text if text is None else text
-        if self.kind in HEADER_KINDS:
-            return f"{HEADER_LABELS[self.kind]} {text}"
-        return text
-
-    def sentence_texts(self) -> list[str]:
-        return [self.text[s - self.start : e - self.start] for s, e in self.sentences]
+from retrieval.records import Chunk, Document
 
 
 @lru_cache(maxsize=4)

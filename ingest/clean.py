@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 from cited.errors import EmptyDocument
 from ingest.byline import COPYRIGHT_LINE, UI_LINE, author_names, date_match, read_byline
-from ingest.document import Block, Metadata
+from ingest.document import Block
+from retrieval.records import Metadata
 
 # One non-prose paragraph inside the body costs as much as this many characters of prose: a
 # heading or a list item between long paragraphs is kept, a gap of menu lines ends the body.

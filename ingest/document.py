@@ -1,14 +1,12 @@
-"""The clean document: the boundary between reading/cleaning and chunking."""
+"""Blocks of text from the readers → the clean Document (retrieval.records) with numbered
+paragraphs and their offsets: the boundary between reading/cleaning and chunking."""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-# Paragraph kinds. The first three come from the article's byline block and are embedded with a
-# label ("Author: …") so that "who wrote this?" finds them.
-HEADER_KINDS = ("title", "author", "date")
-KINDS = HEADER_KINDS + ("heading", "text")
+from retrieval.records import HEADER_KINDS, Document, Metadata, Paragraph
 
 
 @dataclass(frozen=True)
@@ -19,38 +17,6 @@ class Block:
     kind: str = "text"
     level: int = 0  # heading level (1 = top) when kind == "heading"
     page: int | None = None
-
-
-@dataclass(frozen=True)
-class Paragraph:
-    n: int  # 1-based, in reading order
-    start: int  # offsets into Document.text
-    end: int
-    kind: str = "text"
-    section: tuple[str, ...] = ()
-    page: int | None = None
-
-
-@dataclass(frozen=True)
-class Metadata:
-    title: str = ""
-    authors: tuple[str, ...] = ()
-    date: str = ""  # ISO 8601 (YYYY-MM-DD) when known
-    site: str = ""
-    source: str = ""  # file path or URL
-
-
-@dataclass(frozen=True)
-class Document:
-    id: str
-    text: str  # the cleaned text every offset points into
-    paragraphs: tuple[Paragraph, ...]
-    meta: Metadata = field(default_factory=Metadata)
-    format: str = "txt"
-    sha256: str = ""  # of the source bytes, for incremental ingest
-
-    def paragraph_text(self, p: Paragraph) -> str:
-        return self.text[p.start : p.end]
 
 
 def sha256_bytes(data: bytes) -> str:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from cited.errors import DocumentError, EmptyDocument
 from ingest.byline import find_date
-from ingest.document import Block, Metadata
+from ingest.document import Block
+from retrieval.records import Metadata
 
 
 def read_html(text: str, source: str) -> tuple[list[Block], Metadata]:

@@ -7,7 +7,8 @@ import re
 
 from cited.errors import EmptyDocument
 from ingest.byline import author_names, find_date
-from ingest.document import Block, Metadata
+from ingest.document import Block
+from retrieval.records import Metadata
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _SETEXT = re.compile(r"^(=+|-+)\s*$")

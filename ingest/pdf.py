@@ -16,7 +16,8 @@ from statistics import median
 
 from cited.errors import DocumentError
 from ingest.byline import find_date
-from ingest.document import Block, Metadata
+from ingest.document import Block
+from retrieval.records import Metadata
 
 HEADING_SCALE = 1.15  # a line set this much larger than the body text is a heading
 PARAGRAPH_GAP = 1.3  # a gap this much wider than the usual line spacing ends a paragraph

@@ -12,10 +12,11 @@ import numpy as np
 
 from cited.errors import CitedError, DocumentError, EmptyDocument, IndexMismatch, IndexMissing, UnknownDocument
 from cited.settings import Settings
-from ingest.chunking import Chunk, chunk_document
-from ingest.document import Document, assemble
-from ingest.embed import pool_sentences, Embedder, canonical_model_name, load_embedder
-from ingest.sources import URL_TIMEOUT_S, document_id, expand_inputs, read_input, source_of
+from ingest.chunking import chunk_document
+from ingest.document import assemble
+from ingest.sources import URL_TIMEOUT_S, Upload, document_id, expand_inputs, read_input, read_upload, source_of
+from retrieval.embed import Embedder, canonical_model_name, load_embedder
+from retrieval.records import Chunk, Document
 from retrieval.store import IndexData, index_lock, read_index, write_index
 
 # Texts per call to the encoder; the progress bar moves once per call. Each call waits for its
@@ -65,26 +66,24 @@ def chunking_settings(settings: Settings) -> dict:
 
 
 def ingest(
-    inputs: list[str],
+    inputs: list[str | Upload],
     settings: Settings,
     embedder: Embedder | None = None,
     rebuild: bool = False,
     progress: bool = False,
     url_timeout: float = URL_TIMEOUT_S,
-    source_names: dict[str, str] | None = None,
 ) -> IngestReport:
-    """Add or update documents in the index at settings.index_dir. Bad inputs are reported in
-    report.failed and the rest are still ingested; the index is written once, atomically. Two
-    writers (a `cited ingest` and an upload in the chat) take turns, so neither loses the other's
-    documents. A document is stored under its absolute path or URL, or under the name
-    `source_names` gives its input (an upload: its temporary file stands for "upload:NAME"), and
-    ingesting the same source again updates it."""
+    """Add or update documents in the index at settings.index_dir: files, folders and URLs named
+    by strings, and Uploads (stored as "upload:NAME"). Bad inputs are reported in report.failed
+    and the rest are still ingested; the index is written once, atomically. Two writers (a
+    `cited ingest` and an upload in the chat) take turns, so neither loses the other's
+    documents. A document is stored under its absolute path, URL or upload name, and ingesting the
+    same source again updates it; bytes already in the index are skipped."""
     with index_lock(settings.index_dir):
-        return _ingest(inputs, settings, embedder, rebuild, progress, url_timeout, source_names or {})
+        return _ingest(inputs, settings, embedder, rebuild, progress, url_timeout)
 
 
-def _ingest(inputs, settings: Settings, embedder, rebuild: bool, progress: bool, url_timeout: float,
-            source_names: dict[str, str]) -> IngestReport:
+def _ingest(inputs, settings: Settings, embedder, rebuild: bool, progress: bool, url_timeout: float) -> IngestReport:
     started = time.perf_counter()
     report = IngestReport()
     model_name = embedder.name if embedder else canonical_model_name(settings.model)
@@ -93,15 +92,19 @@ def _ingest(inputs, settings: Settings, embedder, rebuild: bool, progress: bool,
     by_source = {d.meta.source: d for d in documents}
     by_sha = {d.sha256: d for d in documents}
 
-    items, report.failed = expand_inputs(inputs)
+    uploads = [i for i in inputs if isinstance(i, Upload)]
+    items, report.failed = expand_inputs([i for i in inputs if not isinstance(i, Upload)])
     fresh: list[Document] = []
-    for item in items:
+    for item in uploads + items:
         try:
-            reading = read_input(item, settings.max_file_bytes, url_timeout)
+            if isinstance(item, Upload):
+                reading = read_upload(item, settings.max_file_bytes)
+            else:
+                reading = read_input(item, settings.max_file_bytes, url_timeout)
         except DocumentError as e:
             report.failed.append(e)
             continue
-        source = source_names.get(item) or source_of(item)
+        source = item.source if isinstance(item, Upload) else source_of(item)
         old = by_source.get(source)
         same = by_sha.get(reading.sha256)
         if same is not None and (old is None or old is same):  # these very bytes are indexed already
@@ -112,7 +115,7 @@ def _ingest(inputs, settings: Settings, embedder, rebuild: bool, progress: bool,
         meta = replace(reading.meta, source=source)
         doc = assemble(doc_id, reading.blocks, meta, reading.format, reading.sha256)
         if not doc.paragraphs:
-            report.failed.append(EmptyDocument(item))
+            report.failed.append(EmptyDocument(item.name if isinstance(item, Upload) else item))
             continue
         (report.updated if old is not None else report.added).append(doc_id)
         if old is not None:
@@ -178,6 +181,19 @@ def encode(
                 steps.append(future)
         vectors = [future.result() for future in steps]
     return np.vstack(vectors) if vectors else np.zeros((0, embedder.dimension), dtype=np.float32)
+
+
+def pool_sentences(sentence_vectors: np.ndarray, counts: list[int]) -> np.ndarray:
+    """One unit vector per chunk: the normalized mean of its consecutive sentence vectors."""
+    dimension = sentence_vectors.shape[1] if sentence_vectors.ndim == 2 else 0
+    out = np.zeros((len(counts), dimension), dtype=np.float32)
+    start = 0
+    for row, n in enumerate(counts):
+        if n:
+            total = sentence_vectors[start : start + n].sum(axis=0)
+            out[row] = total / max(float(np.linalg.norm(total)), 1e-12)
+        start += n
+    return out
 
 
 def _kept_vectors(

@@ -13,7 +13,8 @@ from cited.errors import (
     UndecodableDocument,
     UnsupportedDocument,
 )
-from ingest.document import Block, Metadata, sha256_bytes
+from ingest.document import Block, sha256_bytes
+from retrieval.records import Metadata
 
 TEXT_SUFFIXES = {".txt", ".text"}
 MARKDOWN_SUFFIXES = {".md", ".markdown"}

@@ -7,9 +7,10 @@ from __future__ import annotations
 import re
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
-from cited.errors import CitedError, DocumentError, NothingToIngest
+from cited.errors import CitedError, DocumentError, DocumentTooLarge, NothingToIngest, UnsupportedDocument
 from ingest.readers import SUPPORTED, Reading, read_bytes, read_file
 
 URL_TIMEOUT_S = 15.0
@@ -51,8 +52,50 @@ def expand_inputs(inputs: list[str]) -> tuple[list[str], list[CitedError]]:
     return unique, errors
 
 
-# The source an uploaded file is stored under: "upload:NAME", never its temporary path.
+# The source an uploaded file is stored under: "upload:NAME", never its temporary path, so a
+# changed file uploaded again under its name updates its document.
 UPLOAD_PREFIX = "upload:"
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file handed over by a program or the web app rather than named on disk: its name (only
+    the suffix and a cleaned stem are kept, never a path) and its bytes, or a path to read them
+    from (checked for size before it is read)."""
+
+    name: str
+    data: bytes | None = None
+    path: Path | None = None
+
+    @property
+    def filename(self) -> str:
+        name = Path(str(self.name).replace("\\", "/")).name
+        stem = re.sub(r"[^A-Za-z0-9_-]+", "-", Path(name).stem).strip("-")[:60] or "upload"
+        return stem + Path(name).suffix.lower()
+
+    @property
+    def source(self) -> str:
+        return UPLOAD_PREFIX + self.filename
+
+
+def read_upload(upload: Upload, max_bytes: int) -> Reading:
+    """The upload's checks — type, then size — and its reading; the only place they happen."""
+    shown = Path(str(upload.name)).name or "upload"
+    suffix = Path(upload.filename).suffix
+    if suffix not in SUPPORTED:
+        raise UnsupportedDocument(shown, f"unsupported file type '{suffix or 'none'}'; upload a .txt, .md, .html or .pdf file.")
+    data = upload.data
+    try:
+        if data is None:
+            size = Path(upload.path).stat().st_size
+            if size > max_bytes:
+                raise DocumentTooLarge(shown, size, max_bytes)
+            data = Path(upload.path).read_bytes()
+    except (OSError, TypeError) as e:
+        raise DocumentError(shown, f"cannot read the upload ({getattr(e, 'strerror', None) or e}).") from None
+    if len(data) > max_bytes:
+        raise DocumentTooLarge(shown, len(data), max_bytes)
+    return read_bytes(data, shown, suffix)
 
 
 def source_of(item: str) -> str:

@@ -20,7 +20,7 @@ import numpy as np
 from cited.settings import Settings
 from retrieval.answer_type import can_answer, expected_type
 from retrieval.outline import announced_list, matching_section
-from retrieval.search import Passage, Query, Retriever
+from retrieval.search import Passage, Query, Retriever, Signals
 
 ABSTAIN_TEXT = "The article does not say."
 _ASKS_FOR_TITLE = re.compile(r"\b(title|titled|called|named|headline|about)\b", re.I)
@@ -89,7 +89,7 @@ class Answerer:
         answer.seconds = time.perf_counter() - started
         return answer
 
-    def compose(self, query: Query, signals: dict[str, np.ndarray], passages: list[Passage]) -> Answer:
+    def compose(self, query: Query, signals: Signals, passages: list[Passage]) -> Answer:
         singles = self._sentences(query.text, signals, passages)
         kind = expected_type(query.text)
         singles = [c for c in singles if can_answer(self._text(c), kind, query.text)]
@@ -182,10 +182,10 @@ class Answerer:
             out.append(after)
         return out
 
-    def _sentences(self, question: str, signals, passages) -> list["_Candidate"]:
+    def _sentences(self, question: str, signals: Signals, passages: list[Passage]) -> list["_Candidate"]:
         """Every sentence of the retrieved passages, in passage order, with its scores."""
-        dense = signals["sentences_dense"]
-        lexical = signals["sentences_bm25"]
+        dense = signals.sentence_dense
+        lexical = signals.sentence_bm25
         starts = self.retriever.sentence_starts
         rows = [starts[p.chunk] + i for p in passages for i in range(len(self.retriever.chunks[p.chunk].sentences))]
         top_lexical = float(lexical[rows].max()) if rows and len(lexical) else 0.0

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
-from retrieval.search import Passage, Retriever
+from retrieval.search import Passage, Retriever, Signals
 
 # The question must match the heading itself this well, and nearly as well as any sentence.
 HEADING_MATCH = 0.75
@@ -23,14 +21,14 @@ class OutlineItem:
     end: int
 
 
-def matching_section(retriever: Retriever, signals: dict[str, np.ndarray], passages: list[Passage],
+def matching_section(retriever: Retriever, signals: Signals, passages: list[Passage],
                      best_sentence: float) -> list[OutlineItem]:
     """The outline of a top-level section whose heading the question names; [] if none."""
     for p in passages:
         chunk = retriever.chunks[p.chunk]
         if chunk.kind != "heading" or len(chunk.section) != 1:
             continue
-        score = float(signals["sentences_dense"][retriever.sentence_starts[p.chunk]])
+        score = float(signals.sentence_dense[retriever.sentence_starts[p.chunk]])
         if score >= HEADING_MATCH and score >= best_sentence - HEADING_MARGIN:
             items = outline(retriever, chunk.doc, chunk.section[0])
             if len(items) >= 2:

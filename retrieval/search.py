@@ -1,9 +1,8 @@
 """Ranked passages with their citations: dense (FAISS), BM25, or both fused by score.
 
-Hybrid fuses four signals, each z-scored over the candidate passages for the question and
-summed with the weights in Settings: the passage's dense similarity, its best sentence's dense
-similarity, the passage's BM25 score and its best sentence's BM25 score. Score fusion keeps each
-ranker's confidence, which rank fusion (RRF) throws away; eval/README.md has the comparison.
+Hybrid fuses four signals (Signals), each z-scored over the candidate passages for the question
+and summed with the weights in Settings (retrieval/fusion.py): the passage's dense similarity, its
+best sentence's dense similarity, the passage's BM25 score and its best sentence's BM25 score.
 """
 
 from __future__ import annotations
@@ -14,8 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from cited.errors import EmptyQuestion, QuestionTooLong, UnknownDocument
-from cited.settings import MODES, Settings
-from ingest.embed import Embedder, load_embedder
+from cited.params import check_doc, check_k, check_mode
+from cited.settings import Settings
+from retrieval.embed import Embedder, canonical_model_name, load_embedder
+from retrieval.fusion import weighted_zscore_sum
 from retrieval.lexical import Bm25Index, tokenize
 from retrieval.store import IndexData, read_index
 
@@ -40,6 +41,24 @@ class Passage:
             "section": list(self.section), "page": self.page,
         }
         return {"n": n, **out} if n is not None else out
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What each ranker says of a question. Per chunk (one value per row of the chunk table):
+    the four signals hybrid fuses. Per sentence (one per row of the sentence table): the scores
+    the best-sentence signals were taken from, which the answerer reuses."""
+
+    chunk_dense: np.ndarray
+    best_sentence_dense: np.ndarray
+    chunk_bm25: np.ndarray
+    best_sentence_bm25: np.ndarray
+    sentence_dense: np.ndarray
+    sentence_bm25: np.ndarray
+
+    def fused(self) -> tuple[np.ndarray, ...]:
+        """The per-chunk signals in the order of Settings.weights."""
+        return self.chunk_dense, self.best_sentence_dense, self.chunk_bm25, self.best_sentence_bm25
 
 
 @dataclass(frozen=True)
@@ -89,8 +108,6 @@ class Retriever:
 
     @classmethod
     def load(cls, settings: Settings, embedder: Embedder | None = None) -> "Retriever":
-        from ingest.embed import canonical_model_name
-
         model = embedder.name if embedder else canonical_model_name(settings.model)
         index = read_index(settings.index_dir, expected_model=model)
         return cls(index, embedder or load_embedder(settings.model, settings.batch_size), settings)
@@ -117,29 +134,25 @@ class Retriever:
             return np.zeros(len(self.chunks), dtype=np.float32)
         return np.maximum.reduceat(sentence_scores, self.sentence_starts)
 
-    def signals(self, query: Query) -> dict[str, np.ndarray]:
+    def signals(self, query: Query) -> Signals:
         """Every signal for every chunk, and the per-sentence scores the answerer reuses."""
         sentence_dense = self._dense_scores(self._sentence_dense, query.vector)
         sentence_bm25 = self._sentence_bm25.scores(query.tokens)
-        return {
-            "dense": self._dense_scores(self._dense, query.vector),
-            "sentence_dense": self._best_per_chunk(sentence_dense),
-            "bm25": self._bm25.scores(query.tokens),
-            "sentence_bm25": self._best_per_chunk(sentence_bm25),
-            "sentences_dense": sentence_dense,
-            "sentences_bm25": sentence_bm25,
-        }
+        return Signals(
+            chunk_dense=self._dense_scores(self._dense, query.vector),
+            best_sentence_dense=self._best_per_chunk(sentence_dense),
+            chunk_bm25=self._bm25.scores(query.tokens),
+            best_sentence_bm25=self._best_per_chunk(sentence_bm25),
+            sentence_dense=sentence_dense,
+            sentence_bm25=sentence_bm25,
+        )
 
-    def fuse(self, signals: dict[str, np.ndarray], mode: str, rows: np.ndarray) -> np.ndarray:
+    def fuse(self, signals: Signals, mode: str, rows: np.ndarray) -> np.ndarray:
         if mode == "dense":
-            return signals["dense"][rows]
+            return signals.chunk_dense[rows]
         if mode == "bm25":
-            return signals["bm25"][rows]
-        names = ("dense", "sentence_dense", "bm25", "sentence_bm25")
-        total = np.zeros(len(rows), dtype=np.float64)
-        for weight, name in zip(self.settings.weights, names):
-            total += weight * _zscore(signals[name][rows])
-        return total
+            return signals.chunk_bm25[rows]
+        return weighted_zscore_sum([column[rows] for column in signals.fused()], self.settings.weights)
 
     # -- ranked passages ----------------------------------------------------------------------
 
@@ -157,16 +170,14 @@ class Retriever:
         return self.rank(query, self.signals(query), k, mode, doc)
 
     def rank(
-        self, query: Query, signals: dict[str, np.ndarray], k: int | None = None,
+        self, query: Query, signals: Signals, k: int | None = None,
         mode: str | None = None, doc: str | None = None,
     ) -> list[Passage]:
-        k = k or self.settings.k
-        mode = mode or self.settings.mode
-        if mode not in MODES:
-            from cited.errors import CitedError
-
-            raise CitedError(f"Unknown retrieval mode '{mode}': use one of {', '.join(MODES)}.")
-        rows = self.rows_for(doc)
+        """The top k passages; k, mode and doc are checked here, whichever door they came in by
+        (None, or "" for mode and doc, means the settings' default)."""
+        k = check_k(self.settings.k if k is None else k)
+        mode = check_mode(mode or self.settings.mode)
+        rows = self.rows_for(check_doc(doc))
         if not len(rows):
             return []
         scores = self.fuse(signals, mode, rows)
@@ -178,9 +189,3 @@ class Retriever:
         c = self.chunks[row]
         return Passage(rank, c.doc, c.paragraph, c.start, c.end, c.text, score, row, c.section, c.page)
 
-
-def _zscore(x: np.ndarray) -> np.ndarray:
-    std = float(x.std())
-    if std < 1e-9:
-        return np.zeros_like(x, dtype=np.float64)
-    return (x - float(x.mean())) / std

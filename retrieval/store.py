@@ -23,8 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from cited.errors import IndexCorrupt, IndexMismatch, IndexMissing, IndexUnreadable, IndexWriteFailed
-from ingest.chunking import Chunk
-from ingest.document import Document, Metadata, Paragraph
+from retrieval.records import Chunk, Document, Metadata, Paragraph
 
 SCHEMA_VERSION = 1
 MANIFEST = "manifest.json"

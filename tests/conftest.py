@@ -13,6 +13,9 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 from cited.settings import Settings  # noqa: E402
+from tests import embedders  # noqa: E402
+
+embedders.register()  # "hashing-256" and "hashing-128" name the test encoder in this process
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = ROOT / "data" / "ecss-pakistan-iran-deescalation.txt"
@@ -20,7 +23,7 @@ ARTICLE = ROOT / "data" / "ecss-pakistan-iran-deescalation.txt"
 
 @pytest.fixture(scope="session")
 def real_embedder():
-    from ingest.embed import load_embedder
+    from retrieval.embed import load_embedder
 
     return load_embedder("all-MiniLM-L6-v2")
 
@@ -61,6 +64,17 @@ def hashing_settings(tmp_path) -> Settings:
 
 @pytest.fixture
 def hashing_embedder():
-    from ingest.embed import HashingEmbedder
+    return embedders.HashingEmbedder(256)
 
-    return HashingEmbedder(256)
+
+def upload_file(library, path, name: str | None = None) -> str:
+    """Upload a file to a Library as the web app does, under `name` (default: its own): the
+    app's one-line message, or the upload's DocumentError raised."""
+    from ingest.sources import Upload
+    from ui.handlers import upload_message
+
+    shown = Path(name or Path(path).name).name
+    report = library.add(Upload(name or Path(path).name, path=Path(path)))
+    if report.failed:
+        raise report.failed[0]
+    return upload_message(report, shown)

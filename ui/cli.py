@@ -6,11 +6,13 @@ import argparse
 import json
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from cited import __version__
 from cited.errors import CitedError
-from cited.settings import MODES, Settings
+from cited.params import MODES
+from cited.settings import Settings
 
 EPILOG = """examples:
   cited ingest data/ecss-pakistan-iran-deescalation.txt
@@ -58,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, help="port (default 7860)")
     p.add_argument("--auth", metavar="USER:PASSWORD", help="require a login (or $CITED_AUTH)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
+    p.add_argument("--mcp", action="store_true",
+                   help="also serve the ask and search tools to MCP clients (agents, editors) at /gradio_api/mcp/")
 
     p = sub.add_parser("list", help="the documents in the index")
     _common(p)
@@ -110,12 +114,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_ingest(args, settings: Settings) -> int:
-    from ingest.pipeline import ingest
+    from cited.library import Library
 
-    report = ingest(args.paths, settings, rebuild=args.rebuild, progress=not args.quiet, url_timeout=args.timeout)
+    library = Library(settings)
+    report = library.add(*args.paths, rebuild=args.rebuild, progress=not args.quiet, url_timeout=args.timeout)
     for e in report.failed:
         print(f"error: {e}", file=sys.stderr)
-    described = _describe_documents(settings, report.added + report.updated) if report.added or report.updated else {}
+    described = _describe_documents(library, report.added + report.updated) if report.added or report.updated else {}
     for label, ids in (("added", report.added), ("updated", report.updated), ("unchanged", report.skipped)):
         for doc_id in ids:
             print(f"{label}: {doc_id}{described.get(doc_id, '')}")
@@ -123,12 +128,10 @@ def cmd_ingest(args, settings: Settings) -> int:
     return max((e.exit_code for e in report.failed), default=0)
 
 
-def _describe_documents(settings: Settings, ids: list[str]) -> dict[str, str]:
+def _describe_documents(library, ids: list[str]) -> dict[str, str]:
     """' — "Title" (N paragraphs, M chunks)' for each document id, from the manifest just written."""
-    from retrieval.store import read_manifest
-
     out = {}
-    for d in read_manifest(settings.index_dir).get("documents", []):
+    for d in library.manifest().get("documents", []):
         if d["id"] in ids:
             title = f' — "{d["title"]}"' if d.get("title") else ""
             out[d["id"]] = f"{title} ({d['paragraphs']} paragraphs, {d['chunks']} chunks)"
@@ -136,27 +139,27 @@ def _describe_documents(settings: Settings, ids: list[str]) -> dict[str, str]:
 
 
 def cmd_ask(args, settings: Settings) -> int:
-    from ui.engine import open_answerer
+    from cited.library import Library
     from ui.text_output import format_answer
 
     if args.question is None and not args.questions:
         raise CitedError("Give a question, e.g. cited ask \"Who wrote the article?\", or --questions FILE.jsonl.")
-    answerer = open_answerer(settings, quiet=args.json)
+    library = Library.with_bundled_article(settings, quiet=args.json)
     if args.questions:
-        return _ask_batch(answerer, args)
-    answer = answerer.ask(args.question, k=args.k, mode=args.mode, doc=args.doc)
+        return _ask_batch(library, args)
+    answer = library.ask(args.question, k=args.k, mode=args.mode, doc=args.doc)
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False))
     else:
-        print(format_answer(answer, documents=_metadata(answerer)))
+        print(format_answer(answer, documents=_metadata(library)))
     return 0
 
 
-def _metadata(answerer) -> dict:
-    return {d.id: d.meta for d in answerer.retriever.index.documents}
+def _metadata(library) -> dict:
+    return {d.id: d.meta for d in library.documents()}
 
 
-def _ask_batch(answerer, args) -> int:
+def _ask_batch(library, args) -> int:
     from ui.text_output import format_answer
 
     path = Path(args.questions)
@@ -174,7 +177,7 @@ def _ask_batch(answerer, args) -> int:
         except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
             raise CitedError(f'{path}:{number}: expected {{"id": …, "question": …}} on each line.') from None
         try:
-            answer = answerer.ask(question, k=args.k, mode=args.mode, doc=args.doc)
+            answer = library.ask(question, k=args.k, mode=args.mode, doc=args.doc)
         except CitedError as e:
             failures += 1
             out = {"id": qid, "question": question, "error": str(e)}
@@ -183,21 +186,21 @@ def _ask_batch(answerer, args) -> int:
         if args.json:
             print(json.dumps({"id": qid, **answer.to_json()}, ensure_ascii=False))
         else:
-            print(f"[{qid}] {question}\n{format_answer(answer, documents=_metadata(answerer))}\n")
+            print(f"[{qid}] {question}\n{format_answer(answer, documents=_metadata(library))}\n")
     return 2 if failures else 0
 
 
 def cmd_chat(args, settings: Settings) -> int:
     from ui.app import serve
 
-    serve(settings, open_browser=not args.no_browser)
+    serve(settings, open_browser=not args.no_browser, mcp=args.mcp)
     return 0
 
 
 def cmd_list(args, settings: Settings) -> int:
-    from retrieval.store import read_manifest
+    from cited.library import Library
 
-    manifest = read_manifest(settings.index_dir)
+    manifest = Library(settings).manifest()
     docs = manifest.get("documents", [])
     if args.json:
         print(json.dumps(docs, ensure_ascii=False, indent=2))
@@ -215,23 +218,40 @@ def cmd_list(args, settings: Settings) -> int:
 
 
 def cmd_remove(args, settings: Settings) -> int:
-    from ingest.pipeline import remove_document
+    from cited.library import Library
 
-    data = remove_document(settings, args.doc)
-    print(f"removed {args.doc}; {len(data.documents)} document(s) left in {settings.index_dir}")
+    left = Library(settings).remove(args.doc)
+    print(f"removed {args.doc}; {len(left)} document(s) left in {settings.index_dir}")
     return 0
 
 
-def cmd_eval(args, settings: Settings) -> int:
-    from eval.cli import run_eval
+# What the `eval` extra brings (pyproject.toml): a plain `pip install cited` has none of them.
+EVAL_ONLY = {"ranx", "matplotlib", "psutil", "gradio_client"}
 
-    return run_eval(args, settings)
+
+def cmd_eval(args, settings: Settings) -> int:
+    with _needs_eval_extra("eval"):
+        from eval.cli import run_eval
+
+        return run_eval(args, settings)
 
 
 def cmd_bench(args, settings: Settings) -> int:
-    from eval.bench import run_bench
+    with _needs_eval_extra("bench"):
+        from eval.bench import run_bench
 
-    return run_bench(args, settings)
+        return run_bench(args, settings)
+
+
+@contextmanager
+def _needs_eval_extra(command: str):
+    try:
+        yield
+    except ModuleNotFoundError as e:
+        if (e.name or "").split(".")[0] not in EVAL_ONLY:
+            raise
+        raise CitedError(f"`cited {command}` needs the evaluation extras ({e.name} is missing): "
+                         "pip install 'cited[eval]', or run `make setup`.") from None
 
 
 COMMANDS = {

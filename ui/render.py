@@ -14,7 +14,7 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from ingest.document import Document, Paragraph
+from retrieval.records import Document, Paragraph
 
 # A document longer than this shows only the paragraphs around the cited ones in the article view.
 MAX_ARTICLE_PARAGRAPHS = 400

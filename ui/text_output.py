@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import textwrap
 
-from ingest.document import Metadata
 from retrieval.answer import Answer
+from retrieval.records import Metadata
 
 
 def byline(meta: Metadata | None) -> str:

@@ -7,12 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cited.errors import EmptyDocument
 from ingest.clean import clean_capture
-from ingest.document import HEADER_KINDS, Document, assemble
+from ingest.document import assemble
 from ingest.readers import read_file
+from retrieval.records import HEADER_KINDS, Document
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ingest.chunking import chunk_document, split_sentences
-from ingest.document import Block, Metadata, assemble
+from ingest.document import Block, assemble
+from retrieval.records import Metadata
 
 
 def test_offsets_invariant_on_the_article(article_document):

@@ -16,7 +16,9 @@ from tests.ingest import pdfs
 from ui.cli import main
 
 FIXTURES = Path(__file__).parent / "fixtures"
-CITED = Path(sys.executable).parent / "cited"
+# The same command line with the tests' hashing encoder registered (tests/embedders.py).
+CITED_HASHING = [sys.executable, "-m", "tests.embedders"]
+ROOT = Path(__file__).resolve().parents[2]
 HASHING = ["--model", "hashing-256"]
 
 
@@ -81,8 +83,8 @@ def test_bad_inputs_do_not_stop_the_good_ones(index, tmp_path):
     bad = [str(path) for path in make_bad_inputs(tmp_path / "bad")]
     good = [str(FIXTURES / "blog-capture.txt"), str(FIXTURES / "saved-page.html")]
     run = subprocess.run(
-        [str(CITED), "ingest", bad[0], good[0], *bad[1:], good[1], "--index", str(index), *HASHING],
-        capture_output=True, text=True, timeout=120,
+        [*CITED_HASHING, "ingest", bad[0], good[0], *bad[1:], good[1], "--index", str(index), *HASHING],
+        capture_output=True, text=True, timeout=120, cwd=ROOT,
     )
     assert run.returncode == 3
     errors = run.stderr.strip().splitlines()
@@ -147,7 +149,7 @@ def test_quiet_ingest_prints_only_the_outcome(tmp_path):
     """The real model: no progress bar and nothing else on stderr with --quiet; the summary line
     gives the counts and the time."""
     run = subprocess.run(
-        [str(CITED), "ingest", str(FIXTURES / "report-capture.txt"), str(FIXTURES / "field-notes.md"),
+        [*CITED_HASHING, "ingest", str(FIXTURES / "report-capture.txt"), str(FIXTURES / "field-notes.md"),
          "--index", str(tmp_path / "index"), "--quiet"],
         capture_output=True, text=True, timeout=300,
     )

@@ -11,8 +11,9 @@ import pytest
 from cited.errors import DocumentError
 from cited.settings import Settings
 from ingest.chunking import chunk_document
-from ingest.document import Document, assemble
+from ingest.document import assemble
 from ingest.readers import read_file
+from retrieval.records import Document
 from tests.ingest import pdfs
 
 FIXTURES = Path(__file__).parent / "fixtures"

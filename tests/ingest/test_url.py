@@ -22,7 +22,9 @@ from ingest.sources import read_url
 from retrieval.store import read_index
 
 FIXTURES = Path(__file__).parent / "fixtures"
-CITED = Path(sys.executable).parent / "cited"
+# The same command line with the tests' hashing encoder registered (tests/embedders.py).
+CITED_HASHING = [sys.executable, "-m", "tests.embedders"]
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.slow
 
@@ -94,8 +96,8 @@ def test_cli_timeout_fails_the_url_and_keeps_the_rest(silent_server, tmp_path):
     index = tmp_path / "index"
     good = FIXTURES / "report-capture.txt"
     run = subprocess.run(
-        [str(CITED), "ingest", str(good), silent_server, "--index", str(index), "--model", "hashing-256", "--timeout", "0.5"],
-        capture_output=True, text=True, timeout=60,
+        [*CITED_HASHING, "ingest", str(good), silent_server, "--index", str(index), "--model", "hashing-256", "--timeout", "0.5"],
+        capture_output=True, text=True, timeout=60, cwd=ROOT,
     )
     assert run.returncode != 0
     assert run.stderr.strip() == f"error: {silent_server}: no answer within 0.5 s; check the address or try again later."

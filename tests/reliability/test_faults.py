@@ -18,14 +18,14 @@ import pytest
 
 from cited.errors import IndexWriteFailed
 from cited.settings import Settings
+from eval.server import ROOT, chat_server, free_port
 from ingest.pipeline import ingest
 from retrieval import store
 from retrieval.answer import Answerer
 from retrieval.search import Retriever
 from retrieval.store import read_index
-from tests.conftest import ARTICLE
+from tests.conftest import ARTICLE, upload_file
 from tests.reliability.crash import STEPS
-from eval.server import ROOT, chat_server, free_port
 
 ARTICLE_ID = "ecss-pakistan-iran-deescalation"
 NOTES_ID = "notes-on-teapots"
@@ -124,14 +124,14 @@ def test_an_ingest_killed_between_the_two_renames_loses_nothing(index, two_docum
     """The worst moment of the fallback swap (no renameat2): the index folder is gone from its
     place. The app's own loading path puts it back: same documents, same answers, and the
     bundled article is not ingested over it."""
-    from ui.engine import open_answerer
+    from cited.library import Library
 
     before_files, before = files_of(index), answers_of(index, real_embedder)
     died = crash("fallback-between-renames", index, "ingest", str(two_documents.parent / "kettles.md"))
     assert died.returncode == -signal.SIGKILL, died.stderr
     assert not index.exists()
 
-    answerer = open_answerer(Settings.from_env(environ={}, index_dir=index), real_embedder)
+    answerer = Library.with_bundled_article(Settings.from_env(environ={}, index_dir=index), real_embedder).view().answerer
     assert "ingesting the bundled article" not in capsys.readouterr().err
     assert files_of(index) == before_files
     assert [{k: v for k, v in answerer.ask(q).to_json().items() if k != "seconds"} for q in QUESTIONS] == before
@@ -241,15 +241,15 @@ def test_a_full_disk_is_one_clear_error_and_the_old_index_stays(full_disk_index,
 
 
 def test_a_full_disk_during_an_upload_keeps_the_app_answering(full_disk_index, two_documents, real_embedder):
-    from ui.library import Library
+    from cited.library import Library
 
     settings = Settings.from_env(environ={}, index_dir=full_disk_index)
-    library = Library(settings, Answerer(Retriever.load(settings, real_embedder)))
-    before = library.ask(QUESTIONS[0])[0]
+    library = Library(settings, real_embedder)
+    before = library.ask(QUESTIONS[0]).to_json()
     with pytest.raises(IndexWriteFailed, match="No space left on device"):
-        library.add_upload(two_documents.parent / "kettles.md")
-    assert list(library.loaded.documents) == [ARTICLE_ID, NOTES_ID]
-    after = library.ask(QUESTIONS[0])[0]
+        upload_file(library, two_documents.parent / "kettles.md")
+    assert list(library.view().documents) == [ARTICLE_ID, NOTES_ID]
+    after = library.ask(QUESTIONS[0]).to_json()
     assert {k: v for k, v in after.items() if k != "seconds"} == {k: v for k, v in before.items() if k != "seconds"}
 
 

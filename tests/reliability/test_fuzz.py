@@ -9,7 +9,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from cited.errors import CitedError, DocumentError, IndexError_, QuestionError
 from ingest.chunking import chunk_document
@@ -61,10 +62,10 @@ def test_any_question_is_answered_from_the_article_or_refused(answerer, document
 
 
 @pytest.fixture(scope="module")
-def library(article_settings, answerer):
-    from ui.library import Library
+def library(article_settings, real_embedder):
+    from cited.library import Library
 
-    return Library(article_settings, answerer)
+    return Library(article_settings, real_embedder)
 
 
 json_values = st.one_of(
@@ -79,7 +80,7 @@ json_values = st.one_of(
 def test_the_web_endpoints_arguments_are_checked(library, documents, question, k, mode, doc):
     """What /ask receives is whatever JSON a client sends (NaN and Infinity included)."""
     try:
-        answer, _ = library.ask(question, k, mode, doc)
+        answer = library.ask(question, k, mode, doc).to_json()
     except CitedError as e:
         assert "\n" not in str(e)
         return

@@ -19,11 +19,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import upload_file
+
 from cited.errors import CitedError, DocumentError, EmptyQuestion, QuestionTooLong
+from eval.server import ROOT, chat_server
 from ingest.pipeline import ingest
 from retrieval.answer import ABSTAIN_TEXT, Answerer
 from retrieval.search import Retriever
-from eval.server import ROOT, chat_server
 
 ARTICLE_ID = "ecss-pakistan-iran-deescalation"
 PLAIN = "Who wrote the article?"
@@ -305,11 +307,11 @@ def test_scripts_in_a_web_page_are_dropped_and_in_text_stay_text(hostile_index):
 
 @pytest.fixture
 def library(article_settings, real_embedder, tmp_path):
-    from ui.library import Library
+    from cited.library import Library
 
     settings = replace(article_settings, index_dir=tmp_path / "index")
     shutil.copytree(article_settings.index_dir, settings.index_dir)
-    return Library(settings, Answerer(Retriever.load(settings, real_embedder)))
+    return Library(settings, real_embedder)
 
 
 def zip_bomb(megabytes: int) -> bytes:
@@ -372,13 +374,13 @@ def test_bad_uploads_are_refused_with_their_name(library, tmp_path, name, make, 
     upload.write_bytes(make())
     peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with pytest.raises(DocumentError) as refused:
-        library.add_upload(upload, name=name)
+        upload_file(library, upload, name=name)
     assert str(refused.value).startswith(f"{name}: ") and message in str(refused.value)
     assert "\n" not in str(refused.value)
     grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before) / 1024
     # Never inflated whole: a zip is never opened; pypdf stops a stream at 75 MB (its limit).
     assert grown_mb < 200
-    assert list(library.loaded.documents) == [ARTICLE_ID]
+    assert list(library.view().documents) == [ARTICLE_ID]
 
 
 @pytest.mark.parametrize("name", [
@@ -394,9 +396,9 @@ def test_bad_uploads_are_refused_with_their_name(library, tmp_path, name, make, 
 def test_upload_names_never_leave_the_private_folder(library, tmp_path, name):
     upload = tmp_path / "upload.md"
     upload.write_text("# Teapots\n\nThe best teapots are made of Yixing clay from Jiangsu.\n", encoding="utf-8")
-    message = library.add_upload(upload, name=name)
+    message = upload_file(library, upload, name=name)
     assert message.startswith("Added ")
-    (doc,) = [d for d in library.loaded.documents.values() if d.id != ARTICLE_ID]
+    (doc,) = [d for d in library.view().documents.values() if d.id != ARTICLE_ID]
     # Stored under "upload:" and the cleaned name: no path, neither the given one nor the temporary one.
     assert doc.meta.source.startswith("upload:") and "/" not in doc.meta.source
     assert ".." not in doc.meta.source and "~" not in doc.meta.source

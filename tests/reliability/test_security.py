@@ -10,6 +10,7 @@ import ipaddress
 import json
 import os
 import shutil
+import tempfile
 import subprocess
 import sys
 import urllib.request
@@ -21,8 +22,8 @@ import pytest
 
 from cited.errors import ModelChecksumMismatch, ModelUnavailable
 from cited.settings import Settings
-from tests.conftest import ARTICLE
 from eval.server import ROOT, chat_server, free_port
+from tests.conftest import ARTICLE
 
 PACKAGES = ("cited", "ingest", "retrieval", "ui", "eval")
 PUBLISHED_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
@@ -115,37 +116,26 @@ def test_web_uploads_land_in_a_private_folder_that_goes_away(article_settings, t
     assert not private.exists(), "stopping the app removes its upload folder"
 
 
-def test_an_upload_is_ingested_from_a_private_folder_and_removed(article_settings, real_embedder, tmp_path,
-                                                                 monkeypatch):
-    """The upload handler of the app: the file Gradio cached is deleted once ingested, and the
-    copy that is ingested sits in a folder only this user may open, deleted afterwards."""
-    import ingest.pipeline
-    from retrieval.answer import Answerer
-    from retrieval.search import Retriever
-    from ui.app import build_app
+def test_an_upload_is_read_where_gradio_cached_it_and_then_removed(article_settings, real_embedder, tmp_path):
+    """The upload handler of the app: the file Gradio cached (in serve()'s private 0700 folder) is
+    read in place, never copied anywhere else, stored under "upload:NAME", and deleted once
+    ingested."""
+    from cited.library import Library
+    from ui import handlers
 
     settings = replace(article_settings, index_dir=tmp_path / "index")
     shutil.copytree(article_settings.index_dir, settings.index_dir)
-    demo = build_app(settings, Answerer(Retriever.load(settings, real_embedder)))
-    (handler,) = [f.fn for f in demo.fns.values() if getattr(f.fn, "__name__", "") == "add_document"]
-
-    seen = []
-    real_ingest = ingest.pipeline.ingest
-
-    def ingest_and_look(inputs, *args, **kwargs):
-        folder = Path(inputs[0]).parent
-        seen.append((folder, folder.stat().st_mode & 0o777, sorted(p.name for p in folder.iterdir())))
-        return real_ingest(inputs, *args, **kwargs)
-
-    monkeypatch.setattr(ingest.pipeline, "ingest", ingest_and_look)
+    library = Library(settings, real_embedder)
     cached = tmp_path / "gradio-cache" / "teapots.md"
     cached.parent.mkdir()
     cached.write_text("# Teapots\n\nThe best teapots are made of Yixing clay from Jiangsu province.\n")
-    status = handler(str(cached))[0]
+    before = set(Path(tempfile.gettempdir()).iterdir())
+    status = handlers.add_document(library, str(cached))[0]
     assert "Added teapots.md" in status
-    ((folder, mode, names),) = seen
-    assert mode == 0o700 and names == ["teapots.md"] and folder.name.startswith("cited-upload-")
-    assert not folder.exists() and not cached.exists()
+    assert not cached.exists() and list(cached.parent.iterdir()) == []
+    assert set(Path(tempfile.gettempdir()).iterdir()) == before, "no copy of the upload was made"
+    (doc,) = [d for d in library.documents() if d.meta.source.startswith("upload:")]
+    assert doc.meta.source == "upload:teapots.md"
 
 
 # --- nothing loaded by pickle or eval ------------------------------------------------------------
@@ -187,8 +177,8 @@ def hook(event, args):
 sys.addaudithook(hook)
 
 from cited.settings import Settings
-from ui.engine import open_answerer
-answer = open_answerer(Settings.from_env(environ={}, index_dir=sys.argv[1]), quiet=True).ask("Who wrote the article?")
+from cited.library import Library
+answer = Library.with_bundled_article(Settings.from_env(environ={}, index_dir=sys.argv[1]), quiet=True).ask("Who wrote the article?")
 import json
 print(json.dumps({"answer": answer.text, "events": events}))
 """
@@ -212,7 +202,11 @@ def test_loading_the_model_and_index_unpickles_nothing(article_settings):
 
 
 def test_the_bundled_weights_match_the_published_sha256():
-    from ingest.embed import BUNDLED_SHA256, bundled_model_dir, verify_bundled_weights
+    from retrieval.embed import (
+        BUNDLED_SHA256,
+        bundled_model_dir,
+        verify_bundled_weights,
+    )
 
     assert BUNDLED_SHA256 == PUBLISHED_SHA256
     weights = bundled_model_dir() / "model.safetensors"
@@ -228,7 +222,7 @@ def test_the_bundled_weights_match_the_published_sha256():
 def tampered_model(tmp_path, monkeypatch) -> Path:
     """A copy of the bundled model with one byte of one weight changed: it would load without a
     murmur (safetensors has no checksum of its own) and quietly give other vectors."""
-    import ingest.embed as embed
+    import retrieval.embed as embed
 
     original = embed.bundled_model_dir()
     copy = tmp_path / "model"
@@ -244,7 +238,7 @@ def tampered_model(tmp_path, monkeypatch) -> Path:
 def test_tampered_weights_are_refused_before_the_model_loads(tampered_model, monkeypatch):
     import sentence_transformers
 
-    from ingest.embed import SentenceTransformerEmbedder
+    from retrieval.embed import SentenceTransformerEmbedder
 
     def never(*args, **kwargs):
         raise AssertionError("the model was loaded before its weights were checked")
@@ -270,7 +264,7 @@ def test_tampered_weights_stop_the_command_with_one_line(tampered_model, article
 
 
 def test_missing_weights_are_named(tampered_model):
-    from ingest.embed import SentenceTransformerEmbedder
+    from retrieval.embed import SentenceTransformerEmbedder
 
     (tampered_model / "model.safetensors").unlink()
     with pytest.raises(ModelUnavailable, match="cannot read .*model.safetensors"):

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from cited.errors import CitedError, DocumentError, EmptyQuestion
-from tests.conftest import ARTICLE
 from eval.server import ROOT, chat_server
+from tests.cited.test_library import NOTES
 
 QUESTIONS = [
     "Who wrote the article?",
@@ -166,142 +166,6 @@ def test_host_warning_only_beyond_loopback():
     warning = host_warning("0.0.0.0", has_auth=False)
     assert "0.0.0.0" in warning and "--auth" in warning
     assert "--auth" not in host_warning("192.168.1.10", has_auth=True)
-
-
-# --- the Library: uploads, examples, checks (hashing encoder: fast, no meaning needed) ----------
-
-
-@pytest.fixture
-def library(hashing_settings, hashing_embedder):
-    from ingest.pipeline import ingest
-    from retrieval.answer import Answerer
-    from retrieval.search import Retriever
-    from ui.library import Library
-
-    ingest([str(ARTICLE)], hashing_settings, embedder=hashing_embedder)
-    return Library(hashing_settings, Answerer(Retriever.load(hashing_settings, hashing_embedder)))
-
-
-NOTES = """---
-title: Notes on Teapots
-author: Jane Roe
----
-
-# Notes on Teapots
-
-## Brewing
-
-The best teapots are made of Yixing clay, which absorbs the flavour of the tea over many years of use.
-
-## 2. History
-
-The teapot was invented in China during the Yuan dynasty and reached Europe in the seventeenth century.
-"""
-
-
-def test_upload_adds_a_document_whatever_its_name_says(library, tmp_path):
-    upload = tmp_path / "gradio-cache" / "notes.md"
-    upload.parent.mkdir()
-    upload.write_text(NOTES, encoding="utf-8")
-    message = library.add_upload(upload, name="../../etc/my <notes>.md")
-    assert message.startswith("Added my <notes>.md as my-notes.")
-    new = [d for d in library.loaded.documents.values() if d.id != "ecss-pakistan-iran-deescalation"]
-    assert len(new) == 1
-    doc = new[0]
-    assert doc.meta.title == "Notes on Teapots"
-    assert doc.meta.source == "upload:my-notes.md"  # neither the given path nor the temporary one
-    assert not (tmp_path / "etc").exists()
-    answer, loaded = library.ask("Yixing clay teapots", doc=doc.id)
-    assert answer["passages"] and {p["doc"] for p in answer["passages"]} == {doc.id}
-    assert "What does Notes on Teapots say about History?" in library.examples()
-    # The same bytes again: recognised, not added twice.
-    assert "already in the index" in library.add_upload(upload, name="again.md")
-    assert len(library.loaded.documents) == 2
-    # A changed file under the same name replaces the earlier one.
-    upload.write_text(NOTES.replace("Yixing clay", "Bizen stoneware"), encoding="utf-8")
-    assert library.add_upload(upload, name="my <notes>.md").startswith("Updated my-notes from my <notes>.md.")
-    assert len(library.loaded.documents) == 2
-    answer, _ = library.ask("Bizen stoneware teapots", doc="my-notes")
-    assert "Bizen stoneware" in answer["passages"][0]["text"]
-    assert all("Yixing" not in c.text for c in library.loaded.answerer.retriever.chunks)
-
-
-@pytest.mark.parametrize(
-    ("name", "content", "message"),
-    [
-        ("payload.exe", b"MZ\x90\x00", "unsupported file type '.exe'"),
-        ("noext", b"some text", "unsupported file type 'none'"),
-        ("blob.txt", b"\x00\x01\x02\x03binary", "binary file"),
-        ("empty.md", b"   \n", "no text to index"),
-        ("latin1.txt", "caf\xe9 ".encode("latin-1") * 50, "not valid UTF-8"),
-    ],
-)
-def test_upload_rejects_bad_files_with_a_clear_message(library, tmp_path, name, content, message):
-    upload = tmp_path / "upload.bin"
-    upload.write_bytes(content)
-    with pytest.raises(DocumentError) as raised:
-        library.add_upload(upload, name=name)
-    assert str(raised.value).startswith(f"{name}: ")
-    assert message in str(raised.value)
-    assert str(tmp_path) not in str(raised.value)
-    assert list(library.loaded.documents) == ["ecss-pakistan-iran-deescalation"]
-
-
-def test_upload_over_the_size_limit_is_refused(hashing_embedder, tmp_path):
-    from dataclasses import replace
-
-    from ingest.pipeline import ingest
-    from retrieval.answer import Answerer
-    from retrieval.search import Retriever
-    from cited.settings import Settings
-    from ui.library import Library
-
-    settings = replace(Settings.from_env(environ={}, index_dir=tmp_path / "index", model="hashing-256"), max_file_mb=0.001)
-    ingest([str(ARTICLE)], replace(settings, max_file_mb=20), embedder=hashing_embedder)
-    library = Library(settings, Answerer(Retriever.load(settings, hashing_embedder)))
-    upload = tmp_path / "big.txt"
-    upload.write_text("A sentence about teapots. " * 100)
-    with pytest.raises(DocumentError, match="MB limit"):
-        library.add_upload(upload)
-
-
-def test_bundled_article_gets_its_own_examples(library):
-    from ui.library import BUNDLED_EXAMPLES
-
-    assert library.examples() == BUNDLED_EXAMPLES
-
-
-@pytest.mark.parametrize("k", [0, -1, 51, 2.5, "5"])
-def test_ask_rejects_a_bad_k(library, k):
-    with pytest.raises(CitedError, match="k must be a whole number"):
-        library.ask("Who wrote the article?", k=k)
-
-
-def test_ask_accepts_a_slider_float_and_defaults(library):
-    answer, _ = library.ask("Who wrote the article?", k=3.0, mode="", doc="")
-    assert len(answer["passages"]) == 3 and answer["mode"] == "hybrid"
-
-
-def test_a_cited_ingest_or_remove_elsewhere_reaches_the_running_app(library, hashing_settings, hashing_embedder, tmp_path):
-    from dataclasses import replace
-
-    from ingest.pipeline import ingest, remove_document
-
-    notes = tmp_path / "notes.md"
-    notes.write_text(NOTES, encoding="utf-8")
-    ingest([str(notes)], hashing_settings, embedder=hashing_embedder)  # as `cited ingest` would
-    answer, loaded = library.ask("Yixing clay teapots", doc="notes")
-    assert {p["doc"] for p in answer["passages"]} == {"notes"}
-    assert set(loaded.documents) == {"ecss-pakistan-iran-deescalation", "notes"}
-
-    remove_document(hashing_settings, "notes")  # as `cited remove notes` would
-    with pytest.raises(CitedError, match="notes"):
-        library.ask("Yixing clay teapots", doc="notes")
-
-    # Rebuilt with another model: not loadable here, so the app keeps answering from what it has.
-    ingest([str(notes)], replace(hashing_settings, model="hashing-128"), rebuild=True)
-    answer, loaded = library.ask("Who wrote the article?")
-    assert answer["passages"] and set(loaded.documents) == {"ecss-pakistan-iran-deescalation"}
 
 
 @pytest.mark.slow

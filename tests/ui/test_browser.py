@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ARTICLE
 from eval.server import ROOT, chat_server
+from tests.conftest import ARTICLE
 
 pytestmark = pytest.mark.browser
 

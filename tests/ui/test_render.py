@@ -8,7 +8,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from ingest.document import Block, Metadata, assemble
+from ingest.document import Block, assemble
+from retrieval.records import Metadata
 from ui import render
 
 HOSTILE = """Hostile Markup in Teapot Reviews

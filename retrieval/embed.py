@@ -1,11 +1,11 @@
-"""Text → unit-length vectors. The real encoder is sentence-transformers, loaded offline; a
-deterministic hashing encoder serves fast unit tests."""
+"""Text → unit-length vectors: the encoder that embeds an index's sentences at ingest and every
+question after. sentence-transformers, loaded offline from disk, the bundled model's weights
+checked against their sha256 first."""
 
 from __future__ import annotations
 
 import hashlib
 import os
-import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -144,46 +144,22 @@ class SentenceTransformerEmbedder:
         return [len(i) for i in ids]
 
 
-class HashingEmbedder:
-    """Deterministic bag-of-words vectors (hashed unigrams and bigrams). Only for fast unit tests:
-    every path it serves is also tested with the real model."""
-
-    def __init__(self, dimension: int = 256) -> None:
-        self.name = f"hashing-{dimension}"
-        self.dimension = dimension
-
-    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
-        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for row, text in enumerate(texts):
-            words = re.findall(r"\w+", text.lower())
-            for token in words + [a + " " + b for a, b in zip(words, words[1:])]:
-                h = int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest(), "little")
-                out[row, h % self.dimension] += 1.0 if (h >> 63) else -1.0
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.where(norms == 0, 1, norms)
-
-
-def pool_sentences(sentence_vectors: np.ndarray, counts: list[int]) -> np.ndarray:
-    """One unit vector per chunk: the normalized mean of its consecutive sentence vectors."""
-    dimension = sentence_vectors.shape[1] if sentence_vectors.ndim == 2 else 0
-    out = np.zeros((len(counts), dimension), dtype=np.float32)
-    start = 0
-    for row, n in enumerate(counts):
-        if n:
-            total = sentence_vectors[start : start + n].sum(axis=0)
-            out[row] = total / max(float(np.linalg.norm(total)), 1e-12)
-        start += n
-    return out
-
-
 _cache: dict[tuple[str, int], Embedder] = {}
 _cache_lock = threading.Lock()
+_registered: dict[str, Embedder] = {}
+
+
+def register_embedder(embedder: Embedder) -> None:
+    """Use this encoder, in this process, wherever the model `embedder.name` is asked for: for a
+    program that brings an encoder of its own (the tests register a fast hashing one)."""
+    with _cache_lock:
+        _registered[embedder.name] = embedder
 
 
 def load_embedder(name: str, batch_size: int = Settings.batch_size) -> Embedder:
     """One model per process, shared: loading takes seconds, encoding a question milliseconds."""
-    if name.startswith("hashing-"):
-        return HashingEmbedder(int(name.split("-", 1)[1]))
+    if name in _registered:
+        return _registered[name]
     key = (BUNDLED_MODEL if name in _BUNDLED_ALIASES else name, batch_size)
     with _cache_lock:
         if key not in _cache:

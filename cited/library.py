@@ -1,0 +1,206 @@
+"""`cited.Library`: one index folder you can add articles to, ask, search and remove from. Every
+door goes through it: the command line, the web app and its /ask, MCP and /v1/chat/completions
+endpoints, the eval runner, and Python programs.
+
+    from cited import Library
+
+    library = Library.open(".cited/index")          # an index folder (made by the first add)
+    library.add("article.pdf", ("notes.md", b"# Notes ..."))
+    answer = library.ask("Who wrote the article?")
+    print(answer.text)                              # Ali Atef [1]
+    for n, passage in answer.citations:
+        print(n, passage.doc, passage.paragraph, passage.start, passage.end)
+
+Thread-safe: questions are answered from one consistent view of the index, which is replaced as
+a whole (under a lock) when this library adds or removes a document, or when another process
+(`cited ingest`, `cited remove`) has replaced the index on disk — noticed at the next question.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from cited.errors import CitedError, IndexMissing
+from cited.settings import Settings
+from ingest.pipeline import IngestReport, ingest, remove_document
+from ingest.sources import URL_TIMEOUT_S, Upload
+from retrieval.answer import Answer, Answerer
+from retrieval.embed import Embedder, canonical_model_name, load_embedder
+from retrieval.records import Document
+from retrieval.search import Passage, Retriever
+from retrieval.store import read_manifest, recover_interrupted_swap
+
+log = logging.getLogger("cited")
+
+# What add() takes: a file, folder or URL; an Upload; or an upload as (name, bytes).
+Addable = str | Path | Upload | tuple[str, bytes]
+
+
+@dataclass(frozen=True)
+class View:
+    """One consistent view of the index: an answerer and the documents it was loaded with."""
+
+    answerer: Answerer
+    documents: dict[str, Document]
+
+    @classmethod
+    def of(cls, answerer: Answerer) -> "View":
+        return cls(answerer, {d.id: d for d in answerer.retriever.index.documents})
+
+    def ask(self, question: str, k: int | None = None, mode: str | None = None, doc: str | None = None) -> Answer:
+        return self.answerer.ask(question, k=k, mode=mode, doc=doc)
+
+    def search(self, question: str, k: int | None = None, mode: str | None = None,
+               doc: str | None = None) -> list[Passage]:
+        return self.answerer.retriever.search(question, k=k, mode=mode, doc=doc)
+
+
+class Library:
+    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None) -> None:
+        self.settings = settings or Settings.from_env()
+        self._embedder = embedder
+        self._view: View | None = None
+        self._on_disk: tuple[int, int] | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, index_dir: str | Path | None = None, embedder: Embedder | None = None, **settings) -> "Library":
+        """The library at `index_dir` (default: .cited/index or $CITED_INDEX); keyword arguments
+        are Settings fields (model, k, mode, …). The folder need not exist until the first add."""
+        return cls(Settings.from_env(index_dir=index_dir, **settings), embedder)
+
+    @classmethod
+    def with_bundled_article(cls, settings: Settings, embedder: Embedder | None = None,
+                             quiet: bool = False) -> "Library":
+        """The library at settings.index_dir, ingesting the bundled article first when there is no
+        index yet, so a fresh clone answers at once (`cited ask`, `cited chat`, `cited eval`)."""
+        library = cls(settings, embedder)
+        if not _index_exists(settings.index_dir):
+            if not quiet:
+                print(f"No index at {settings.index_dir} yet: ingesting the bundled article …", file=sys.stderr)
+            report = library.add(settings.default_article, progress=not quiet)
+            if report.failed:
+                raise report.failed[0]
+            if not quiet:
+                print(report.summary(), file=sys.stderr)
+        library.view()  # load now: the first question should not pay for it
+        return library
+
+    # -- the encoder ------------------------------------------------------------------------------
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = load_embedder(self.settings.model, self.settings.batch_size)
+        return self._embedder
+
+    # -- reading ----------------------------------------------------------------------------------
+
+    def view(self) -> View:
+        """The loaded view, first reloaded if the index on disk was replaced since. An index that
+        cannot be loaded (another model, damaged) leaves the old view serving, with a warning."""
+        view = self._view
+        if view is not None and _index_stamp(self.settings.index_dir) == self._on_disk:
+            return view
+        with self._lock:
+            stamp = _index_stamp(self.settings.index_dir)
+            if self._view is None:
+                self._load()
+            elif stamp != self._on_disk and stamp is not None:
+                try:
+                    self._load()
+                except CitedError as e:
+                    log.warning("The index on disk changed but cannot be loaded; still serving the one loaded "
+                                "before: %s", e)
+                    self._on_disk = stamp
+            return self._view
+
+    def _load(self) -> None:
+        """Load the index on disk; the caller holds the lock."""
+        stamp = _index_stamp(self.settings.index_dir)  # before loading: a later write reloads again
+        # Without an encoder yet, Retriever.load checks the index's model before loading one.
+        retriever = Retriever.load(self.settings, self._embedder)
+        self._embedder = retriever.embedder
+        self._view = View.of(Answerer(retriever, self.settings))
+        self._on_disk = stamp
+
+    def manifest(self) -> dict:
+        """The index's manifest (model, counts, and each document's id, title, authors, date,
+        source, paragraphs and chunks), read without loading the model."""
+        return read_manifest(self.settings.index_dir)
+
+    def documents(self) -> list[Document]:
+        """The documents in the index, in the order they were added ([] when there is no index)."""
+        try:
+            return list(self.view().documents.values())
+        except IndexMissing:
+            return []
+
+    def ask(self, question: str, k: int | None = None, mode: str | None = None, doc: str | None = None) -> Answer:
+        """The answer, made of the article's sentences, each cited; or an abstention."""
+        return self.view().ask(question, k=k, mode=mode, doc=doc)
+
+    def search(self, question: str, k: int | None = None, mode: str | None = None,
+               doc: str | None = None) -> list[Passage]:
+        """The top k passages with their citations (document, paragraph, offsets, score)."""
+        return self.view().search(question, k=k, mode=mode, doc=doc)
+
+    # -- writing ----------------------------------------------------------------------------------
+
+    def add(self, *items: Addable, rebuild: bool = False, progress: bool = False,
+            url_timeout: float = URL_TIMEOUT_S) -> IngestReport:
+        """Ingest files, folders, URLs and uploads; returns the report (what was added, updated,
+        skipped as already there, and each input that failed with its one-line error)."""
+        inputs = [_as_input(item) for item in items]
+        with self._lock:
+            report = ingest(inputs, self.settings, embedder=self._embedder, rebuild=rebuild, progress=progress,
+                            url_timeout=url_timeout)
+            if report.added or report.updated:
+                self._reload_after_write()
+        return report
+
+    def remove(self, doc: str) -> list[str]:
+        """Take one document (its id, or the path or URL it came from) out; returns the ids left."""
+        with self._lock:
+            data = remove_document(self.settings, doc)
+            self._reload_after_write()
+        return [d.id for d in data.documents]
+
+    def _reload_after_write(self) -> None:
+        if self._view is not None or self._embedder is not None:
+            self._load()
+
+    def __repr__(self) -> str:
+        return f"Library({str(self.settings.index_dir)!r}, model={canonical_model_name(self.settings.model)!r})"
+
+
+def _as_input(item: Addable) -> str | Upload:
+    if isinstance(item, Upload):
+        return item
+    if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], (bytes, bytearray)):
+        return Upload(str(item[0]), bytes(item[1]))
+    if isinstance(item, (str, Path)):
+        return str(item)
+    raise CitedError(f"Cannot add {item!r}: give a path, a URL, or an upload as (name, bytes).")
+
+
+def _index_exists(index_dir: Path) -> bool:
+    try:
+        recover_interrupted_swap(index_dir)  # an ingest killed mid-swap moved the index aside
+        return Path(index_dir).exists()
+    except OSError:
+        return True  # cannot even look (no permission): loading the index names the problem
+
+
+def _index_stamp(index_dir: Path) -> tuple[int, int] | None:
+    """Which index is on disk: every write swaps in a new folder, so a new manifest file."""
+    try:
+        st = (Path(index_dir) / "manifest.json").stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns
+

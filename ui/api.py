@@ -1,0 +1,54 @@
+"""The doors other programs use, on the chat server: `/ask` and `/search` (Gradio's API, read by
+gradio_client) — which are also the MCP server's tools when `cited chat --mcp` is on. Their
+signatures and docstrings are what an agent sees: Gradio turns them into the tools' schemas."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import gradio as gr
+
+from cited.errors import CitedError
+from cited.library import Library
+
+
+def api_functions(library: Library) -> tuple[Callable[..., dict], Callable[..., list[dict]]]:
+    """The `ask` and `search` endpoints over this library."""
+    default_k, default_mode = library.settings.k, library.settings.mode
+
+    def ask(question: str, k: int = default_k, mode: str = default_mode, doc: str = "") -> dict:
+        """Answer a question from the indexed article(s) with the article's own sentences, each cited to the paragraph it comes from, or say that the article does not say.
+
+        Args:
+            question: The question, in plain language, e.g. "Who wrote the article?".
+            k: How many passages to retrieve before answering (1 to 50; default 5).
+            mode: Retrieval mode: "hybrid" (default; meaning and words), "dense" (meaning) or "bm25" (words).
+            doc: A document id to ask only that document (see the app's document list); empty for all.
+
+        Returns:
+            The answer as JSON: "answer" (text with [n] markers), "abstained" (true when the article does not say), "citations" (for each n: doc, paragraph, start and end character offsets, text, score), "sentences" and "passages".
+        """
+        try:
+            return library.ask(question, k=k, mode=mode or None, doc=doc or None).to_json()
+        except CitedError as e:
+            raise gr.Error(str(e), print_exception=False) from None
+
+    def search(question: str, k: int = default_k, mode: str = default_mode, doc: str = "") -> list[dict]:
+        """Find the passages of the indexed article(s) that best match a question, ranked, each with its citation.
+
+        Args:
+            question: What to look for, in plain language.
+            k: How many passages to return (1 to 50; default 5).
+            mode: Retrieval mode: "hybrid" (default), "dense" or "bm25".
+            doc: A document id to search only that document; empty for all.
+
+        Returns:
+            The passages, best first: doc, paragraph, start and end character offsets into the document's clean text, text, score, rank, section, page.
+        """
+        try:
+            return [p.citation() for p in library.search(question, k=k, mode=mode or None, doc=doc or None)]
+        except CitedError as e:
+            raise gr.Error(str(e), print_exception=False) from None
+
+    return ask, search
+

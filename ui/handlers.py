@@ -1,0 +1,163 @@
+"""What the web app does when the reader acts: plain functions over a cited.Library, wired to the
+components by ui/app.py. Each returns (or yields) the new values of its outputs, `gr.skip()` for
+those it leaves alone, so each can be called and checked without a server
+(tests/ui/test_handlers.py)."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+
+import gradio as gr
+
+from cited.errors import CitedError, EmptyQuestion
+from cited.library import Library
+from ingest.document import sha256_bytes
+from ingest.pipeline import IngestReport
+from ingest.sources import Upload
+from ui import render
+
+STREAM_PAUSE_S = 0.03  # between streamed sentences: visible, yet far below reading speed
+ALL_DOCUMENTS = ""
+
+# Questions known to be answered well by the bundled article (see eval/); other documents get
+# questions made from their own byline and headings.
+BUNDLED_EXAMPLES = [
+    "Who wrote the article?",
+    "What share of Pakistan's population is Shiite?",
+    "When are Pakistan's parliamentary elections?",
+    "How does Israel figure in Iran's calculations?",
+    "What is the boiling point of water?",
+]
+
+
+def respond(library: Library, text, history, turns, k, mode, doc):
+    """A question from the chat box → (question box, chat, turns, sources, article), the answer's
+    sentences streamed one at a time."""
+    history, turns = list(history or []), list(turns or [])
+    try:
+        view = library.view()  # one view: an upload may swap in another meanwhile
+        answer = view.ask(text, k=k, mode=mode or None, doc=doc or None).to_json()
+    except EmptyQuestion as e:
+        gr.Warning(str(e))
+        yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        return
+    except CitedError as e:
+        history += [_message("user", render.question_html(" ".join(str(text).split())[:300])),
+                    _message("assistant", render.error_html(str(e)))]
+        yield gr.skip(), history, turns + [None, None], gr.skip(), gr.skip()
+        return
+    docs = view.documents
+    history.append(_message("user", render.question_html(answer["question"])))
+    turns += [None, answer]
+    steps = 1 if answer["abstained"] else max(1, len(answer["sentences"]))
+    for shown in range(1, steps + 1):
+        reply = _message("assistant", render.answer_html(answer, docs, upto=shown))
+        if shown == 1:
+            yield "", history + [reply], turns, render.sources_html(answer, docs), render.article_html(answer, docs)
+        else:
+            time.sleep(STREAM_PAUSE_S)
+            yield gr.skip(), history + [reply], gr.skip(), gr.skip(), gr.skip()
+
+
+def show_turn(library: Library, turns, index):
+    """A click on an earlier message → (sources, article) of that message's answer."""
+    index = index if isinstance(index, int) else index[0]
+    answer = next((a for a in (turns or [])[index : index + 2] if a), None)
+    if answer is None:
+        return gr.skip(), gr.skip()
+    docs = library.view().documents
+    return render.sources_html(answer, docs), render.article_html(answer, docs)
+
+
+def clear_chat(library: Library):
+    """The chat's clear button → (turns, sources, article)."""
+    return [], render.sources_placeholder(), render.article_html(None, library.view().documents)
+
+
+def add_document(library: Library, path):
+    """An uploaded file → (status, document picker, examples, header, article, upload box). Its
+    type, size and bytes are checked by ingest, once, like any other input."""
+    if not path:
+        return (gr.skip(),) * 6
+    name = Path(path).name
+    try:
+        report = library.add(Upload(name, path=Path(path)), progress=True)
+        if report.failed:
+            raise report.failed[0]
+    except CitedError as e:
+        return render.error_html(str(e)), gr.skip(), gr.skip(), gr.skip(), gr.skip(), None
+    finally:
+        _remove_quietly(path)  # Gradio keeps a copy of each upload in its cache; the index has it now
+    docs = library.view().documents
+    return (
+        render.upload_ok_html(upload_message(report, name)), document_picker(docs),
+        gr.Dataset(samples=[[q] for q in examples(library)]), render.header_html(docs),
+        render.article_html(None, docs), None,
+    )
+
+
+def page_load(library: Library):
+    """A page (re)opened → (header, document picker, examples, article) as the index is now,
+    after any `cited ingest` or `cited remove` made elsewhere."""
+    docs = library.view().documents
+    return (render.header_html(docs), document_picker(docs), gr.Dataset(samples=[[q] for q in examples(library)]),
+            render.article_html(None, docs))
+
+
+def upload_message(report: IngestReport, name: str) -> str:
+    if report.updated:
+        return f"Updated {', '.join(report.updated)} from {name}. {report.summary()}"
+    if report.added:
+        return f"Added {name} as {', '.join(report.added)}. {report.summary()}"
+    return f"{name} is already in the index as {', '.join(report.skipped)}; nothing to do."
+
+
+def document_picker(documents: dict) -> gr.Dropdown:
+    return gr.Dropdown(choices=document_choices(documents), visible=len(documents) > 1)
+
+
+def document_choices(documents: dict) -> list[tuple[str, str]]:
+    return [("All documents", ALL_DOCUMENTS)] + [(render.doc_title(documents, d), d) for d in documents]
+
+
+def examples(library: Library) -> list[str]:
+    """Example questions for the documents there are: the bundled article's own, and for others
+    questions made from their byline and headings."""
+    docs = library.documents()
+    bundled = _sha256_of(library.settings.default_article)
+    out: list[str] = []
+    if any(d.sha256 == bundled for d in docs):
+        out += BUNDLED_EXAMPLES
+    for d in docs:
+        if d.sha256 == bundled:
+            continue
+        if d.meta.authors:
+            out.append(f"Who wrote {d.meta.title or d.id}?")
+        headings = [d.paragraph_text(p) for p in d.paragraphs if p.kind == "heading"]
+        for heading in headings[:2]:
+            topic = re.sub(r"^[\dIVXivx]+[.)]\s*", "", heading).strip()
+            out.append(f"What does {d.meta.title or d.id} say about {topic}?")
+        if not d.meta.authors and not headings:
+            out.append(f"What is {d.meta.title or d.id} about?")
+    return list(dict.fromkeys(out))[:8]
+
+
+def _message(role: str, content: str) -> dict:
+    return {"role": role, "content": content}
+
+
+def _sha256_of(path: Path) -> str:
+    try:
+        return sha256_bytes(Path(path).read_bytes())
+    except OSError:
+        return ""
+
+
+def _remove_quietly(path: str) -> None:
+    try:
+        os.remove(path)
+    except OSError:
+        pass
