@@ -15,6 +15,11 @@ import time
 import uuid
 from collections.abc import Iterator
 
+from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.routing import APIRoute
+
 from cited.errors import BadApiRequest as BadRequest
 from cited.errors import CitedError
 from cited.library import Library
@@ -74,11 +79,6 @@ def completion_chunks(library: Library, body: dict) -> Iterator[dict]:
 
 def routes(library: Library, auth: tuple[str, str] | None) -> list:
     """The FastAPI routes, handed to Gradio's app (launch(app_kwargs={"routes": …}))."""
-    from fastapi import Request
-    from fastapi.concurrency import run_in_threadpool
-    from fastapi.responses import JSONResponse, StreamingResponse
-    from fastapi.routing import APIRoute
-
     def refused(request: Request) -> JSONResponse | None:
         if auth is None:
             return None
@@ -123,9 +123,7 @@ def _sse(chunks: list[dict]) -> Iterator[str]:
     yield "data: [DONE]\n\n"
 
 
-def _error(status: int, message: str, code: str = "invalid_request") -> "JSONResponse":  # noqa: F821
-    from fastapi.responses import JSONResponse
-
+def _error(status: int, message: str, code: str = "invalid_request") -> JSONResponse:
     return JSONResponse({"error": {"message": message, "type": "invalid_request_error", "code": code}},
                         status_code=status)
 

@@ -1,0 +1,91 @@
+"""The web app's handlers, called as plain functions over a real Library and index (the real
+model: the answers are the ones a reader sees) — no server, no browser."""
+
+from __future__ import annotations
+
+import shutil
+from html import unescape
+from dataclasses import replace
+
+import gradio as gr
+import pytest
+
+from cited.library import Library
+from ui import handlers
+from ui.handlers import BUNDLED_EXAMPLES, respond
+
+ARTICLE_ID = "ecss-pakistan-iran-deescalation"
+
+
+@pytest.fixture(scope="module")
+def library(article_settings, real_embedder):
+    return Library(article_settings, real_embedder)
+
+
+@pytest.fixture
+def own_library(article_settings, real_embedder, tmp_path):
+    """A copy of the article's index, for handlers that write."""
+    settings = replace(article_settings, index_dir=tmp_path / "index")
+    shutil.copytree(article_settings.index_dir, settings.index_dir)
+    return Library(settings, real_embedder)
+
+
+def test_a_question_streams_its_answer_sentence_by_sentence(library):
+    steps = list(respond(library, "Who wrote the article?", [], [], 5, "hybrid", ""))
+    box, chat, turns, sources, article = steps[0]
+    assert box == ""
+    assert [m["role"] for m in chat] == ["user", "assistant"]
+    assert "Ali Atef" in chat[1]["content"] and "[1]" in chat[1]["content"]
+    assert turns[0] is None and turns[1]["answer"].startswith("Ali Atef")
+    assert "Ali Atef" in sources and ARTICLE_ID in article
+    answer = turns[1]
+    assert len(steps) == max(1, len(answer["sentences"]))
+
+
+def test_an_empty_question_only_warns(library):
+    with pytest.warns(UserWarning, match="The question is empty"):  # gr.Warning, outside a request
+        steps = list(respond(library, "   ", [], [], 5, "hybrid", ""))
+    assert len(steps) == 1 and all(isinstance(v, type(gr.skip())) for v in steps[0])
+
+
+def test_a_bad_setting_is_shown_in_the_chat_not_raised(library):
+    (step,) = list(respond(library, "Who wrote the article?", [], [], 5, "hybrid", "no-such-doc"))
+    _, chat, turns, _, _ = step
+    assert "No document 'no-such-doc'" in unescape(chat[1]["content"]) and turns == [None, None]
+
+
+def test_clicking_an_earlier_message_shows_its_sources(library):
+    *_, (_, _, turns, first_sources, _) = list(respond(library, "Who wrote the article?", [], [], 5, "hybrid", ""))
+    sources, article = handlers.show_turn(library, turns, 1)
+    assert sources == first_sources and ARTICLE_ID in article
+    assert all(isinstance(v, type(gr.skip())) for v in handlers.show_turn(library, [None, None], 0))
+
+
+def test_page_load_and_clear_show_the_documents_there_are(library):
+    header, picker, examples, article = handlers.page_load(library)
+    assert "Ali Atef" in header and ARTICLE_ID in article
+    assert picker.visible is False  # one document: nothing to pick
+    assert [s[0] for s in examples.raw_samples] == BUNDLED_EXAMPLES
+    turns, sources, article = handlers.clear_chat(library)
+    assert turns == [] and sources == handlers.render.sources_placeholder()
+
+
+def test_an_upload_is_added_and_offered(own_library, tmp_path):
+    cached = tmp_path / "cache" / "teapots.md"
+    cached.parent.mkdir()
+    cached.write_text("# Teapots\n\nBy Jane Roe\n\n## Clay\n\nThe best teapots are made of Yixing clay.\n")
+    status, picker, examples, header, article, box = handlers.add_document(own_library, str(cached))
+    assert "Added teapots.md as teapots." in status
+    assert picker.visible is True and ("Teapots", "teapots") in picker.choices
+    assert any("Teapots" in s[0] for s in examples.raw_samples)
+    assert box is None and not cached.exists()
+    answer = own_library.ask("What are the best teapots made of?", doc="teapots")
+    assert "Yixing clay" in answer.text
+
+
+def test_a_bad_upload_is_one_line_and_changes_nothing(own_library, tmp_path):
+    cached = tmp_path / "slides.pptx"
+    cached.write_bytes(b"PK\x03\x04")
+    status, *rest = handlers.add_document(own_library, str(cached))
+    assert "slides.pptx: unsupported file type '.pptx'" in unescape(status)
+    assert [d.id for d in own_library.documents()] == [ARTICLE_ID]
