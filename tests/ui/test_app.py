@@ -76,15 +76,23 @@ def test_ask_takes_optional_k_mode_and_doc(client):
 
 
 @pytest.mark.slow
-def test_ask_is_the_only_documented_endpoint_and_only_the_question_is_required(client):
+def test_ask_and_search_are_the_only_documented_endpoints_and_only_the_question_is_required(client):
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    assert list(endpoints) == ["/ask"]
-    parameters = {p["parameter_name"]: p for p in endpoints["/ask"]["parameters"]}
-    assert list(parameters) == ["question", "k", "mode", "doc"]
-    assert not parameters["question"]["parameter_has_default"]
-    assert parameters["k"]["parameter_default"] == 5
-    assert parameters["mode"]["parameter_default"] == "hybrid"
-    assert parameters["doc"]["parameter_default"] == ""
+    assert list(endpoints) == ["/ask", "/search"]
+    for endpoint in endpoints.values():
+        parameters = {p["parameter_name"]: p for p in endpoint["parameters"]}
+        assert list(parameters) == ["question", "k", "mode", "doc"]
+        assert not parameters["question"]["parameter_has_default"]
+        assert parameters["k"]["parameter_default"] == 5
+        assert parameters["mode"]["parameter_default"] == "hybrid"
+        assert parameters["doc"]["parameter_default"] == ""
+
+
+@pytest.mark.slow
+def test_search_returns_the_passages_of_cited_ask(client):
+    passages = client.predict("What share of Pakistan's population is Shiite?", k=3, api_name="/search")
+    answer = client.predict("What share of Pakistan's population is Shiite?", k=3, api_name="/ask")
+    assert passages == answer["passages"] and [p["rank"] for p in passages] == [1, 2, 3]
 
 
 @pytest.mark.slow
