@@ -80,6 +80,8 @@ class Library:
         index yet, so a fresh clone answers at once (`cited ask`, `cited chat`, `cited eval`)."""
         library = cls(settings, embedder)
         if not _index_exists(settings.index_dir):
+            if not Path(settings.default_article).exists():  # installed without the repository's data/
+                raise IndexMissing(str(settings.index_dir))
             if not quiet:
                 print(f"No index at {settings.index_dir} yet: ingesting the bundled article …", file=sys.stderr)
             report = library.add(settings.default_article, progress=not quiet)

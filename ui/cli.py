@@ -230,6 +230,7 @@ EVAL_ONLY = {"ranx", "matplotlib", "psutil", "gradio_client"}
 
 
 def cmd_eval(args, settings: Settings) -> int:
+    _check_eval_extra("eval")
     with _needs_eval_extra("eval"):
         from eval.cli import run_eval
 
@@ -237,10 +238,21 @@ def cmd_eval(args, settings: Settings) -> int:
 
 
 def cmd_bench(args, settings: Settings) -> int:
+    _check_eval_extra("bench")
     with _needs_eval_extra("bench"):
         from eval.bench import run_bench
 
         return run_bench(args, settings)
+
+
+def _check_eval_extra(command: str) -> None:
+    """Before any work: a missing package is said at once, not after the questions have run."""
+    import importlib.util
+
+    missing = sorted(name for name in EVAL_ONLY if importlib.util.find_spec(name) is None)
+    if missing:
+        raise CitedError(f"`cited {command}` needs the evaluation extras ({', '.join(missing)} missing): "
+                         "pip install 'cited[eval]', or run `make setup`.")
 
 
 @contextmanager

@@ -4,8 +4,8 @@ model: the answers are the ones a reader sees) — no server, no browser."""
 from __future__ import annotations
 
 import shutil
-from html import unescape
 from dataclasses import replace
+from html import unescape
 
 import gradio as gr
 import pytest
@@ -74,7 +74,7 @@ def test_an_upload_is_added_and_offered(own_library, tmp_path):
     cached = tmp_path / "cache" / "teapots.md"
     cached.parent.mkdir()
     cached.write_text("# Teapots\n\nBy Jane Roe\n\n## Clay\n\nThe best teapots are made of Yixing clay.\n")
-    status, picker, examples, header, article, box = handlers.add_document(own_library, str(cached))
+    status, picker, examples, _header, _article, box = handlers.add_document(own_library, str(cached))
     assert "Added teapots.md as teapots." in status
     assert picker.visible is True and ("Teapots", "teapots") in picker.choices
     assert any("Teapots" in s[0] for s in examples.raw_samples)
@@ -86,6 +86,6 @@ def test_an_upload_is_added_and_offered(own_library, tmp_path):
 def test_a_bad_upload_is_one_line_and_changes_nothing(own_library, tmp_path):
     cached = tmp_path / "slides.pptx"
     cached.write_bytes(b"PK\x03\x04")
-    status, *rest = handlers.add_document(own_library, str(cached))
+    status, *_ = handlers.add_document(own_library, str(cached))
     assert "slides.pptx: unsupported file type '.pptx'" in unescape(status)
     assert [d.id for d in own_library.documents()] == [ARTICLE_ID]
