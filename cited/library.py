@@ -30,6 +30,7 @@ from ingest.pipeline import IngestReport, ingest, remove_document
 from ingest.sources import URL_TIMEOUT_S, Upload
 from retrieval.answer import Answer, Answerer
 from retrieval.embed import Embedder, canonical_model_name, load_embedder
+from retrieval.reader import reader_for
 from retrieval.records import Document
 from retrieval.search import Passage, Retriever
 from retrieval.store import read_manifest, recover_interrupted_swap
@@ -127,7 +128,7 @@ class Library:
         # Without an encoder yet, Retriever.load checks the index's model before loading one.
         retriever = Retriever.load(self.settings, self._embedder)
         self._embedder = retriever.embedder
-        self._view = View.of(Answerer(retriever, self.settings))
+        self._view = View.of(Answerer(retriever, self.settings, reader_for(self.settings.reader)))
         self._on_disk = stamp
 
     def manifest(self) -> dict:

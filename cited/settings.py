@@ -21,6 +21,7 @@ _ENV = {
     "max_question_chars": "CITED_MAX_QUESTION_CHARS",
     "max_file_mb": "CITED_MAX_FILE_MB",
     "auth": "CITED_AUTH",
+    "reader": "CITED_READER",
 }
 
 
@@ -47,6 +48,12 @@ class Settings:
     max_answer_sentences: int = 3
     # Abstain when the best candidate sentence's dense similarity is below this (eval/README.md).
     abstain_below: float = 0.38
+    # The reader (retrieval/reader.py): "bundled" (retrieval/models/reader), a folder made by
+    # `cited train-reader`, or "" for none (--no-reader). Its best span is shown as the short
+    # answer when it gives its sentence at least this probability of answering (the model card
+    # says how it was chosen, on training articles held out, never on the evaluation articles).
+    reader: str = ""
+    short_answer_above: float = 0.5
     # Limits
     max_question_chars: int = 2000
     max_file_mb: float = 20.0

@@ -20,6 +20,7 @@ import numpy as np
 from cited.settings import Settings
 from retrieval.answer_type import can_answer, expected_type
 from retrieval.outline import announced_list, matching_section
+from retrieval.reader import Reader
 from retrieval.search import Passage, Query, Retriever, Signals
 
 ABSTAIN_TEXT = "The article does not say."
@@ -32,6 +33,9 @@ JOIN_MARGIN = 0.06  # a further sentence joins the answer if it scores within th
 # ("Two of these groups are …") continues the one before it, so it follows the best sentence.
 # eval/README.md has the effect of both.
 _LEANS_BACK = re.compile(r"^(It|Its|They|Their|Them|He|His|She|Her|This|These|Those|That|Such|The latter|The former)\b")
+# Questions answered by a reason, a manner or a list: whole sentences, never a short answer.
+_WANTS_SENTENCES = re.compile(r"^\s*(why|how(?!\s+(many|much|long|old|far|large|big|often|tall))|explain|describe|"
+                              r"summari[sz]e|what (are|were) the (reasons|motives|factors|main points))\b", re.I)
 _POINTS_BACK = re.compile(r"^(\S+\s+){0,2}(this|these|those|that|such)\b", re.I)
 
 
@@ -45,6 +49,19 @@ class AnswerSentence:
     score: float
 
 
+@dataclass(frozen=True)
+class ShortAnswer:
+    """The words inside a cited sentence that answer the question, as the reader marks them:
+    text == document text[start:end]."""
+
+    text: str
+    doc: str
+    start: int
+    end: int
+    citation: int  # n of the passage it is cited to
+    probability: float  # the reader's, that its sentence answers the question
+
+
 @dataclass
 class Answer:
     question: str
@@ -56,6 +73,8 @@ class Answer:
     support: float = 0.0  # dense similarity of the best sentence: how well the article answers
     mode: str = "hybrid"
     seconds: float = 0.0
+    short_answer: ShortAnswer | None = None
+    no_answer_score: float | None = None  # 1 - the reader's best probability; None without a reader
 
     def to_json(self) -> dict:
         return {
@@ -70,14 +89,20 @@ class Answer:
                 for s in self.sentences
             ],
             "passages": [p.citation() for p in self.passages],
+            "short_answer": None if self.short_answer is None else {
+                "text": self.short_answer.text, "doc": self.short_answer.doc, "start": self.short_answer.start,
+                "end": self.short_answer.end, "citation": self.short_answer.citation,
+            },
+            "no_answer_score": None if self.no_answer_score is None else round(self.no_answer_score, 4),
             "seconds": round(self.seconds, 4),
         }
 
 
 class Answerer:
-    def __init__(self, retriever: Retriever, settings: Settings | None = None) -> None:
+    def __init__(self, retriever: Retriever, settings: Settings | None = None, reader: Reader | None = None) -> None:
         self.retriever = retriever
         self.settings = settings or retriever.settings
+        self.reader = reader
 
     def ask(self, question: str, k: int | None = None, mode: str | None = None, doc: str | None = None) -> Answer:
         started = time.perf_counter()
@@ -109,7 +134,30 @@ class Answerer:
             last = chosen[-1]
             listed = announced_list(self.retriever, last.passage.chunk, self._text(last))
             picks += [(item.row, item.start, item.end, last.score) for item in listed]
-        return self._answer(query, picks, passages, support)
+        answer = self._answer(query, picks, passages, support)
+        if self.reader is not None and not section and not listed:
+            self._read_short_answer(answer)
+        return answer
+
+    def _read_short_answer(self, answer: Answer) -> None:
+        """The reader reads the answer's sentences; its best span, when it is sure enough that
+        its sentence answers, becomes the short answer. Questions that want a reason or a
+        manner ("Why …", "How does …") keep whole sentences."""
+        if _WANTS_SENTENCES.match(answer.question):
+            return
+        readings = self.reader.read(answer.question, [s.text for s in answer.sentences])
+        best = max(range(len(readings)), key=lambda i: readings[i].probability, default=None)
+        if best is None:
+            return
+        reading, sentence = readings[best], answer.sentences[best]
+        answer.no_answer_score = 1.0 - reading.probability
+        if reading.probability < self.settings.short_answer_above or reading.end <= reading.start:
+            return
+        text = sentence.text[reading.start : reading.end]
+        if text.strip() == sentence.text.strip():
+            return  # the whole sentence: nothing shorter to show
+        answer.short_answer = ShortAnswer(text, sentence.doc, sentence.start + reading.start,
+                                          sentence.start + reading.end, sentence.citation, reading.probability)
 
     def _answer(self, query: Query, picks: list[tuple[int, int, int, float]], passages: list[Passage],
                 support: float) -> Answer:

@@ -31,6 +31,13 @@ def _common(p: argparse.ArgumentParser, retrieval: bool = False) -> None:
         p.add_argument("-k", type=int, metavar="N", help="passages to retrieve (default 5)")
         p.add_argument("--mode", choices=MODES, help="retrieval mode (default hybrid)")
         p.add_argument("--doc", metavar="DOC", help="ask only this document (see `cited list`)")
+        _reader_flags(p)
+
+
+def _reader_flags(p: argparse.ArgumentParser) -> None:
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--reader", metavar="PATH", help="the reader that marks short answers (default: the bundled one)")
+    group.add_argument("--no-reader", action="store_true", help="answer with whole sentences only, no reader")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, help="port (default 7860)")
     p.add_argument("--auth", metavar="USER:PASSWORD", help="require a login (or $CITED_AUTH)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
+    _reader_flags(p)
     p.add_argument("--mcp", action="store_true",
                    help="also serve the ask and search tools to MCP clients (agents, editors) at /gradio_api/mcp/")
 
@@ -94,6 +102,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         host=getattr(args, "host", None),
         port=getattr(args, "port", None),
         auth=getattr(args, "auth", None),
+        reader="" if getattr(args, "no_reader", False) else getattr(args, "reader", None),
     )
 
 

@@ -20,6 +20,8 @@ def format_answer(answer: Answer, width: int = 100, documents: dict[str, Metadat
     """The answer, then each cited paragraph under its document's title, number and section."""
     documents = documents or {}
     lines = [textwrap.fill(answer.text, width)]
+    if answer.short_answer is not None:  # the reader's short answer first, then its cited sentence(s)
+        lines.insert(0, f"{answer.short_answer.text} [{answer.short_answer.citation}]\n")
     if answer.abstained:
         if answer.passages:
             p = answer.passages[0]
