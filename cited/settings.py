@@ -54,6 +54,12 @@ class Settings:
     # says how it was chosen, on training articles held out, never on the evaluation articles).
     reader: str = ""
     short_answer_above: float = 0.5
+    # With a reader, abstain when it gives none of the best `reader_candidates` candidate
+    # sentences this probability of answering (None: the reader never abstains).
+    reader_abstain_below: float | None = None
+    reader_candidates: int = 8
+    # With a reader, the sentence it is surest answers leads the answer (eval/README.md).
+    reader_rerank: bool = False
     # Limits
     max_question_chars: int = 2000
     max_file_mb: float = 20.0

@@ -7,6 +7,7 @@ from pathlib import Path
 
 DEFAULT_SET = Path(__file__).resolve().parent / "sets" / "article.jsonl"
 DEFAULT_SQUAD = Path(__file__).resolve().parent.parent.parent / "shared" / "benchmarks" / "squad-expmrc" / "expmrc-squad-dev.public.json"
+DEFAULT_SQUAD2 = Path(__file__).resolve().parent.parent.parent / "shared" / "benchmarks" / "squad-dev" / "squad2-dev.public.json"
 EVAL_MODES = ("dense", "bm25", "hybrid", "tutorial")
 
 
@@ -14,6 +15,14 @@ def add_eval_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--set", metavar="FILE.jsonl", default=str(DEFAULT_SET), help="eval set (default: the bundled article's)")
     p.add_argument("--squad", metavar="PATH", nargs="?", const=str(DEFAULT_SQUAD),
                    help="run the SQuAD (ExpMRC) benchmark instead; PATH defaults to ../shared/benchmarks/squad-expmrc")
+    p.add_argument("--reading", metavar="PATH", nargs="?", const=str(DEFAULT_SQUAD2),
+                   help="short answers and abstention on SQuAD 2.0 (open book and gold paragraph); PATH "
+                        "defaults to ../shared/benchmarks/squad-dev/squad2-dev.public.json")
+    p.add_argument("--articles", metavar="public|all|FILE", default="public",
+                   help="with --reading: the public evaluation articles (default), all, or titles listed in FILE")
+    p.add_argument("--calibrate", action="store_true",
+                   help="with --reading: sweep the reader's thresholds (on held-out training articles: --articles FILE)")
+    p.add_argument("--no-reader-baseline", action="store_true", help="with --reading: skip the run without a reader")
     p.add_argument("--mode", choices=EVAL_MODES + ("all",), default="hybrid", dest="eval_mode",
                    help="retrieval mode to evaluate, or all of them with significance tests (default hybrid)")
     p.add_argument("-k", type=int, default=5, help="passages retrieved per question (default 5)")
@@ -23,6 +32,10 @@ def add_eval_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run_eval(args, settings) -> int:
+    if args.reading:
+        from eval.reading import run_reading
+
+        return run_reading(args, settings)
     if args.squad:
         from eval.squad import run_squad
 

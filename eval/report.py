@@ -24,9 +24,10 @@ def _cell(value) -> str:
     return str(value)
 
 
-def table_lines(table: dict[str, dict], markdown: bool = False) -> list[str]:
-    header = ["mode"] + [label for _, label in COLUMNS]
-    rows = [[mode] + [_cell(f.get(key)) for key, _ in COLUMNS] for mode, f in table.items()]
+def table_lines(table: dict[str, dict], markdown: bool = False, columns=None) -> list[str]:
+    columns = columns or COLUMNS
+    header = ["mode"] + [label for _, label in columns]
+    rows = [[mode] + [_cell(f.get(key)) for key, _ in columns] for mode, f in table.items()]
     if markdown:
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         return lines + ["| " + " | ".join(r) + " |" for r in rows]
@@ -35,10 +36,10 @@ def table_lines(table: dict[str, dict], markdown: bool = False) -> list[str]:
     return [fmt.format(*header)] + [fmt.format(*r) for r in rows]
 
 
-def print_table(table: dict[str, dict], title: str = "") -> None:
+def print_table(table: dict[str, dict], title: str = "", columns=None) -> None:
     if title:
         print(title)
-    for line in table_lines(table):
+    for line in table_lines(table, columns=columns):
         print(line)
 
 

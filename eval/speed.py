@@ -143,8 +143,9 @@ def _faiss_flat(vectors: np.ndarray):
 def query_figures(settings: Settings, count: int) -> list[tuple]:
     from cited.library import Library
     from eval.tutorial import tutorial_answerer
+    from retrieval.reader import BUNDLED_READER, WEIGHTS
 
-    library = Library(settings)
+    library = Library(replace(settings, reader=""))
     library.add(settings.default_article, rebuild=True)
     ours = library.view().answerer
     tutorial = tutorial_answerer(ours)
@@ -158,10 +159,18 @@ def query_figures(settings: Settings, count: int) -> list[tuple]:
         full = _timed(lambda q: answerer.ask(q, k=5, mode=mode), questions)
         figures[name] = (search, full)
     rows = []
-    for label, i in (("retrieval alone", 0), ("full answer", 1)):
+    for label, i in (("retrieval alone", 0), ("full answer, no reader", 1)):
         for p in (50, 95):
             a, b = np.percentile(figures["ours"][i], p), np.percentile(figures["tutorial"][i], p)
             rows.append((f"warm {label} p{p} (ms)", f"{a:.1f}", f"{b:.1f}", _ratio(a, b)))
+    reader = settings.reader or ("bundled" if (BUNDLED_READER / WEIGHTS).exists() else "")
+    if reader:
+        reading = Library(replace(settings, reader=reader)).view().answerer
+        for q in questions[:5]:
+            reading.ask(q)
+        full = _timed(lambda q: reading.ask(q, k=5), questions)
+        for p in (50, 95):
+            rows.append((f"warm full answer with the reader p{p} (ms)", f"{np.percentile(full, p):.1f}", "", ""))
     return rows
 
 

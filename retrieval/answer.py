@@ -20,7 +20,7 @@ import numpy as np
 from cited.settings import Settings
 from retrieval.answer_type import can_answer, expected_type
 from retrieval.outline import announced_list, matching_section
-from retrieval.reader import Reader
+from retrieval.reader import Reader, SpanReading
 from retrieval.search import Passage, Query, Retriever, Signals
 
 ABSTAIN_TEXT = "The article does not say."
@@ -123,11 +123,22 @@ class Answerer:
         support = max(c.dense for c in singles)
         if support < self.settings.abstain_below:
             return Answer(query.text, ABSTAIN_TEXT, True, [], passages, support=support)
+        reads = self._read_candidates(query.text, singles)
+        best_p = max((r.probability for r in reads.values()), default=None)
+        if best_p is not None and self.settings.reader_abstain_below is not None \
+                and best_p < self.settings.reader_abstain_below:
+            answer = Answer(query.text, ABSTAIN_TEXT, True, [], passages, support=support)
+            answer.no_answer_score = 1.0 - best_p
+            return answer
         section = matching_section(self.retriever, signals, passages, support) if kind is None else []
+        listed = []
         if section:
             picks = [(item.row, item.start, item.end, support) for item in section]
         else:
-            chosen = self._with_context(self._choose(query, singles))
+            chosen = self._choose(query, singles)
+            if reads and self.settings.reader_rerank:
+                chosen = self._reranked(chosen, singles, reads)
+            chosen = self._with_context(chosen)
             # Reading order within each passage, passages by rank: the answer reads as the article does.
             chosen.sort(key=lambda c: (c.passage.rank, c.start))
             picks = [(c.passage.chunk, c.start, c.end, c.score) for c in chosen]
@@ -135,22 +146,41 @@ class Answerer:
             listed = announced_list(self.retriever, last.passage.chunk, self._text(last))
             picks += [(item.row, item.start, item.end, last.score) for item in listed]
         answer = self._answer(query, picks, passages, support)
-        if self.reader is not None and not section and not listed:
-            self._read_short_answer(answer)
+        if reads and not section and not listed:
+            self._read_short_answer(answer, reads)
         return answer
 
-    def _read_short_answer(self, answer: Answer) -> None:
-        """The reader reads the answer's sentences; its best span, when it is sure enough that
-        its sentence answers, becomes the short answer. Questions that want a reason or a
-        manner ("Why …", "How does …") keep whole sentences."""
-        if _WANTS_SENTENCES.match(answer.question):
-            return
-        readings = self.reader.read(answer.question, [s.text for s in answer.sentences])
-        best = max(range(len(readings)), key=lambda i: readings[i].probability, default=None)
-        if best is None:
-            return
-        reading, sentence = readings[best], answer.sentences[best]
-        answer.no_answer_score = 1.0 - reading.probability
+    def _read_candidates(self, question: str, singles: list["_Candidate"]) -> dict[tuple[int, int], SpanReading]:
+        """The reader's reading of the best candidate sentences, in one batch, keyed by (chunk
+        row, start); nothing without a reader, or for a question that wants whole sentences."""
+        if self.reader is None or _WANTS_SENTENCES.match(question):
+            return {}
+        top = sorted(singles, key=lambda c: -c.score)[: self.settings.reader_candidates]
+        readings = self.reader.read(question, [self._text(c) for c in top])
+        return {(c.passage.chunk, c.start): r for c, r in zip(top, readings)}
+
+    def _reranked(self, chosen: list["_Candidate"], singles: list["_Candidate"],
+                  reads: dict[tuple[int, int], SpanReading]) -> list["_Candidate"]:
+        """The sentence the reader is surest answers leads the answer, when it is sure enough."""
+        key, reading = max(reads.items(), key=lambda kv: kv[1].probability)
+        if reading.probability < self.settings.short_answer_above:
+            return chosen
+        if any((c.passage.chunk, c.start) == key for c in chosen):
+            return chosen
+        best = next(c for c in singles if (c.passage.chunk, c.start) == key)
+        return [best] + chosen[: self.settings.max_answer_sentences - 1]
+
+    def _read_short_answer(self, answer: Answer, reads: dict[tuple[int, int], SpanReading]) -> None:
+        """Of the answer's sentences, the one the reader is surest answers gives its best span as
+        the short answer, when the reader is sure enough (Settings.short_answer_above)."""
+        rows = {id(s): self._row_of(s) for s in answer.sentences}
+        unread = [s for s in answer.sentences if (rows[id(s)], s.start) not in reads]
+        if unread:  # sentences brought in as context were not among the candidates read
+            for s, r in zip(unread, self.reader.read(answer.question, [s.text for s in unread])):
+                reads[(rows[id(s)], s.start)] = r
+        scored = [(reads[(rows[id(s)], s.start)], s) for s in answer.sentences]
+        reading, sentence = max(scored, key=lambda rs: rs[0].probability)
+        answer.no_answer_score = 1.0 - max(r.probability for r in reads.values())
         if reading.probability < self.settings.short_answer_above or reading.end <= reading.start:
             return
         text = sentence.text[reading.start : reading.end]
@@ -158,6 +188,14 @@ class Answerer:
             return  # the whole sentence: nothing shorter to show
         answer.short_answer = ShortAnswer(text, sentence.doc, sentence.start + reading.start,
                                           sentence.start + reading.end, sentence.citation, reading.probability)
+
+    def _row_of(self, sentence: AnswerSentence) -> int:
+        """The chunk row holding an answer sentence."""
+        for row in self.retriever.rows_for(sentence.doc):
+            c = self.retriever.chunks[int(row)]
+            if c.start <= sentence.start and sentence.end <= c.end:
+                return int(row)
+        return -1
 
     def _answer(self, query: Query, picks: list[tuple[int, int, int, float]], passages: list[Passage],
                 support: float) -> Answer:

@@ -37,6 +37,8 @@ button.cited-copy:hover { border-color: var(--color-accent); }
 .cited-abstain-banner { border-left: 4px solid #d97706; background: rgba(217,119,6,.08); padding: .4rem .6rem; border-radius: 6px; }
 .cited-others summary { cursor: pointer; color: var(--body-text-color-subdued); margin-top: .4rem; }
 mark { background: #fde68a; color: #1f2937; padding: 0 .1em; border-radius: 2px; }
+mark.cited-short-span { background: #fbbf24; }
+.cited-short { font-size: 1.1em; margin-bottom: .35em; }
 .cited-article-scroll { position: relative; max-height: 46vh; overflow-y: auto; padding-right: .4rem;
   border: 1px solid var(--border-color-primary); border-radius: 8px; padding: .4rem .6rem; }
 .cited-doc-meta { font-size: .8rem; color: var(--body-text-color-subdued); margin-bottom: .4rem; }

@@ -84,6 +84,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_eval_arguments(p)
     _common(p)
+    _reader_flags(p)
+
+    p = sub.add_parser("train-reader", help="train the reader (short answers, abstention) on SQuAD; ~80 min on 2 cores")
+    from eval.train_reader import add_arguments as add_train_arguments
+
+    add_train_arguments(p)
 
     p = sub.add_parser("bench", help="measure speed and memory")
     from eval.bench import add_bench_arguments
@@ -275,7 +281,14 @@ def _needs_eval_extra(command: str):
                          "pip install 'cited[eval]', or run `make setup`.") from None
 
 
+def cmd_train_reader(args, settings: Settings) -> int:
+    from eval.train_reader import main as train_main
+
+    return train_main(args)
+
+
 COMMANDS = {
+    "train-reader": cmd_train_reader,
     "ingest": cmd_ingest, "ask": cmd_ask, "chat": cmd_chat, "list": cmd_list,
     "remove": cmd_remove, "eval": cmd_eval, "bench": cmd_bench,
 }

@@ -58,15 +58,25 @@ def answer_html(answer: dict, documents: Documents, upto: int | None = None) -> 
     if answer["abstained"]:
         return abstain_html()
     citations = _citations_by_n(answer)
+    short = answer.get("short_answer")
     parts = []
     for s in answer["sentences"][:upto]:
         c = citations[s["citation"]]
         where = f"{doc_title(documents, c['doc'])}, ¶{c['paragraph']}"
+        inside = short and s["start"] <= short["start"] and short["end"] <= s["end"]
+        spans = [(short["start"] - s["start"], short["end"] - s["start"])] if inside else []
+        text = _highlighted(s["text"], 0, len(s["text"]), spans, strong=True)
         parts.append(
-            f'<span class="cited-sentence">{_e(s["text"])}</span>&nbsp;<a class="cited-marker" '
+            f'<span class="cited-sentence">{text}</span>&nbsp;<a class="cited-marker" '
             f'href="#{_e(paragraph_id(c["doc"], c["paragraph"]))}" title="{_e(where)}">[{c["n"]}]</a>'
         )
-    return f'<div class="cited-answer">{" ".join(parts)}</div>'
+    lead = ""
+    if short:  # the reader's short answer on its own line, above the sentence that holds it
+        c = citations[short["citation"]]
+        lead = (f'<div class="cited-short"><mark class="cited-short-span"><b>{_e(short["text"])}</b></mark>'
+                f'&nbsp;<a class="cited-marker" href="#{_e(paragraph_id(c["doc"], c["paragraph"]))}">'
+                f'[{c["n"]}]</a></div>')
+    return f'<div class="cited-answer">{lead}{" ".join(parts)}</div>'
 
 
 def abstain_html() -> str:
@@ -113,9 +123,14 @@ def sources_html(answer: dict, documents: Documents) -> str:
         cards = [_source_card(p, documents, None, []) for p in answer["passages"]]
         return (f'<div class="cited-sources cited-sources-abstained">{head}{banner}'
                 f'<div class="cited-sources-list">{"".join(cards)}</div></div>')
-    spans: dict[int, list[tuple[int, int]]] = {}
+    spans: dict[int, list[tuple]] = {}
+    short = answer.get("short_answer")
     for s in answer["sentences"]:
-        spans.setdefault(s["citation"], []).append((s["start"], s["end"]))
+        if short and s["start"] <= short["start"] and short["end"] <= s["end"]:  # the short answer stands out
+            spans.setdefault(s["citation"], []).extend([
+                (s["start"], short["start"]), (short["start"], short["end"], True), (short["end"], s["end"])])
+        else:
+            spans.setdefault(s["citation"], []).append((s["start"], s["end"]))
     cards = [_source_card(c, documents, c["n"], spans.get(c["n"], [])) for c in answer["citations"]]
     cited = {(c["doc"], c["start"]) for c in answer["citations"]}
     others = [p for p in answer["passages"] if (p["doc"], p["start"]) not in cited]
@@ -134,7 +149,7 @@ def _source_card(c: dict, documents: Documents, n: int | None, spans: list[tuple
     if doc and paragraph:
         text = _highlighted(doc.text, paragraph.start, paragraph.end, spans)
     else:  # the document is gone from the index (removed since): show the cited text itself
-        text = _highlighted(c["text"], 0, len(c["text"]), [(s - c["start"], e - c["start"]) for s, e in spans])
+        text = _highlighted(c["text"], 0, len(c["text"]), [(sp[0] - c["start"], sp[1] - c["start"], *sp[2:]) for sp in spans])
     meta = [f"¶{c['paragraph']}"]
     if c.get("section"):
         meta.append(f'<span class="cited-section">{_e(_section(c["section"]))}</span>')
@@ -155,15 +170,18 @@ def _paragraph(doc: Document, n: int) -> Paragraph | None:
     return doc.paragraphs[n - 1] if 1 <= n <= len(doc.paragraphs) else None
 
 
-def _highlighted(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> str:
-    """text[start:end], escaped, with each span (absolute offsets) inside <mark>."""
+def _highlighted(text: str, start: int, end: int, spans: list[tuple], strong: bool = False) -> str:
+    """text[start:end], escaped, with each span (absolute offsets) inside <mark> — bold and in the
+    short answer's colour when `strong`, or when the span is (start, end, True)."""
     out, cursor = [], start
-    for s, e in sorted(spans):
-        s, e = max(s, cursor), min(e, end)
+    for span in sorted(spans):
+        s, e = max(span[0], cursor), min(span[1], end)
         if s >= e:
             continue
         out.append(_e(text[cursor:s]))
-        out.append(f"<mark>{_e(text[s:e])}</mark>")
+        inner = _e(text[s:e])
+        bold = strong or (len(span) > 2 and span[2])
+        out.append(f'<mark class="cited-short-span"><b>{inner}</b></mark>' if bold else f"<mark>{inner}</mark>")
         cursor = e
     out.append(_e(text[cursor:end]))
     return "".join(out)

@@ -1,0 +1,142 @@
+"""`cited eval --reading --calibrate --articles FILE`: the reader's two thresholds, chosen once on
+training articles held out from the reader's training (never on the evaluation articles).
+
+One open-book run with the reader never abstaining and always marking its span records, per
+question, the reader's best probability over the candidate sentences and the short answer with
+its probability; every pair of thresholds is then scored from that record:
+- reader_abstain_below: abstain when no candidate sentence reaches it;
+- short_answer_above: show the span only when its sentence reaches it (else the whole sentence).
+The rule: the pair with the best overall F1 (answerable and unanswerable questions alike, as
+SQuAD 2.0 scores them). The trade-off curve (NoAns recall against HasAns F1) is printed and
+plotted."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from cited.settings import Settings
+from eval.reading import Reading, golds_of, reading_figures
+
+ABSTAIN_GRID = [None] + [round(x, 2) for x in np.arange(0.05, 0.96, 0.05)]
+SHORT_GRID = [round(x, 2) for x in np.arange(0.0, 0.96, 0.05)]
+
+
+@dataclass(frozen=True)
+class Raw:
+    id: str
+    question: str
+    answerable: bool
+    golds: tuple[str, ...]
+    abstained: bool  # by retrieval's own rule (before the reader)
+    best_p: float | None  # the reader's best probability over the candidates
+    short: str | None
+    short_p: float
+    first_sentence: str
+
+    def reading(self, abstain_below: float | None, short_above: float) -> Reading:
+        if self.abstained or (abstain_below is not None and self.best_p is not None and self.best_p < abstain_below):
+            prediction = ""
+        elif self.short is not None and self.short_p >= short_above:
+            prediction = self.short
+        else:
+            prediction = self.first_sentence
+        return Reading(self.id, self.question, self.answerable, self.golds, prediction)
+
+
+def record(articles: list[dict], settings: Settings, progress: bool = True) -> dict[str, list[Raw]]:
+    from cited.library import Library
+    from eval.squad import article_text
+    from retrieval.embed import load_embedder
+
+    raw_settings = replace(settings, reader=settings.reader or "bundled", reader_abstain_below=None,
+                           short_answer_above=0.0)
+    embedder = load_embedder(settings.model, settings.batch_size)
+    out: dict[str, list[Raw]] = {}
+    with tempfile.TemporaryDirectory(prefix="cited-calibrate-") as tmp:
+        for i, article in enumerate(articles):
+            source = Path(tmp) / f"{i:02d}.txt"
+            source.write_text(article_text(article), encoding="utf-8")
+            library = Library(replace(raw_settings, index_dir=Path(tmp) / f"index-{i:02d}"), embedder)
+            library.add(source, rebuild=True)
+            view = library.view()
+            rows = []
+            for paragraph in article["paragraphs"]:
+                for qa in paragraph["qas"]:
+                    a = view.ask(qa["question"])
+                    short = a.short_answer
+                    rows.append(Raw(
+                        qa["id"], qa["question"], not qa.get("is_impossible", False), golds_of(qa), a.abstained,
+                        None if a.no_answer_score is None else 1.0 - a.no_answer_score,
+                        short.text if short else None, short.probability if short else 0.0,
+                        a.sentences[0].text if a.sentences else "",
+                    ))
+            out[article["title"]] = rows
+            if progress:
+                print(f"[{i + 1}/{len(articles)}] {article['title']}: {len(rows)} questions", file=sys.stderr)
+    return out
+
+
+def sweep(raw: dict[str, list[Raw]]) -> list[dict]:
+    """Every pair of thresholds, with the mean over articles of each figure."""
+    rows = []
+    for abstain in ABSTAIN_GRID:
+        for short in SHORT_GRID:
+            per = [reading_figures([r.reading(abstain, short) for r in rs]) for rs in raw.values()]
+            mean = {k: float(np.nanmean([f[k] for f in per])) for k in per[0]}
+            rows.append({"reader_abstain_below": abstain, "short_answer_above": short, **mean})
+    return rows
+
+
+def choose(rows: list[dict]) -> dict:
+    return max(rows, key=lambda r: (round(r["f1"], 6), -(r["reader_abstain_below"] or 0)))
+
+
+def run_calibration(args, settings: Settings, articles: list[dict]) -> int:
+    raw = record(articles, settings, progress=not args.json)
+    rows = sweep(raw)
+    best = choose(rows)
+    curve = [max((r for r in rows if r["reader_abstain_below"] == a), key=lambda r: r["f1"]) for a in ABSTAIN_GRID]
+    if args.json:
+        print(json.dumps({"chosen": best, "curve": curve}, indent=2))
+    else:
+        print(f"\nTrade-off over {len(raw)} held-out articles (each row: the best short-answer threshold for that abstention threshold)")
+        print(f"{'abstain below':>14} {'short above':>12} {'F1':>7} {'HasAns F1':>10} {'NoAns recall':>13} {'false abst':>11}")
+        for r in curve:
+            a = "never" if r["reader_abstain_below"] is None else f"{r['reader_abstain_below']:.2f}"
+            print(f"{a:>14} {r['short_answer_above']:>12.2f} {r['f1']:>7.3f} {r['has_ans_f1']:>10.3f} "
+                  f"{r['no_ans_recall']:>13.3f} {r['false_abstain']:>11.3f}")
+        print(f"\nchosen (best overall F1): reader_abstain_below={best['reader_abstain_below']}, "
+              f"short_answer_above={best['short_answer_above']}: F1 {best['f1']:.3f}, HasAns F1 "
+              f"{best['has_ans_f1']:.3f}, NoAns recall {best['no_ans_recall']:.3f}")
+    if args.out:
+        _plot(curve, Path(args.out) / "reader_tradeoff.png")
+    return 0
+
+
+def _plot(curve: list[dict], file: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    file.parent.mkdir(parents=True, exist_ok=True)
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    xs = [r["no_ans_recall"] for r in curve]
+    ys = [r["has_ans_f1"] for r in curve]
+    ax.plot(xs, ys, marker="o")
+    for r, x, y in zip(curve, xs, ys):
+        if r["reader_abstain_below"] is not None and round(r["reader_abstain_below"] * 100) % 20 == 0:
+            ax.annotate(f"{r['reader_abstain_below']:.1f}", (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
+    ax.set_xlabel("NoAns recall (unanswerable questions abstained on)")
+    ax.set_ylabel("HasAns F1 (a wrong abstention scores 0)")
+    ax.set_title("The reader's abstention threshold: the trade-off")
+    ax.grid(alpha=.3)
+    fig.tight_layout()
+    fig.savefig(file, dpi=120)
+    plt.close(fig)

@@ -1,0 +1,266 @@
+"""`cited eval --reading [PATH]`: short answers and knowing when the article does not say, on
+SQuAD 2.0 (questions the paragraph does not answer are `is_impossible`).
+
+Two settings, per article and as a mean over articles:
+- open book: each article ingested whole, through the real pipeline; every question goes through
+  cited's answerer (retrieval, the reader, abstention) — what a user gets;
+- gold paragraph: the reader alone on the question's own paragraph (best sentence, best span, or
+  no answer below the threshold) — to tell the reader's errors from retrieval's.
+
+Scores use SQuAD's official normalisation (lowercase; no punctuation, articles or extra spaces).
+HasAns F1 counts a wrong abstention as 0; NoAns recall is the share of unanswerable questions
+abstained on; precision, the share of abstentions that were right.
+
+By default the articles are the public evaluation articles: those of the SQuAD (ExpMRC) file that
+are in SQuAD 2.0 dev. `--articles FILE` (one title a line) picks others, e.g. training articles
+held out for calibration (eval/README.md).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+import sys
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from cited.errors import CitedError
+from cited.settings import Settings
+
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "benchmarks"
+DEFAULT_SQUAD2 = SHARED / "squad-dev" / "squad2-dev.public.json"
+PUBLIC_ARTICLES = SHARED / "squad-expmrc" / "expmrc-squad-dev.public.json"
+
+
+# --- SQuAD's official scoring ----------------------------------------------------------------------
+
+
+def normalize(text: str) -> str:
+    text = text.lower()
+    text = "".join(ch for ch in text if ch not in set(string.punctuation))
+    text = re.sub(r"\b(a|an|the)\b", " ", text)
+    return " ".join(text.split())
+
+
+def f1(prediction: str, gold: str) -> float:
+    p, g = normalize(prediction).split(), normalize(gold).split()
+    if not p or not g:
+        return float(p == g)
+    common = sum((Counter(p) & Counter(g)).values())
+    if common == 0:
+        return 0.0
+    precision, recall = common / len(p), common / len(g)
+    return 2 * precision * recall / (precision + recall)
+
+
+def exact(prediction: str, gold: str) -> float:
+    return float(normalize(prediction) == normalize(gold))
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One question's outcome."""
+
+    id: str
+    question: str
+    answerable: bool
+    golds: tuple[str, ...]
+    prediction: str  # "" = abstained
+    whole: str = ""  # the whole answer shown, for the record
+
+    @property
+    def abstained(self) -> bool:
+        return self.prediction == ""
+
+    def f1(self) -> float:
+        if not self.answerable:
+            return float(self.abstained)
+        return max((f1(self.prediction, g) for g in self.golds), default=0.0) if not self.abstained else 0.0
+
+    def exact(self) -> float:
+        if not self.answerable:
+            return float(self.abstained)
+        return max((exact(self.prediction, g) for g in self.golds), default=0.0) if not self.abstained else 0.0
+
+
+def reading_figures(readings: list[Reading]) -> dict[str, float]:
+    has = [r for r in readings if r.answerable]
+    no = [r for r in readings if not r.answerable]
+    abstained = [r for r in readings if r.abstained]
+    return {
+        "exact": _mean([r.exact() for r in readings]),
+        "f1": _mean([r.f1() for r in readings]),
+        "has_ans_exact": _mean([r.exact() for r in has]),
+        "has_ans_f1": _mean([r.f1() for r in has]),
+        "no_ans_recall": _mean([float(r.abstained) for r in no]),
+        "no_ans_precision": _mean([float(not r.answerable) for r in abstained]),
+        "false_abstain": _mean([float(r.abstained) for r in has]),
+        "questions": len(readings), "has_ans": len(has), "no_ans": len(no),
+    }
+
+
+def _mean(values) -> float:
+    return float(np.mean(values)) if len(values) else float("nan")
+
+
+# --- the data ----------------------------------------------------------------------------------------
+
+
+def load_articles(path: Path, titles: set[str] | None) -> list[dict]:
+    try:
+        articles = json.loads(Path(path).read_text(encoding="utf-8"))["data"]
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as e:
+        raise CitedError(f"{path}: not a SQuAD-format JSON file ({type(e).__name__}).") from None
+    if titles is not None:
+        articles = [a for a in articles if a["title"] in titles]
+    if not articles:
+        raise CitedError(f"{path}: none of the articles asked for is in it.")
+    return articles
+
+
+def public_titles() -> set[str]:
+    return {a["title"] for a in json.loads(PUBLIC_ARTICLES.read_text(encoding="utf-8"))["data"]}
+
+
+def golds_of(qa: dict) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(a["text"] for a in qa.get("answers", ())))
+
+
+# --- the two settings -------------------------------------------------------------------------------
+
+
+def open_book(articles: list[dict], settings: Settings, progress: bool = True) -> dict[str, list[Reading]]:
+    """Each article ingested alone; every question through cited's answerer."""
+    from cited.library import Library
+    from eval.squad import article_text
+    from retrieval.embed import load_embedder
+
+    embedder = load_embedder(settings.model, settings.batch_size)
+    out: dict[str, list[Reading]] = {}
+    with tempfile.TemporaryDirectory(prefix="cited-reading-") as tmp:
+        for i, article in enumerate(articles):
+            source = Path(tmp) / f"{i:02d}.txt"
+            source.write_text(article_text(article), encoding="utf-8")
+            library = Library(replace(settings, index_dir=Path(tmp) / f"index-{i:02d}"), embedder)
+            report = library.add(source, rebuild=True)
+            if report.failed:
+                raise report.failed[0]
+            view = library.view()
+            readings = []
+            for paragraph in article["paragraphs"]:
+                for qa in paragraph["qas"]:
+                    answer = view.ask(qa["question"])
+                    readings.append(Reading(qa["id"], qa["question"], not qa.get("is_impossible", False),
+                                            golds_of(qa), prediction_of(answer), answer.text))
+            out[article["title"]] = readings
+            if progress:
+                f = reading_figures(readings)
+                print(f"[{i + 1}/{len(articles)}] {article['title']}: F1 {f['f1']:.3f}, HasAns F1 "
+                      f"{f['has_ans_f1']:.3f}, NoAns recall {f['no_ans_recall']:.3f}", file=sys.stderr)
+    return out
+
+
+def prediction_of(answer) -> str:
+    """What cited answered: "" when it abstained; the short answer when the reader marked one;
+    else the whole first sentence (the answer a reader sees first)."""
+    if answer.abstained:
+        return ""
+    if answer.short_answer is not None:
+        return answer.short_answer.text
+    return answer.sentences[0].text if answer.sentences else answer.text
+
+
+def gold_paragraph(articles: list[dict], reader, threshold: float) -> dict[str, list[Reading]]:
+    """The reader alone on each question's own paragraph."""
+    from ingest.chunking import split_sentences
+
+    out: dict[str, list[Reading]] = {}
+    for article in articles:
+        readings = []
+        for paragraph in article["paragraphs"]:
+            context = paragraph["context"]
+            sentences = [context[s:e] for s, e in split_sentences(context)]
+            for qa in paragraph["qas"]:
+                spans = reader.read(qa["question"], sentences)
+                best = max(range(len(spans)), key=lambda i: spans[i].probability)
+                prediction = ""
+                if spans[best].probability >= threshold:
+                    prediction = sentences[best][spans[best].start : spans[best].end] or ""
+                readings.append(Reading(qa["id"], qa["question"], not qa.get("is_impossible", False),
+                                        golds_of(qa), prediction))
+        out[article["title"]] = readings
+    return out
+
+
+def mean_over_articles(by_article: dict[str, list[Reading]]) -> dict[str, float]:
+    per = [reading_figures(r) for r in by_article.values()]
+    return {k: float(np.nanmean([f[k] for f in per])) for k in per[0]}
+
+
+# --- `cited eval --reading` ---------------------------------------------------------------------------
+
+
+COLUMNS = [
+    ("exact", "EM"), ("f1", "F1"), ("has_ans_exact", "HasAns EM"), ("has_ans_f1", "HasAns F1"),
+    ("no_ans_recall", "NoAns recall"), ("no_ans_precision", "NoAns prec"), ("false_abstain", "false abst"),
+    ("questions", "questions"),
+]
+
+
+def run_reading(args, settings: Settings) -> int:
+    from eval.report import print_table
+    from retrieval.reader import reader_for
+
+    path = Path(args.reading)
+    if not path.exists():
+        raise CitedError(f"{path}: no such file; give a SQuAD 2.0 JSON file with --reading PATH.")
+    titles = _titles(args.articles)
+    articles = load_articles(path, titles)
+    if args.calibrate:
+        from eval.calibrate import run_calibration
+
+        return run_calibration(args, settings, articles)
+    settings_reader = settings.reader or "bundled"
+    table: dict[str, dict] = {}
+    outcomes: dict[str, dict[str, list[Reading]]] = {}
+    if not args.no_reader_baseline:
+        outcomes["open book, no reader"] = open_book(articles, replace(settings, reader=""), not args.json)
+    outcomes["open book, reader"] = open_book(articles, replace(settings, reader=settings_reader), not args.json)
+    reader = reader_for(settings_reader)
+    outcomes["gold paragraph, reader"] = gold_paragraph(articles, reader, settings.reader_abstain_below or 0.0)
+    for name, by_article in outcomes.items():
+        table[name] = mean_over_articles(by_article)
+    if args.json:
+        print(json.dumps({"mean": table, "articles": {
+            name: {title: reading_figures(r) for title, r in by_article.items()} for name, by_article in outcomes.items()
+        }}, indent=2))
+    else:
+        for name, by_article in outcomes.items():
+            print_table({t: reading_figures(r) for t, r in by_article.items()}, title=f"\n{name}", columns=COLUMNS)
+        print_table(table, title=f"\nMean over {len(articles)} articles", columns=COLUMNS)
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        with open(out / "readings.jsonl", "w", encoding="utf-8") as f:
+            for name, by_article in outcomes.items():
+                for title, readings in by_article.items():
+                    for r in readings:
+                        f.write(json.dumps({"setting": name, "article": title, **r.__dict__,
+                                            "f1": r.f1()}, ensure_ascii=False) + "\n")
+    return 0
+
+
+def _titles(articles: str | None) -> set[str] | None:
+    if articles in (None, "public"):
+        return public_titles()
+    if articles == "all":
+        return None
+    try:
+        return {line.strip() for line in Path(articles).read_text(encoding="utf-8").splitlines() if line.strip()}
+    except OSError as e:
+        raise CitedError(f"{articles}: cannot read the list of article titles ({e.strerror}).") from None

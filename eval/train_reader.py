@@ -1,0 +1,224 @@
+"""`cited train-reader`: trains the reader that retrieval/reader.py loads, from the bundled
+all-MiniLM-L6-v2, on SQuAD development articles (eval/reader_data.py), on this machine's CPU,
+reproducibly (fixed seed; the data files' sha256, the command and every figure in the card).
+
+The model: the MiniLM encoder, a linear head on [CLS] for "this sentence answers the question"
+and a linear head on every token for the answer's start and end; loss = BCE + ½ (start CE + end
+CE) on positives. The word embeddings stay frozen and are not saved (they are the bundled
+encoder's, read from its sha256-checked file at load), which keeps the fp16 weights near 22 MB.
+Figures are measured on the held-out training articles through retrieval/reader.py itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import hashlib
+import json
+import math
+import random
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from eval.reader_data import MAX_LEN, build_examples, collate, encode_examples, load_articles, make_batches, prepare
+
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "benchmarks"
+FROZEN_KEY = "encoder.embeddings.word_embeddings.weight"
+HELD_OUT = 4
+LICENCE = ("CC BY-SA 4.0: trained on SQuAD 1.1 and 2.0 (Rajpurkar et al., 2016; Rajpurkar, Jia and Liang, "
+           "2018); the base model all-MiniLM-L6-v2 is Apache-2.0")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", default="retrieval/models/reader", help="the reader folder to write (default: the bundled one)")
+    p.add_argument("--squad-dev", default=str(SHARED / "squad-dev"), metavar="DIR",
+                   help="folder with squad2-dev.public.json and squad11-dev.public.json")
+    p.add_argument("--exclude", default=str(SHARED / "squad-expmrc" / "expmrc-squad-dev.public.json"), metavar="FILE",
+                   help="SQuAD-format file whose articles are never trained on (the evaluation articles)")
+    p.add_argument("--seed", type=int, default=13)
+    p.add_argument("--epochs", type=float, default=3.0)
+    p.add_argument("--max-minutes", type=float, default=75.0, help="hard cap on preparation + training")
+    p.add_argument("--threads", type=int, default=1, help="torch threads (default 1: the other core stays free)")
+    p.add_argument("--max-examples", type=int, default=0, help="0 = all; else a seeded subsample (quick trials)")
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--lr", type=float, default=5e-5)
+    p.add_argument("--head-lr", type=float, default=5e-4)
+    p.add_argument("--skip-eval", action="store_true", help="no figures on the held-out articles")
+
+
+def seed_all(seed: int) -> None:
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def sha256(file: Path) -> str:
+    digest = hashlib.sha256()
+    with open(file, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def new_model(base: Path):
+    import torch
+    from transformers import AutoModel
+
+    class Reader(torch.nn.Module):
+        def __init__(self, encoder) -> None:
+            super().__init__()
+            self.encoder = encoder
+            self.ans_head = torch.nn.Linear(encoder.config.hidden_size, 1)
+            self.span_head = torch.nn.Linear(encoder.config.hidden_size, 2)
+
+        def forward(self, ids, types, attention, in_sentence):
+            hidden = self.encoder(input_ids=ids, token_type_ids=types, attention_mask=attention).last_hidden_state
+            answerable = self.ans_head(hidden[:, 0]).squeeze(-1)
+            ends = self.span_head(hidden)
+            floor = torch.finfo(ends.dtype).min / 2
+            return answerable, ends[..., 0].masked_fill(~in_sentence, floor), ends[..., 1].masked_fill(~in_sentence, floor)
+
+    return Reader(AutoModel.from_pretrained(str(base), add_pooling_layer=False))
+
+
+def train(args, log=print) -> dict:
+    import torch
+    import torch.nn.functional as F
+
+    started = time.time()
+    torch.set_num_threads(args.threads)
+    seed_all(args.seed)
+    import pysbd
+    from sentence_transformers import SentenceTransformer
+    from transformers import AutoTokenizer
+
+    from retrieval.embed import bundled_model_dir, verify_bundled_weights
+
+    base = bundled_model_dir()
+    verify_bundled_weights(base)
+    squad2, squad11 = Path(args.squad_dev) / "squad2-dev.public.json", Path(args.squad_dev) / "squad11-dev.public.json"
+    card: dict = {"command": "cited train-reader " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["train-reader"]
+                  else "cited train-reader", "seed": args.seed, "threads": args.threads, "torch": torch.__version__,
+                  "arguments": {k: v for k, v in vars(args).items() if k in (
+                      "seed", "epochs", "max_minutes", "threads", "max_examples", "batch_size", "lr", "head_lr")},
+                  "data_sha256": {squad2.name: sha256(squad2), squad11.name: sha256(squad11)},
+                  "licence": LICENCE, "base_model_sha256": sha256(base / "model.safetensors")}
+    articles, in_v2 = load_articles(squad2, squad11)
+    forbidden = sorted({a["title"] for a in json.loads(Path(args.exclude).read_text(encoding="utf-8"))["data"]})
+    allowed = [t for t in articles if t not in forbidden]
+    held = sorted(random.Random(args.seed).sample(sorted(t for t in allowed if t in in_v2), HELD_OUT))
+    train_titles = [t for t in allowed if t not in held]
+    card.update({"excluded_titles": forbidden, "held_out_titles": held, "train_titles": train_titles})
+    log(f"{len(train_titles)} training articles; held out {held}; never {forbidden}")
+
+    segmenter = pysbd.Segmenter(language="en", clean=False, char_span=True)
+    encoder = SentenceTransformer(str(base), device="cpu")
+    paragraphs = prepare(articles, train_titles, segmenter, encoder)
+    examples, stats = build_examples(paragraphs, args.seed)
+    if args.max_examples and len(examples) > args.max_examples:
+        examples = random.Random(args.seed + 1).sample(examples, args.max_examples)
+    tokenizer = AutoTokenizer.from_pretrained(str(base))
+    items, lost = encode_examples(tokenizer, examples)
+    stats.update({"examples_used": len(items), "positives_used": sum(1 for x in items if x[3] == 1),
+                  "positives_span_truncated": lost, "used_by_kind": dict(collections.Counter(e[4] for e in examples))})
+    card["examples"] = stats
+    log(f"{len(items)} examples ({stats['positives_used']} positive); prepared in {time.time() - started:.0f} s")
+
+    seed_all(args.seed)
+    model = new_model(base)
+    model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
+    decay, no_decay, heads = [], [], []
+    for name, p in model.named_parameters():
+        if not p.requires_grad:
+            continue
+        if name.startswith(("ans_head", "span_head")):
+            heads.append(p)
+        elif p.ndim == 1 or "LayerNorm" in name:
+            no_decay.append(p)
+        else:
+            decay.append(p)
+    optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01, "lr": args.lr},
+                                   {"params": no_decay, "weight_decay": 0.0, "lr": args.lr},
+                                   {"params": heads, "weight_decay": 0.0, "lr": args.head_lr}])
+    batch_rng = random.Random(args.seed + 2)
+    plan = []
+    for _ in range(int(math.floor(args.epochs))):
+        plan += make_batches(items, args.batch_size, batch_rng)
+    if args.epochs % 1 > 1e-9:
+        extra = make_batches(items, args.batch_size, batch_rng)
+        plan += extra[: int(round(len(extra) * (args.epochs % 1)))]
+    warm = max(1, int(len(plan) * 0.1))
+    base_lrs = [g["lr"] for g in optimizer.param_groups]
+    deadline = started + args.max_minutes * 60
+    model.train()
+    losses: collections.deque = collections.deque(maxlen=50)
+    done = 0
+    for step, batch in enumerate(plan):
+        if time.time() > deadline:
+            log(f"time cap: stopped at step {step} of {len(plan)}")
+            break
+        scale = (step + 1) / warm if step < warm else max(0.0, (len(plan) - step) / max(1, len(plan) - warm))
+        for group, lr in zip(optimizer.param_groups, base_lrs):
+            group["lr"] = lr * scale
+        ids, types, attention, in_sentence, labels, starts, ends = collate(items, batch)
+        answerable, start_logits, end_logits = model(ids, types, attention, in_sentence)
+        loss = F.binary_cross_entropy_with_logits(answerable, labels)
+        spans = starts >= 0
+        if spans.any():
+            loss = loss + 0.5 * (F.cross_entropy(start_logits[spans], starts[spans])
+                                 + F.cross_entropy(end_logits[spans], ends[spans]))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        losses.append(loss.item())
+        done = step + 1
+        if step % 100 == 0 or done == len(plan):
+            log(f"step {done}/{len(plan)} loss {np.mean(losses):.4f} ({time.time() - started:.0f} s)")
+    card["training"] = {"steps_planned": len(plan), "steps_done": done, "minutes": round((time.time() - started) / 60, 1),
+                        "final_running_loss": float(np.mean(losses)) if losses else None}
+    save(model, Path(args.out), base, card)
+    if not args.skip_eval:
+        from eval.reader_figures import held_out_figures
+
+        card["figures"] = held_out_figures(Path(args.out), prepare(articles, held, segmenter, encoder))
+        card["figures"]["held_out_articles"] = held
+        _write_card(Path(args.out), card)
+    return card
+
+
+def save(model, out: Path, base: Path, card: dict) -> None:
+    """The reader folder: fp16 weights (without the frozen word embeddings), the tokenizer, the card."""
+    from safetensors.torch import save_file
+
+    out.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().to("cpu").half().contiguous() for k, v in model.state_dict().items() if k != FROZEN_KEY}
+    weights = out / "reader.fp16.safetensors"
+    save_file(state, str(weights), metadata={"base_model_sha256": card["base_model_sha256"], "max_len": str(MAX_LEN)})
+    for name in ("config.json", "tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json"):
+        if (base / name).exists():
+            shutil.copy(base / name, out / name)
+    card["weights_sha256"] = sha256(weights)
+    card["weights_bytes"] = weights.stat().st_size
+    _write_card(out, card)
+
+
+def _write_card(out: Path, card: dict) -> None:
+    (out / "card.json").write_text(json.dumps(card, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def main(args) -> int:
+    def log(message: str) -> None:
+        print(time.strftime("%H:%M:%S"), message, file=sys.stderr, flush=True)
+
+    card = train(args, log)
+    figures = card.get("figures", {})
+    print(json.dumps({"out": args.out, "weights_sha256": card["weights_sha256"], "training": card["training"],
+                      "figures": figures}, indent=1))
+    return 0

@@ -1,0 +1,82 @@
+"""The shipped reader: loaded with its sha256 checked, refusing a tampered or missing file with one
+line, and marking short answers whose offsets point into the article (the real model)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import replace
+
+import pytest
+
+from cited.errors import ReaderChecksumMismatch, ReaderUnavailable
+from retrieval.reader import BUNDLED_READER, CARD, WEIGHTS, Reader, load_reader
+
+pytestmark = pytest.mark.skipif(not (BUNDLED_READER / WEIGHTS).exists(), reason="no reader shipped")
+
+
+@pytest.fixture(scope="module")
+def reader():
+    return load_reader()
+
+
+@pytest.fixture(scope="module")
+def reading_library(article_settings, real_embedder):
+    from cited.library import Library
+
+    return Library(replace(article_settings, reader="bundled"), real_embedder)
+
+
+def test_the_card_names_the_weights_and_their_sha256():
+    card = json.loads((BUNDLED_READER / CARD).read_text())
+    assert len(card["weights_sha256"]) == 64
+    assert "CC BY-SA 4.0" in card["licence"] and card["command"].startswith("cited train-reader")
+    assert (BUNDLED_READER / WEIGHTS).stat().st_size <= 30 * 1024 * 1024
+
+
+def test_a_span_is_inside_its_sentence(reader):
+    sentences = ["The caretaker government is led by Anwar-ul-Haq Kakar, a senator from Balochistan.",
+                 "Tea is grown on the slopes of the hills."]
+    first, second = reader.read("Who leads the caretaker government?", sentences)
+    assert first.probability > second.probability
+    assert 0 <= first.start < first.end <= len(sentences[0])
+    assert "Kakar" in sentences[0][first.start : first.end]
+
+
+def test_a_tampered_reader_is_refused_before_loading(tmp_path):
+    folder = tmp_path / "reader"
+    shutil.copytree(BUNDLED_READER, folder)
+    data = bytearray((folder / WEIGHTS).read_bytes())
+    data[-100] ^= 0xFF
+    (folder / WEIGHTS).write_bytes(bytes(data))
+    with pytest.raises(ReaderChecksumMismatch, match="do not match the sha256"):
+        Reader(folder)
+
+
+def test_a_missing_reader_is_one_line_with_what_to_do(tmp_path, article_settings, capsys):
+    from ui.cli import main
+
+    with pytest.raises(ReaderUnavailable, match="--no-reader"):
+        Reader(tmp_path / "nowhere")
+    code = main(["ask", "Who wrote the article?", "--reader", str(tmp_path / "nowhere"),
+                 "--index", str(article_settings.index_dir)])
+    err = capsys.readouterr().err.strip()
+    assert code == 5 and "\n" not in err and err.startswith("error: Cannot load the reader")
+
+
+def test_short_answers_point_into_the_article(reading_library):
+    docs = {d.id: d for d in reading_library.documents()}
+    answer = reading_library.ask("Who leads the caretaker government?")
+    short = answer.short_answer
+    assert short is not None and "Kakar" in short.text
+    assert docs[short.doc].text[short.start : short.end] == short.text
+    holding = [s for s in answer.sentences if s.start <= short.start and short.end <= s.end]
+    assert holding and holding[0].citation == short.citation
+    as_json = answer.to_json()["short_answer"]
+    assert as_json == {"text": short.text, "doc": short.doc, "start": short.start, "end": short.end,
+                       "citation": short.citation}
+
+
+def test_a_reason_question_keeps_whole_sentences(reading_library):
+    answer = reading_library.ask("Why did Pakistan and Iran de-escalate?")
+    assert answer.short_answer is None
