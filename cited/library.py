@@ -24,7 +24,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from cited.errors import CitedError, IndexMissing
+from cited.errors import CitedError, IndexMissing, UnknownDocument
 from cited.settings import Settings
 from ingest.pipeline import IngestReport, ingest, remove_document
 from ingest.sources import URL_TIMEOUT_S, Upload
@@ -33,7 +33,7 @@ from retrieval.embed import Embedder, canonical_model_name, load_embedder
 from retrieval.reader import reader_for
 from retrieval.records import Document
 from retrieval.search import Passage, Retriever
-from retrieval.store import read_manifest, recover_interrupted_swap
+from retrieval.store import read_index, read_manifest, recover_interrupted_swap
 
 log = logging.getLogger("cited")
 
@@ -137,11 +137,22 @@ class Library:
         return read_manifest(self.settings.index_dir)
 
     def documents(self) -> list[Document]:
-        """The documents in the index, in the order they were added ([] when there is no index)."""
+        """The documents in the index, in the order they were added ([] when there is no index).
+        Read from disk when nothing is loaded yet: listing never loads the model."""
         try:
+            if self._view is None:
+                return list(read_index(self.settings.index_dir).documents)
             return list(self.view().documents.values())
         except IndexMissing:
             return []
+
+    def document(self, doc: str) -> Document:
+        """One document, by its id or the path or URL it came from."""
+        documents = self.documents()
+        for d in documents:
+            if doc in (d.id, d.meta.source):
+                return d
+        raise UnknownDocument(doc, [d.id for d in documents])
 
     def ask(self, question: str, k: int | None = None, mode: str | None = None, doc: str | None = None) -> Answer:
         """The answer, made of the article's sentences, each cited; or an abstention."""

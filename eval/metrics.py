@@ -25,6 +25,8 @@ class Outcome:
     evidence_hit: bool = False
     cited: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    short: str | None = None  # the reader's short answer, if it marked one
+    short_correct: bool = False  # it holds an acceptable answer
 
     def first_relevant_rank(self) -> int | None:
         return next((i + 1 for i, p in enumerate(self.ranking) if p in self.relevant), None)
@@ -32,7 +34,8 @@ class Outcome:
     def to_json(self) -> dict:
         return {
             "id": self.id, "question": self.question, "answerable": self.answerable, "answer": self.answer,
-            "abstained": self.abstained, "correct": self.correct, "first_relevant_rank": self.first_relevant_rank(),
+            "abstained": self.abstained, "correct": self.correct, "short": self.short,
+            "short_correct": self.short_correct, "first_relevant_rank": self.first_relevant_rank(),
             "cited": self.cited, "cited_relevant": [c in self.relevant for c in self.cited],
             "ranking": self.ranking[:10], "seconds": round(self.seconds, 4),
         }
@@ -76,6 +79,7 @@ def answer_figures(outcomes: list[Outcome]) -> dict[str, float]:
     answered = [o for o in answerable if not o.abstained]
     cited = [c in o.relevant for o in answered for c in o.cited]
     latencies = [o.seconds * 1000 for o in outcomes]
+    with_short = any(o.short for o in outcomes)
     return {
         "answer_accuracy": _mean([o.correct for o in answerable]),
         "evidence_accuracy": _mean([o.evidence_hit for o in answerable]),
@@ -83,6 +87,10 @@ def answer_figures(outcomes: list[Outcome]) -> dict[str, float]:
         "citation_recall": _mean([any(c in o.relevant for c in o.cited) for o in answerable]),
         "abstain_recall": _mean([o.abstained for o in unanswerable]),
         "false_abstain_rate": _mean([o.abstained for o in answerable]),
+        # Short answers (with a reader): the share of answerable questions given a correct one,
+        # and the share of short answers given that are correct.
+        "short_answer_accuracy": _mean([o.short_correct for o in answerable]) if with_short else float("nan"),
+        "short_answer_precision": _mean([o.short_correct for o in outcomes if o.short]) if with_short else float("nan"),
         "latency_p50_ms": float(np.percentile(latencies, 50)) if latencies else float("nan"),
         "latency_p95_ms": float(np.percentile(latencies, 95)) if latencies else float("nan"),
         "questions": len(outcomes),

@@ -134,8 +134,10 @@ def golds_of(qa: dict) -> tuple[str, ...]:
 # --- the two settings -------------------------------------------------------------------------------
 
 
-def open_book(articles: list[dict], settings: Settings, progress: bool = True) -> dict[str, list[Reading]]:
-    """Each article ingested alone; every question through cited's answerer."""
+def open_book(articles: list[dict], settings: Settings, progress: bool = True,
+              tutorial: bool = False) -> dict[str, list[Reading]]:
+    """Each article ingested alone; every question through cited's answerer (or, with `tutorial`,
+    through the tutorial baseline built from the same article)."""
     from cited.library import Library
     from eval.squad import article_text
     from retrieval.embed import load_embedder
@@ -150,11 +152,15 @@ def open_book(articles: list[dict], settings: Settings, progress: bool = True) -
             report = library.add(source, rebuild=True)
             if report.failed:
                 raise report.failed[0]
-            view = library.view()
+            answerer = library.view().answerer
+            if tutorial:
+                from eval.tutorial import tutorial_answerer
+
+                answerer = tutorial_answerer(answerer)
             readings = []
             for paragraph in article["paragraphs"]:
                 for qa in paragraph["qas"]:
-                    answer = view.ask(qa["question"])
+                    answer = answerer.ask(qa["question"], mode="dense" if tutorial else None)
                     readings.append(Reading(qa["id"], qa["question"], not qa.get("is_impossible", False),
                                             golds_of(qa), prediction_of(answer), answer.text))
             out[article["title"]] = readings
@@ -229,6 +235,7 @@ def run_reading(args, settings: Settings) -> int:
     table: dict[str, dict] = {}
     outcomes: dict[str, dict[str, list[Reading]]] = {}
     if not args.no_reader_baseline:
+        outcomes["open book, tutorial"] = open_book(articles, replace(settings, reader=""), not args.json, tutorial=True)
         outcomes["open book, no reader"] = open_book(articles, replace(settings, reader=""), not args.json)
     outcomes["open book, reader"] = open_book(articles, replace(settings, reader=settings_reader), not args.json)
     reader = reader_for(settings_reader)

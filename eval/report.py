@@ -11,7 +11,8 @@ from eval.metrics import Outcome, hit_curve
 COLUMNS = [
     ("hit@1", "hit@1"), ("hit@3", "hit@3"), ("hit@5", "hit@5"), ("mrr@10", "MRR@10"), ("ndcg@10", "nDCG@10"),
     ("answer_accuracy", "answer acc"), ("citation_precision", "cite prec"), ("citation_recall", "cite rec"),
-    ("abstain_recall", "abstain"), ("false_abstain_rate", "false abst"), ("latency_p50_ms", "p50 ms"),
+    ("abstain_recall", "abstain"), ("false_abstain_rate", "false abst"), ("short_answer_accuracy", "short acc"),
+    ("short_answer_precision", "short prec"), ("latency_p50_ms", "p50 ms"),
     ("latency_p95_ms", "p95 ms"),
 ]
 

@@ -65,6 +65,8 @@ def run_questions(answerer: Answerer, questions: list[EvalQuestion], mode: str, 
             correct=(not answer.abstained) and answer_is_correct(text, q.answer),
             evidence_hit=(not answer.abstained) and _evidence_hit(text, q),
             cited=[passage_id(p.doc, p.start, p.end) for _, p in answer.citations], seconds=seconds,
+            short=None if answer.short_answer is None else answer.short_answer.text,
+            short_correct=answer.short_answer is not None and answer_is_correct(answer.short_answer.text, q.answer),
         ))
     return outcomes
 
@@ -90,11 +92,17 @@ def run_article_eval(args, settings: Settings) -> int:
     questions = load_eval_set(Path(args.set))[: args.limit or None]
     if not questions:
         raise CitedError(f"{args.set}: no questions in the eval set.")
-    answerer = Library.with_bundled_article(settings, quiet=args.json).view().answerer
+    library = Library.with_bundled_article(settings, quiet=args.json)
+    answerer = library.view().answerer
     modes = ("tutorial", "dense", "bm25", "hybrid") if args.eval_mode == "all" else (args.eval_mode,)
+    if answerer.reader is not None and args.eval_mode in ("all", "hybrid"):
+        modes += ("hybrid, no reader",)  # today's sentence answers, beside the reader's
     outcomes_by_mode: dict[str, list[Outcome]] = {}
     for mode in modes:
-        if mode == "tutorial":
+        if mode == "hybrid, no reader":
+            plain = Answerer(answerer.retriever, answerer.settings)
+            outcomes_by_mode[mode] = run_questions(plain, questions, "hybrid", args.k, progress=not args.json)
+        elif mode == "tutorial":
             tutorial = tutorial_answerer(answerer)
             outcomes_by_mode[mode] = run_questions(tutorial, questions, "dense", args.k, progress=not args.json)
         else:

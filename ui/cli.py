@@ -75,6 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("show", help="a document's metadata and the cleaned text that was indexed, by paragraph")
+    p.add_argument("doc", metavar="DOC", help="a document id from `cited list`, or the file path or URL it came from")
+    _common(p)
+    p.add_argument("--json", action="store_true")
+
     p = sub.add_parser("remove", help="take a document out of the index")
     p.add_argument("doc", metavar="DOC", help="a document id from `cited list`, or the file path or URL it came from")
     _common(p)
@@ -232,6 +237,27 @@ def cmd_list(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_show(args, settings: Settings) -> int:
+    from cited.library import Library
+    from ui.text_output import format_document
+
+    document = Library(settings).document(args.doc)
+    if args.json:
+        print(json.dumps(document_json(document), ensure_ascii=False, indent=2))
+    else:
+        print(format_document(document))
+    return 0
+
+
+def document_json(d) -> dict:
+    return {
+        "id": d.id, "title": d.meta.title, "authors": list(d.meta.authors), "date": d.meta.date, "site": d.meta.site,
+        "source": d.meta.source, "format": d.format, "sha256": d.sha256,
+        "paragraphs": [{"n": p.n, "kind": p.kind, "section": list(p.section), "page": p.page, "start": p.start,
+                        "end": p.end, "text": d.paragraph_text(p)} for p in d.paragraphs],
+    }
+
+
 def cmd_remove(args, settings: Settings) -> int:
     from cited.library import Library
 
@@ -290,7 +316,7 @@ def cmd_train_reader(args, settings: Settings) -> int:
 COMMANDS = {
     "train-reader": cmd_train_reader,
     "ingest": cmd_ingest, "ask": cmd_ask, "chat": cmd_chat, "list": cmd_list,
-    "remove": cmd_remove, "eval": cmd_eval, "bench": cmd_bench,
+    "remove": cmd_remove, "show": cmd_show, "eval": cmd_eval, "bench": cmd_bench,
 }
 
 if __name__ == "__main__":

@@ -37,3 +37,27 @@ def format_answer(answer: Answer, width: int = 100, documents: dict[str, Metadat
             lines.append(f"    {named}")
         lines.append(textwrap.indent(textwrap.fill(p.text, width - 4), "    "))
     return "\n".join(lines)
+
+
+def format_document(d, width: int = 100) -> str:
+    """A document as it was indexed: its metadata, then each paragraph with its number, kind and
+    section, so a reader can see what cited kept of a page before trusting its answers."""
+    authors = ", ".join(d.meta.authors) or "—"
+    lines = [f"{d.id} — {d.meta.title or '(untitled)'}",
+             f"  author {authors}; date {d.meta.date or '—'}" + (f"; site {d.meta.site}" if d.meta.site else ""),
+             f"  {d.format} from {d.meta.source}",
+             f"  {len(d.paragraphs)} paragraphs, {len(d.text):,} characters indexed", ""]
+    section: tuple[str, ...] = ()
+    for p in d.paragraphs:
+        text = d.paragraph_text(p)
+        if p.kind == "heading":
+            lines += ["", f"¶{p.n}  § {text}"]
+            section = p.section
+            continue
+        label = f"[{p.kind}] " if p.kind != "text" else ""
+        page = f" (p. {p.page})" if p.page else ""
+        if p.section != section and p.kind == "text" and p.section:
+            lines.append(f"      ({' › '.join(p.section)})")
+            section = p.section
+        lines.append(textwrap.fill(f"¶{p.n}{page}  {label}{text}", width, subsequent_indent="      "))
+    return "\n".join(lines)

@@ -162,3 +162,22 @@ def test_quiet_ingest_prints_only_the_outcome(tmp_path):
     ]
     assert lines[2].startswith("2 added, 0 updated, 0 unchanged; index holds 2 document(s), 31 chunks, ")
     assert " texts embedded; " in lines[2] and " s → " in lines[2]
+
+
+def test_show_prints_what_was_indexed_of_a_document(index, capsys):
+    assert main(["show", "news-capture", "--index", str(index), *HASHING]) == 0
+    shown = capsys.readouterr().out
+    document = read_index(index).documents[0]
+    assert shown.splitlines()[0] == f"news-capture — {document.meta.title}"
+    for p in document.paragraphs[:5]:
+        assert f"¶{p.n} " in shown
+    assert main(["show", "news-capture", "--json", "--index", str(index)]) == 0
+    as_json = json.loads(capsys.readouterr().out)
+    assert [p["text"] for p in as_json["paragraphs"]] == [document.paragraph_text(p) for p in document.paragraphs]
+    assert all(document.text[p["start"]:p["end"]] == p["text"] for p in as_json["paragraphs"])
+
+
+def test_show_names_the_documents_there_are_when_one_is_unknown(index, capsys):
+    assert main(["show", "nothing-here", "--index", str(index)]) == 4
+    assert capsys.readouterr().err.strip() == (
+        "error: No document 'nothing-here' in the index (documents: news-capture); see `cited list`.")
