@@ -52,8 +52,8 @@ class Settings:
     # `cited train-reader`, or "" for none (--no-reader). Its best span is shown as the short
     # answer when it gives its sentence at least this probability of answering (the model card
     # says how it was chosen, on training articles held out, never on the evaluation articles).
-    reader: str = ""
-    short_answer_above: float = 0.5
+    reader: str = "bundled"
+    short_answer_above: float = 0.0
     # With a reader, abstain when it gives none of the best `reader_candidates` candidate
     # sentences this probability of answering (None: the reader never abstains).
     reader_abstain_below: float | None = None

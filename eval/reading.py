@@ -238,8 +238,15 @@ def run_reading(args, settings: Settings) -> int:
         outcomes["open book, tutorial"] = open_book(articles, replace(settings, reader=""), not args.json, tutorial=True)
         outcomes["open book, no reader"] = open_book(articles, replace(settings, reader=""), not args.json)
     outcomes["open book, reader"] = open_book(articles, replace(settings, reader=settings_reader), not args.json)
+    abstain = settings.reader_abstain_below
+    if abstain is None:  # also the reader abstaining, at the threshold calibration chose
+        from eval.calibrate import CHOSEN_ABSTAIN_BELOW as abstain
+
+        outcomes[f"open book, reader abstaining < {abstain}"] = open_book(
+            articles, replace(settings, reader=settings_reader, reader_abstain_below=abstain), not args.json)
     reader = reader_for(settings_reader)
-    outcomes["gold paragraph, reader"] = gold_paragraph(articles, reader, settings.reader_abstain_below or 0.0)
+    outcomes["gold paragraph, reader"] = gold_paragraph(articles, reader, 0.0)
+    outcomes[f"gold paragraph, reader abstaining < {abstain}"] = gold_paragraph(articles, reader, abstain)
     for name, by_article in outcomes.items():
         table[name] = mean_over_articles(by_article)
     if args.json:

@@ -124,7 +124,7 @@ class Answerer:
         if support < self.settings.abstain_below:
             return Answer(query.text, ABSTAIN_TEXT, True, [], passages, support=support)
         reads = self._read_candidates(query.text, singles)
-        best_p = max((r.probability for r in reads.values()), default=None)
+        best_p = max((r.probability for r in reads.values() if r is not None), default=None)
         if best_p is not None and self.settings.reader_abstain_below is not None \
                 and best_p < self.settings.reader_abstain_below:
             answer = Answer(query.text, ABSTAIN_TEXT, True, [], passages, support=support)
@@ -147,7 +147,7 @@ class Answerer:
             picks += [(item.row, item.start, item.end, last.score) for item in listed]
         answer = self._answer(query, picks, passages, support)
         if reads and not section and not listed:
-            self._read_short_answer(answer, reads)
+            self._read_short_answer(answer, {k: v for k, v in reads.items() if v is not None})
         return answer
 
     def _read_candidates(self, question: str, singles: list["_Candidate"]) -> dict[tuple[int, int], SpanReading]:
@@ -155,6 +155,8 @@ class Answerer:
         row, start); nothing without a reader, or for a question that wants whole sentences."""
         if self.reader is None or _WANTS_SENTENCES.match(question):
             return {}
+        if self.settings.reader_abstain_below is None and not self.settings.reader_rerank:
+            return {"read": None}  # only the answer's own sentences need reading (_read_short_answer)
         top = sorted(singles, key=lambda c: -c.score)[: self.settings.reader_candidates]
         readings = self.reader.read(question, [self._text(c) for c in top])
         return {(c.passage.chunk, c.start): r for c, r in zip(top, readings)}
@@ -180,7 +182,7 @@ class Answerer:
                 reads[(rows[id(s)], s.start)] = r
         scored = [(reads[(rows[id(s)], s.start)], s) for s in answer.sentences]
         reading, sentence = max(scored, key=lambda rs: rs[0].probability)
-        answer.no_answer_score = 1.0 - max(r.probability for r in reads.values())
+        answer.no_answer_score = 1.0 - max(r.probability for r in reads.values())  # of all it read
         if reading.probability < self.settings.short_answer_above or reading.end <= reading.start:
             return
         text = sentence.text[reading.start : reading.end]

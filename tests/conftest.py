@@ -42,9 +42,11 @@ def article_settings(tmp_path_factory) -> Settings:
 @pytest.fixture(scope="session")
 def answerer(article_settings, real_embedder):
     from retrieval.answer import Answerer
+    from retrieval.reader import reader_for
     from retrieval.search import Retriever
 
-    return Answerer(Retriever.load(article_settings, real_embedder))
+    # As the product answers: with the reader the settings name (the bundled one by default).
+    return Answerer(Retriever.load(article_settings, real_embedder), article_settings, reader_for(article_settings.reader))
 
 
 @pytest.fixture(scope="session")

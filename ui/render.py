@@ -123,15 +123,12 @@ def sources_html(answer: dict, documents: Documents) -> str:
         cards = [_source_card(p, documents, None, []) for p in answer["passages"]]
         return (f'<div class="cited-sources cited-sources-abstained">{head}{banner}'
                 f'<div class="cited-sources-list">{"".join(cards)}</div></div>')
-    spans: dict[int, list[tuple]] = {}
-    short = answer.get("short_answer")
+    spans: dict[int, list[tuple[int, int]]] = {}
     for s in answer["sentences"]:
-        if short and s["start"] <= short["start"] and short["end"] <= s["end"]:  # the short answer stands out
-            spans.setdefault(s["citation"], []).extend([
-                (s["start"], short["start"]), (short["start"], short["end"], True), (short["end"], s["end"])])
-        else:
-            spans.setdefault(s["citation"], []).append((s["start"], s["end"]))
-    cards = [_source_card(c, documents, c["n"], spans.get(c["n"], [])) for c in answer["citations"]]
+        spans.setdefault(s["citation"], []).append((s["start"], s["end"]))
+    short = answer.get("short_answer")
+    short_span = (short["start"], short["end"]) if short else None
+    cards = [_source_card(c, documents, c["n"], spans.get(c["n"], []), short_span) for c in answer["citations"]]
     cited = {(c["doc"], c["start"]) for c in answer["citations"]}
     others = [p for p in answer["passages"] if (p["doc"], p["start"]) not in cited]
     if others:
@@ -143,13 +140,16 @@ def sources_html(answer: dict, documents: Documents) -> str:
     return f'<div class="cited-sources">{head}<div class="cited-sources-list">{"".join(cards)}</div></div>'
 
 
-def _source_card(c: dict, documents: Documents, n: int | None, spans: list[tuple[int, int]]) -> str:
+def _source_card(c: dict, documents: Documents, n: int | None, spans: list[tuple[int, int]],
+                 short: tuple[int, int] | None = None) -> str:
     doc = documents.get(c["doc"])
     paragraph = _paragraph(doc, c["paragraph"]) if doc else None
     if doc and paragraph:
-        text = _highlighted(doc.text, paragraph.start, paragraph.end, spans)
+        text = _highlighted(doc.text, paragraph.start, paragraph.end, spans, short=short)
     else:  # the document is gone from the index (removed since): show the cited text itself
-        text = _highlighted(c["text"], 0, len(c["text"]), [(sp[0] - c["start"], sp[1] - c["start"], *sp[2:]) for sp in spans])
+        shift = c["start"]
+        text = _highlighted(c["text"], 0, len(c["text"]), [(s - shift, e - shift) for s, e in spans],
+                            short=(short[0] - shift, short[1] - shift) if short else None)
     meta = [f"¶{c['paragraph']}"]
     if c.get("section"):
         meta.append(f'<span class="cited-section">{_e(_section(c["section"]))}</span>')
@@ -170,18 +170,24 @@ def _paragraph(doc: Document, n: int) -> Paragraph | None:
     return doc.paragraphs[n - 1] if 1 <= n <= len(doc.paragraphs) else None
 
 
-def _highlighted(text: str, start: int, end: int, spans: list[tuple], strong: bool = False) -> str:
-    """text[start:end], escaped, with each span (absolute offsets) inside <mark> — bold and in the
-    short answer's colour when `strong`, or when the span is (start, end, True)."""
+def _highlighted(text: str, start: int, end: int, spans: list[tuple[int, int]], strong: bool = False,
+                 short: tuple[int, int] | None = None) -> str:
+    """text[start:end], escaped, with each span (absolute offsets) inside <mark>, and the short
+    answer `short` inside its sentence's mark, bold and in its own colour (all of a span when
+    `strong`)."""
     out, cursor = [], start
-    for span in sorted(spans):
-        s, e = max(span[0], cursor), min(span[1], end)
+    for s, e in sorted(spans):
+        s, e = max(s, cursor), min(e, end)
         if s >= e:
             continue
         out.append(_e(text[cursor:s]))
-        inner = _e(text[s:e])
-        bold = strong or (len(span) > 2 and span[2])
-        out.append(f'<mark class="cited-short-span"><b>{inner}</b></mark>' if bold else f"<mark>{inner}</mark>")
+        if strong:
+            out.append(f'<mark class="cited-short-span"><b>{_e(text[s:e])}</b></mark>')
+        elif short and s <= short[0] and short[1] <= e:
+            out.append(f"<mark>{_e(text[s:short[0]])}<mark class=\"cited-short-span\"><b>{_e(text[short[0]:short[1]])}"
+                       f"</b></mark>{_e(text[short[1]:e])}</mark>")
+        else:
+            out.append(f"<mark>{_e(text[s:e])}</mark>")
         cursor = e
     out.append(_e(text[cursor:end]))
     return "".join(out)

@@ -186,8 +186,9 @@ print(json.dumps({"answer": answer.text, "events": events}))
 
 def test_loading_the_model_and_index_unpickles_nothing(article_settings):
     """The whole load path in a fresh process, watched by an audit hook: no object is unpickled
-    and no pickle-format weights file is opened; the one weights file Python opens is
-    model.safetensors (to check its sha256; safetensors then maps it from Rust)."""
+    and no pickle-format weights file is opened; the weights files Python opens are the encoder's
+    model.safetensors and the reader's reader.fp16.safetensors (to check their sha256;
+    safetensors then maps them from Rust)."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("CITED_")}
     result = subprocess.run([sys.executable, "-c", AUDIT, str(article_settings.index_dir)], cwd=ROOT,
                             capture_output=True, text=True, timeout=300, env=environment, check=True)
@@ -195,7 +196,7 @@ def test_loading_the_model_and_index_unpickles_nothing(article_settings):
     assert report["answer"] == "Ali Atef [1]"
     kinds = {kind for kind, _ in report["events"]}
     assert kinds == {"safetensors"}, report["events"]
-    assert all(path.endswith("/model.safetensors") for _, path in report["events"])
+    assert all(path.endswith(("/model.safetensors", "/reader.fp16.safetensors")) for _, path in report["events"])
 
 
 # --- the model's weights are checked before use ----------------------------------------------------
