@@ -6,10 +6,16 @@ question, the reader's best probability over the candidate sentences and the sho
 its probability; every pair of thresholds is then scored from that record:
 - reader_abstain_below: abstain when no candidate sentence reaches it;
 - short_answer_above: show the span only when its sentence reaches it (else the whole sentence).
-The rule, fixed before any figure was seen: among the pairs that abstain on at most 10% of the
-answerable questions (a reader who is refused one answer in ten stops trusting the tool), the
-best overall F1 (answerable and unanswerable questions alike, as SQuAD 2.0 scores them). The
-trade-off curve (NoAns recall against HasAns F1) is printed and plotted."""
+The rule for abstention, fixed before any figure was seen: among the pairs that abstain on at
+most 10% of the answerable questions (a reader who is refused one answer in ten stops trusting
+the tool), the best overall F1 (answerable and unanswerable questions alike, as SQuAD 2.0 scores
+them). The trade-off curve (NoAns recall against HasAns F1) is printed and plotted.
+
+F1 rewards a span over a whole sentence whatever the reader's confidence, so that rule shows a
+span always. What a reader sees first must be right, so the short answer shown in the product
+has a rule of its own, fixed before its figures were seen: the lowest threshold at which at least
+80% of the short answers shown are right (F1 >= 0.5 against a gold answer; one given to an
+unanswerable question is wrong)."""
 
 from __future__ import annotations
 
@@ -107,13 +113,42 @@ def choose(rows: list[dict]) -> dict:
     return max(allowed, key=lambda r: (round(r["f1"], 6), -(r["reader_abstain_below"] or 0)))
 
 
+SHOWN_PRECISION = 0.80
+
+
+def short_precision(raw: dict[str, list[Raw]]) -> list[dict]:
+    """For each threshold: the share of shown short answers that are right, and how many are shown."""
+    from eval.reading import f1
+
+    pooled = [r for rs in raw.values() for r in rs if not r.abstained and r.short is not None]
+    out = []
+    for t in SHORT_GRID:
+        shown = [r for r in pooled if r.short_p >= t]
+        right = [r for r in shown if r.answerable and max((f1(r.short, g) for g in r.golds), default=0.0) >= 0.5]
+        out.append({"short_answer_above": t, "shown": len(shown), "precision": len(right) / len(shown) if shown else float("nan"),
+                    "answerable_given_a_right_one": len(right) / max(1, sum(r.answerable for r in pooled))})
+    return out
+
+
+def choose_shown(rows: list[dict]) -> dict | None:
+    return next((r for r in rows if r["shown"] and r["precision"] >= SHOWN_PRECISION), None)
+
+
 def run_calibration(args, settings: Settings, articles: list[dict]) -> int:
     raw = record(articles, settings, progress=not args.json)
+    if args.out:
+        Path(args.out).mkdir(parents=True, exist_ok=True)
+        with open(Path(args.out) / "calibration-raw.jsonl", "w", encoding="utf-8") as f:
+            for title, rs in raw.items():
+                for r in rs:
+                    f.write(json.dumps({"article": title, **r.__dict__}, ensure_ascii=False) + "\n")
     rows = sweep(raw)
     best = choose(rows)
+    precision = short_precision(raw)
+    shown = choose_shown(precision)
     curve = [max((r for r in rows if r["reader_abstain_below"] == a), key=lambda r: r["f1"]) for a in ABSTAIN_GRID]
     if args.json:
-        print(json.dumps({"chosen": best, "curve": curve}, indent=2))
+        print(json.dumps({"chosen": best, "curve": curve, "short_precision": precision, "chosen_shown": shown}, indent=2))
     else:
         print(f"\nTrade-off over {len(raw)} held-out articles (each row: the best short-answer threshold for that abstention threshold)")
         print(f"{'abstain below':>14} {'short above':>12} {'F1':>7} {'HasAns F1':>10} {'NoAns recall':>13} {'false abst':>11}")
@@ -124,6 +159,12 @@ def run_calibration(args, settings: Settings, articles: list[dict]) -> int:
         print(f"\nchosen (best overall F1 with false abstention <= {MAX_FALSE_ABSTAIN}): reader_abstain_below={best['reader_abstain_below']}, "
               f"short_answer_above={best['short_answer_above']}: F1 {best['f1']:.3f}, HasAns F1 "
               f"{best['has_ans_f1']:.3f}, NoAns recall {best['no_ans_recall']:.3f}")
+        print("\nShort answers shown (pooled over the articles), by the threshold on their sentence's probability")
+        print(f"{'short above':>12} {'shown':>7} {'right':>7} {'answerable with a right one':>28}")
+        for r in precision:
+            print(f"{r['short_answer_above']:>12.2f} {r['shown']:>7} {r['precision']:>7.3f} {r['answerable_given_a_right_one']:>28.3f}")
+        chosen = "none reaches it" if shown is None else f"short_answer_above={shown['short_answer_above']}"
+        print(f"\nchosen for what is shown (lowest with precision >= {SHOWN_PRECISION}): {chosen}")
     if args.out:
         _plot(curve, Path(args.out) / "reader_tradeoff.png")
     return 0

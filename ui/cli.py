@@ -36,8 +36,10 @@ def _common(p: argparse.ArgumentParser, retrieval: bool = False) -> None:
 
 def _reader_flags(p: argparse.ArgumentParser) -> None:
     group = p.add_mutually_exclusive_group()
-    group.add_argument("--reader", metavar="PATH", help="the reader that marks short answers (default: the bundled one)")
-    group.add_argument("--no-reader", action="store_true", help="answer with whole sentences only, no reader")
+    group.add_argument("--reader", metavar="PATH|bundled",
+                       help="mark short answers with a reader: 'bundled' (retrieval/models/reader) or a folder made by "
+                            "`cited train-reader` (off by default, or $CITED_READER)")
+    group.add_argument("--no-reader", action="store_true", help="whole sentences only, even if $CITED_READER is set")
 
 
 def build_parser() -> argparse.ArgumentParser:
