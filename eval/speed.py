@@ -203,18 +203,18 @@ def memory_figures(settings: Settings, tmp: Path) -> list[tuple]:
                   str(tmp / "memory-index"), "--quiet"]
     process = subprocess.Popen(ingest_cmd, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     ingest_peak = _peak_rss(process)
-    with chat_server_process(settings.index_dir, tmp / "server.log") as (url, server):
-        sampler = _Sampler(server.pid)
-        from gradio_client import Client
+    rows = [("peak memory of `cited ingest` (MB)", f"{ingest_peak / 1e6:.0f}", "", "")]
+    for label, extra in (("", ()), (" with the reader", ("--reader", "bundled"))):
+        with chat_server_process(settings.index_dir, tmp / "server.log", *extra) as (url, server):
+            sampler = _Sampler(server.pid)
+            from gradio_client import Client
 
-        client = Client(url, verbose=False)
-        for q in [q.question for q in load_eval_set(DEFAULT_SET)][:40]:
-            client.predict(q, api_name="/ask")
-        server_peak = sampler.stop()
-    return [
-        ("peak memory of `cited ingest` (MB)", f"{ingest_peak / 1e6:.0f}", "", ""),
-        ("peak memory of the chat server over 40 questions (MB)", f"{server_peak / 1e6:.0f}", "", ""),
-    ]
+            client = Client(url, verbose=False)
+            for q in [q.question for q in load_eval_set(DEFAULT_SET)][:40]:
+                client.predict(q, api_name="/ask")
+            rows.append((f"peak memory of the chat server{label} over 40 questions (MB)",
+                         f"{sampler.stop() / 1e6:.0f}", "", ""))
+    return rows
 
 
 class _Sampler:
