@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import sys
-import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -57,36 +56,27 @@ class Raw:
 
 
 def record(articles: list[dict], settings: Settings, progress: bool = True) -> dict[str, list[Raw]]:
-    from cited.library import Library
-    from eval.squad import article_text
-    from retrieval.embed import load_embedder
+    from eval.reading import each_article_indexed
 
     # Abstaining below 0 never abstains, but makes the reader read every candidate sentence.
     raw_settings = replace(settings, reader=settings.reader or "bundled", reader_abstain_below=0.0,
                            short_answer_above=0.0)
-    embedder = load_embedder(settings.model, settings.batch_size)
     out: dict[str, list[Raw]] = {}
-    with tempfile.TemporaryDirectory(prefix="cited-calibrate-") as tmp:
-        for i, article in enumerate(articles):
-            source = Path(tmp) / f"{i:02d}.txt"
-            source.write_text(article_text(article), encoding="utf-8")
-            library = Library(replace(raw_settings, index_dir=Path(tmp) / f"index-{i:02d}"), embedder)
-            library.add(source, rebuild=True)
-            view = library.view()
-            rows = []
-            for paragraph in article["paragraphs"]:
-                for qa in paragraph["qas"]:
-                    a = view.ask(qa["question"])
-                    short = a.short_answer
-                    rows.append(Raw(
-                        qa["id"], qa["question"], not qa.get("is_impossible", False), golds_of(qa), a.abstained,
-                        None if a.no_answer_score is None else 1.0 - a.no_answer_score,
-                        short.text if short else None, short.probability if short else 0.0,
-                        a.sentences[0].text if a.sentences else "",
-                    ))
-            out[article["title"]] = rows
-            if progress:
-                print(f"[{i + 1}/{len(articles)}] {article['title']}: {len(rows)} questions", file=sys.stderr)
+    for i, (article, view) in enumerate(each_article_indexed(articles, raw_settings)):
+        rows = []
+        for paragraph in article["paragraphs"]:
+            for qa in paragraph["qas"]:
+                a = view.ask(qa["question"])
+                short = a.short_answer
+                rows.append(Raw(
+                    qa["id"], qa["question"], not qa.get("is_impossible", False), golds_of(qa), a.abstained,
+                    None if a.no_answer_score is None else 1.0 - a.no_answer_score,
+                    short.text if short else None, short.probability if short else 0.0,
+                    a.sentences[0].text if a.sentences else "",
+                ))
+        out[article["title"]] = rows
+        if progress:
+            print(f"[{i + 1}/{len(articles)}] {article['title']}: {len(rows)} questions", file=sys.stderr)
     return out
 
 

@@ -134,16 +134,14 @@ def golds_of(qa: dict) -> tuple[str, ...]:
 # --- the two settings -------------------------------------------------------------------------------
 
 
-def open_book(articles: list[dict], settings: Settings, progress: bool = True,
-              tutorial: bool = False) -> dict[str, list[Reading]]:
-    """Each article ingested alone; every question through cited's answerer (or, with `tutorial`,
-    through the tutorial baseline built from the same article)."""
+def each_article_indexed(articles: list[dict], settings: Settings):
+    """(article, answerer) for each article, ingested alone through the real pipeline into a
+    temporary index that lasts until the next article."""
     from cited.library import Library
     from eval.squad import article_text
     from retrieval.embed import load_embedder
 
     embedder = load_embedder(settings.model, settings.batch_size)
-    out: dict[str, list[Reading]] = {}
     with tempfile.TemporaryDirectory(prefix="cited-reading-") as tmp:
         for i, article in enumerate(articles):
             source = Path(tmp) / f"{i:02d}.txt"
@@ -152,22 +150,30 @@ def open_book(articles: list[dict], settings: Settings, progress: bool = True,
             report = library.add(source, rebuild=True)
             if report.failed:
                 raise report.failed[0]
-            answerer = library.view().answerer
-            if tutorial:
-                from eval.tutorial import tutorial_answerer
+            yield article, library.view().answerer
 
-                answerer = tutorial_answerer(answerer)
-            readings = []
-            for paragraph in article["paragraphs"]:
-                for qa in paragraph["qas"]:
-                    answer = answerer.ask(qa["question"], mode="dense" if tutorial else None)
-                    readings.append(Reading(qa["id"], qa["question"], not qa.get("is_impossible", False),
-                                            golds_of(qa), prediction_of(answer), answer.text))
-            out[article["title"]] = readings
-            if progress:
-                f = reading_figures(readings)
-                print(f"[{i + 1}/{len(articles)}] {article['title']}: F1 {f['f1']:.3f}, HasAns F1 "
-                      f"{f['has_ans_f1']:.3f}, NoAns recall {f['no_ans_recall']:.3f}", file=sys.stderr)
+
+def open_book(articles: list[dict], settings: Settings, progress: bool = True,
+              tutorial: bool = False) -> dict[str, list[Reading]]:
+    """Each article ingested alone; every question through cited's answerer (or, with `tutorial`,
+    through the tutorial baseline built from the same article)."""
+    out: dict[str, list[Reading]] = {}
+    for i, (article, answerer) in enumerate(each_article_indexed(articles, settings)):
+        if tutorial:
+            from eval.tutorial import tutorial_answerer
+
+            answerer = tutorial_answerer(answerer)
+        readings = []
+        for paragraph in article["paragraphs"]:
+            for qa in paragraph["qas"]:
+                answer = answerer.ask(qa["question"], mode="dense" if tutorial else None)
+                readings.append(Reading(qa["id"], qa["question"], not qa.get("is_impossible", False),
+                                        golds_of(qa), prediction_of(answer), answer.text))
+        out[article["title"]] = readings
+        if progress:
+            f = reading_figures(readings)
+            print(f"[{i + 1}/{len(articles)}] {article['title']}: F1 {f['f1']:.3f}, HasAns F1 "
+                  f"{f['has_ans_f1']:.3f}, NoAns recall {f['no_ans_recall']:.3f}", file=sys.stderr)
     return out
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import hashlib
 import json
 import math
 import random
@@ -25,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from eval.reader_data import MAX_LEN, build_examples, collate, encode_examples, load_articles, make_batches, prepare
+from retrieval.store import sha256_file
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "benchmarks"
 FROZEN_KEY = "encoder.embeddings.word_embeddings.weight"
@@ -56,14 +56,6 @@ def seed_all(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
-
-
-def sha256(file: Path) -> str:
-    digest = hashlib.sha256()
-    with open(file, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def new_model(base: Path):
@@ -107,8 +99,8 @@ def train(args, log=print) -> dict:
                   else "cited train-reader", "seed": args.seed, "threads": args.threads, "torch": torch.__version__,
                   "arguments": {k: v for k, v in vars(args).items() if k in (
                       "seed", "epochs", "max_minutes", "threads", "max_examples", "batch_size", "lr", "head_lr")},
-                  "data_sha256": {squad2.name: sha256(squad2), squad11.name: sha256(squad11)},
-                  "licence": LICENCE, "base_model_sha256": sha256(base / "model.safetensors")}
+                  "data_sha256": {squad2.name: sha256_file(squad2), squad11.name: sha256_file(squad11)},
+                  "licence": LICENCE, "base_model_sha256": sha256_file(base / "model.safetensors")}
     articles, in_v2 = load_articles(squad2, squad11)
     forbidden = sorted({a["title"] for a in json.loads(Path(args.exclude).read_text(encoding="utf-8"))["data"]})
     allowed = [t for t in articles if t not in forbidden]
@@ -204,7 +196,7 @@ def save(model, out: Path, base: Path, card: dict) -> None:
     for name in ("config.json", "tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json"):
         if (base / name).exists():
             shutil.copy(base / name, out / name)
-    card["weights_sha256"] = sha256(weights)
+    card["weights_sha256"] = sha256_file(weights)
     card["weights_bytes"] = weights.stat().st_size
     _write_card(out, card)
 

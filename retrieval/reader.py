@@ -9,7 +9,6 @@ the reader's file is checked against the sha256 recorded in its card before anyt
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -18,6 +17,7 @@ from pathlib import Path
 
 from cited.errors import ReaderChecksumMismatch, ReaderUnavailable
 from retrieval.embed import bundled_model_dir, verify_bundled_weights
+from retrieval.store import sha256_file
 
 BUNDLED_READER = Path(__file__).resolve().parent / "models" / "reader"
 WEIGHTS = "reader.fp16.safetensors"
@@ -46,7 +46,7 @@ class Reader:
         expected = card.get("weights_sha256")
         if not weights.exists():
             raise ReaderUnavailable(str(self.folder), f"{WEIGHTS} is missing")
-        if expected and _sha256(weights) != expected:
+        if expected and sha256_file(weights) != expected:
             raise ReaderChecksumMismatch(str(weights))
         base = bundled_model_dir()
         verify_bundled_weights(base)
@@ -118,14 +118,6 @@ def _read_card(folder: Path) -> dict:
         return {}
     except (OSError, ValueError) as e:
         raise ReaderUnavailable(str(folder), f"{CARD} is unreadable ({type(e).__name__})") from None
-
-
-def _sha256(file: Path) -> str:
-    digest = hashlib.sha256()
-    with open(file, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 _cache: dict[Path, Reader] = {}

@@ -123,7 +123,7 @@ def _write_files(folder: Path, data: IndexData) -> None:
             "sentences": int(len(data.sentence_vectors)),
         },
         "documents": [_manifest_entry(d, data.chunks) for d in data.documents],
-        "files": {name: _sha256(folder / name) for name in DATA_FILES},
+        "files": {name: sha256_file(folder / name) for name in DATA_FILES},
         **data.extra,
     }
     with open(folder / MANIFEST, "w", encoding="utf-8") as f:
@@ -223,7 +223,7 @@ def _fsync_dir(folder: Path) -> None:
         pass  # some file systems cannot fsync a directory; the rename is still atomic
 
 
-def _sha256(file: Path) -> str:
+def sha256_file(file: Path) -> str:
     h = hashlib.sha256()
     with open(file, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -303,7 +303,7 @@ def read_index(path: Path, expected_model: str | None = None) -> IndexData:
             if not file.exists():
                 raise IndexCorrupt(str(path), f"{name} is missing")
             reading = name
-            if _sha256(file) != files[name]:
+            if sha256_file(file) != files[name]:
                 raise IndexCorrupt(str(path), f"{name} does not match its checksum in {MANIFEST}")
         reading = DOCUMENTS
         documents = [_document_from(json.loads(line)) for line in _lines(path / DOCUMENTS)]
