@@ -29,7 +29,7 @@ from cited.settings import Settings
 from ingest.pipeline import IngestReport, ingest, remove_document
 from ingest.sources import URL_TIMEOUT_S, Upload
 from retrieval.answer import Answer, Answerer
-from retrieval.embed import Embedder, canonical_model_name, load_embedder
+from retrieval.embed import Embedder, canonical_model_name
 from retrieval.reader import reader_for
 from retrieval.records import Document
 from retrieval.search import Passage, Retriever
@@ -92,14 +92,6 @@ class Library:
                 print(report.summary(), file=sys.stderr)
         library.view()  # load now: the first question should not pay for it
         return library
-
-    # -- the encoder ------------------------------------------------------------------------------
-
-    @property
-    def embedder(self) -> Embedder:
-        if self._embedder is None:
-            self._embedder = load_embedder(self.settings.model, self.settings.batch_size)
-        return self._embedder
 
     # -- reading ----------------------------------------------------------------------------------
 

@@ -187,25 +187,27 @@ def prediction_of(answer) -> str:
     return answer.sentences[0].text if answer.sentences else answer.text
 
 
-def gold_paragraph(articles: list[dict], reader, threshold: float) -> dict[str, list[Reading]]:
-    """The reader alone on each question's own paragraph."""
+def gold_paragraph(articles: list[dict], reader, thresholds: list[float]) -> list[dict[str, list[Reading]]]:
+    """The reader alone on each question's own paragraph, read once, scored at each threshold
+    (no answer when the best sentence's probability is below it)."""
     from ingest.chunking import split_sentences
 
-    out: dict[str, list[Reading]] = {}
+    out: list[dict[str, list[Reading]]] = [{} for _ in thresholds]
     for article in articles:
-        readings = []
+        best_spans = []  # per question: (qa, probability of its best sentence, that sentence's span)
         for paragraph in article["paragraphs"]:
             context = paragraph["context"]
             sentences = [context[s:e] for s, e in split_sentences(context)]
             for qa in paragraph["qas"]:
                 spans = reader.read(qa["question"], sentences)
                 best = max(range(len(spans)), key=lambda i: spans[i].probability)
-                prediction = ""
-                if spans[best].probability >= threshold:
-                    prediction = sentences[best][spans[best].start : spans[best].end] or ""
-                readings.append(Reading(qa["id"], qa["question"], not qa.get("is_impossible", False),
-                                        golds_of(qa), prediction))
-        out[article["title"]] = readings
+                best_spans.append((qa, spans[best].probability, sentences[best][spans[best].start : spans[best].end]))
+        for by_article, threshold in zip(out, thresholds):
+            by_article[article["title"]] = [
+                Reading(qa["id"], qa["question"], not qa.get("is_impossible", False), golds_of(qa),
+                        text if probability >= threshold else "")
+                for qa, probability, text in best_spans
+            ]
     return out
 
 
@@ -251,8 +253,9 @@ def run_reading(args, settings: Settings) -> int:
         outcomes[f"open book, reader abstaining < {abstain}"] = open_book(
             articles, replace(settings, reader=settings_reader, reader_abstain_below=abstain), not args.json)
     reader = reader_for(settings_reader)
-    outcomes["gold paragraph, reader"] = gold_paragraph(articles, reader, 0.0)
-    outcomes[f"gold paragraph, reader abstaining < {abstain}"] = gold_paragraph(articles, reader, abstain)
+    never, abstaining = gold_paragraph(articles, reader, [0.0, abstain])
+    outcomes["gold paragraph, reader"] = never
+    outcomes[f"gold paragraph, reader abstaining < {abstain}"] = abstaining
     for name, by_article in outcomes.items():
         table[name] = mean_over_articles(by_article)
     if args.json:

@@ -124,7 +124,7 @@ class Answerer:
         if support < self.settings.abstain_below:
             return Answer(query.text, ABSTAIN_TEXT, True, [], passages, support=support)
         reads = self._read_candidates(query.text, singles)
-        best_p = max((r.probability for r in reads.values() if r is not None), default=None)
+        best_p = max((r.probability for r in reads.values()), default=None) if reads else None
         if best_p is not None and self.settings.reader_abstain_below is not None \
                 and best_p < self.settings.reader_abstain_below:
             answer = Answer(query.text, ABSTAIN_TEXT, True, [], passages, support=support)
@@ -146,41 +146,42 @@ class Answerer:
             listed = announced_list(self.retriever, last.passage.chunk, self._text(last))
             picks += [(item.row, item.start, item.end, last.score) for item in listed]
         answer = self._answer(query, picks, passages, support)
-        if reads and not section and not listed:
-            self._read_short_answer(answer, {k: v for k, v in reads.items() if v is not None})
+        if reads is not None and not section and not listed:
+            self._read_short_answer(answer, reads)
         return answer
 
-    def _read_candidates(self, question: str, singles: list["_Candidate"]) -> dict[tuple[int, int], SpanReading]:
-        """The reader's reading of the best candidate sentences, in one batch, keyed by (chunk
-        row, start); nothing without a reader, or for a question that wants whole sentences."""
+    def _read_candidates(self, question: str,
+                         singles: list["_Candidate"]) -> dict[tuple[str, int], SpanReading] | None:
+        """The reader's reading of the best candidate sentences, in one batch, keyed by (document,
+        start). None without a reader, or for a question that wants whole sentences; {} when only
+        the answer's own sentences need reading (no abstention or reranking by the reader)."""
         if self.reader is None or _WANTS_SENTENCES.match(question):
-            return {}
+            return None
         if self.settings.reader_abstain_below is None and not self.settings.reader_rerank:
-            return {"read": None}  # only the answer's own sentences need reading (_read_short_answer)
+            return {}
         top = sorted(singles, key=lambda c: -c.score)[: self.settings.reader_candidates]
         readings = self.reader.read(question, [self._text(c) for c in top])
-        return {(c.passage.chunk, c.start): r for c, r in zip(top, readings)}
+        return {(c.passage.doc, c.start): r for c, r in zip(top, readings)}
 
     def _reranked(self, chosen: list["_Candidate"], singles: list["_Candidate"],
-                  reads: dict[tuple[int, int], SpanReading]) -> list["_Candidate"]:
+                  reads: dict[tuple[str, int], SpanReading]) -> list["_Candidate"]:
         """The sentence the reader is surest answers leads the answer, when it is sure enough."""
         key, reading = max(reads.items(), key=lambda kv: kv[1].probability)
         if reading.probability < self.settings.short_answer_above:
             return chosen
-        if any((c.passage.chunk, c.start) == key for c in chosen):
+        if any((c.passage.doc, c.start) == key for c in chosen):
             return chosen
-        best = next(c for c in singles if (c.passage.chunk, c.start) == key)
+        best = next(c for c in singles if (c.passage.doc, c.start) == key)
         return [best] + chosen[: self.settings.max_answer_sentences - 1]
 
-    def _read_short_answer(self, answer: Answer, reads: dict[tuple[int, int], SpanReading]) -> None:
+    def _read_short_answer(self, answer: Answer, reads: dict[tuple[str, int], SpanReading]) -> None:
         """Of the answer's sentences, the one the reader is surest answers gives its best span as
         the short answer, when the reader is sure enough (Settings.short_answer_above)."""
-        rows = {id(s): self._row_of(s) for s in answer.sentences}
-        unread = [s for s in answer.sentences if (rows[id(s)], s.start) not in reads]
-        if unread:  # sentences brought in as context were not among the candidates read
+        unread = [s for s in answer.sentences if (s.doc, s.start) not in reads]
+        if unread:  # sentences not among the candidates read (or none were read)
             for s, r in zip(unread, self.reader.read(answer.question, [s.text for s in unread])):
-                reads[(rows[id(s)], s.start)] = r
-        scored = [(reads[(rows[id(s)], s.start)], s) for s in answer.sentences]
+                reads[(s.doc, s.start)] = r
+        scored = [(reads[(s.doc, s.start)], s) for s in answer.sentences]
         reading, sentence = max(scored, key=lambda rs: rs[0].probability)
         answer.no_answer_score = 1.0 - max(r.probability for r in reads.values())  # of all it read
         if reading.probability < self.settings.short_answer_above or reading.end <= reading.start:
@@ -190,14 +191,6 @@ class Answerer:
             return  # the whole sentence: nothing shorter to show
         answer.short_answer = ShortAnswer(text, sentence.doc, sentence.start + reading.start,
                                           sentence.start + reading.end, sentence.citation, reading.probability)
-
-    def _row_of(self, sentence: AnswerSentence) -> int:
-        """The chunk row holding an answer sentence."""
-        for row in self.retriever.rows_for(sentence.doc):
-            c = self.retriever.chunks[int(row)]
-            if c.start <= sentence.start and sentence.end <= c.end:
-                return int(row)
-        return -1
 
     def _answer(self, query: Query, picks: list[tuple[int, int, int, float]], passages: list[Passage],
                 support: float) -> Answer:
