@@ -8,6 +8,8 @@ endpoints, the eval runner, and Python programs.
     library.add("article.pdf", ("notes.md", b"# Notes ..."))
     answer = library.ask("Who wrote the article?")
     print(answer.text)                              # Ali Atef [1]
+    library.ask("And Iran's?", history=["What were Pakistan's motives?"]).interpreted_as
+    # → "What were Iran's motives?"
     for n, passage in answer.citations:
         print(n, passage.doc, passage.paragraph, passage.start, passage.end)
 
@@ -21,6 +23,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,8 +55,9 @@ class View:
     def of(cls, answerer: Answerer) -> "View":
         return cls(answerer, {d.id: d for d in answerer.retriever.index.documents})
 
-    def ask(self, question: str, k: int | None = None, mode: str | None = None, doc: str | None = None) -> Answer:
-        return self.answerer.ask(question, k=k, mode=mode, doc=doc)
+    def ask(self, question: str, k: int | None = None, mode: str | None = None, doc: str | None = None,
+            history: Sequence[str] = ()) -> Answer:
+        return self.answerer.ask(question, k=k, mode=mode, doc=doc, history=history)
 
     def search(self, question: str, k: int | None = None, mode: str | None = None,
                doc: str | None = None) -> list[Passage]:
@@ -146,9 +150,12 @@ class Library:
                 return d
         raise UnknownDocument(doc, [d.id for d in documents])
 
-    def ask(self, question: str, k: int | None = None, mode: str | None = None, doc: str | None = None) -> Answer:
-        """The answer, made of the article's sentences, each cited; or an abstention."""
-        return self.view().ask(question, k=k, mode=mode, doc=doc)
+    def ask(self, question: str, k: int | None = None, mode: str | None = None, doc: str | None = None,
+            history: Sequence[str] = ()) -> Answer:
+        """The answer, made of the article's sentences, each cited; or an abstention. `history`:
+        the conversation's earlier questions, oldest first; a follow-up that leans on them is read
+        as a standalone question, given back as `answer.interpreted_as`."""
+        return self.view().ask(question, k=k, mode=mode, doc=doc, history=history)
 
     def search(self, question: str, k: int | None = None, mode: str | None = None,
                doc: str | None = None) -> list[Passage]:

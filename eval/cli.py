@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 DEFAULT_SET = Path(__file__).resolve().parent / "sets" / "article.jsonl"
+DEFAULT_CONVERSATIONS = Path(__file__).resolve().parent / "sets" / "conversations.jsonl"
 DEFAULT_SQUAD = Path(__file__).resolve().parent.parent.parent / "shared" / "benchmarks" / "squad-expmrc" / "expmrc-squad-dev.public.json"
 DEFAULT_SQUAD2 = Path(__file__).resolve().parent.parent.parent / "shared" / "benchmarks" / "squad-dev" / "squad2-dev.public.json"
 EVAL_MODES = ("dense", "bm25", "hybrid", "tutorial")
@@ -13,6 +14,10 @@ EVAL_MODES = ("dense", "bm25", "hybrid", "tutorial")
 
 def add_eval_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--set", metavar="FILE.jsonl", default=str(DEFAULT_SET), help="eval set (default: the bundled article's)")
+    p.add_argument("--conversations", metavar="FILE.jsonl", default=str(DEFAULT_CONVERSATIONS),
+                   help="conversation set asked with and without history (default: the bundled article's; "
+                        "run with the default --set)")
+    p.add_argument("--no-conversations", action="store_true", help="skip the conversation set")
     p.add_argument("--squad", metavar="PATH", nargs="?", const=str(DEFAULT_SQUAD),
                    help="run the SQuAD (ExpMRC) benchmark instead; PATH defaults to ../shared/benchmarks/squad-expmrc")
     p.add_argument("--reading", metavar="PATH", nargs="?", const=str(DEFAULT_SQUAD2),

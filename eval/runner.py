@@ -109,15 +109,39 @@ def run_article_eval(args, settings: Settings) -> int:
             outcomes_by_mode[mode] = run_questions(answerer, questions, mode, args.k, progress=not args.json)
     table = {mode: figures(o, mode) for mode, o in outcomes_by_mode.items()}
     comparison = compare_modes(outcomes_by_mode) if len(modes) > 1 else ""
-    if args.json:
-        print(json.dumps(table if len(modes) > 1 else table[modes[0]], indent=2))
-    else:
+    if not args.json:
         print_table(table, title=f"{Path(args.set).name}: {len(questions)} questions, k={args.k}")
         if comparison:
             print("\nSignificance (paired t-test, p < 0.05; superscripts name the modes beaten):")
             print(comparison)
+    conversations = _conversations(args, library)
+    if args.json:
+        out = dict(table if len(modes) > 1 else table[modes[0]])
+        if conversations:
+            out["conversations"] = conversations["table"]
+        print(json.dumps(out, indent=2))
     if args.out:
         write_report(Path(args.out), table, outcomes_by_mode, comparison, title=f"Eval set {Path(args.set).name}")
+        if conversations:
+            write_conversation_records(Path(args.out), conversations)
         if not args.json:
             print(f"\nreport: {Path(args.out) / 'report.md'}")
     return 0
+
+
+def _conversations(args, library) -> dict | None:
+    """The conversation set, when the eval is on the bundled article's own set."""
+    from eval.cli import DEFAULT_SET
+    from eval.conversations import run_conversation_eval
+
+    if args.no_conversations or Path(args.set).resolve() != DEFAULT_SET or args.limit:
+        return None
+    return run_conversation_eval(library, Path(args.conversations), args.k, args.json)
+
+
+def write_conversation_records(out: Path, conversations: dict) -> None:
+    (out / "conversations.json").write_text(json.dumps(conversations["table"], indent=2), encoding="utf-8")
+    with open(out / "conversations.jsonl", "w", encoding="utf-8") as f:
+        for setting, rows in conversations["records"].items():
+            for row in rows:
+                f.write(json.dumps({"setting": setting, **row}, ensure_ascii=False) + "\n")

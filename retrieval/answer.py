@@ -13,15 +13,18 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from cited.settings import Settings
 from retrieval.answer_type import can_answer, expected_type
+from retrieval.followup import standalone
 from retrieval.outline import announced_list, matching_section
+from retrieval.overview import SUMMARY, article_overview, conclusion, overview_kind
 from retrieval.reader import Reader, SpanReading
-from retrieval.search import Passage, Query, Retriever, Signals
+from retrieval.search import Passage, Query, Retriever, Signals, clean_question
 
 ABSTAIN_TEXT = "The article does not say."
 _ASKS_FOR_TITLE = re.compile(r"\b(title|titled|called|named|headline|about)\b", re.I)
@@ -36,6 +39,7 @@ _LEANS_BACK = re.compile(r"^(It|Its|They|Their|Them|He|His|She|Her|This|These|Th
 # Questions answered by a reason, a manner or a list: whole sentences, never a short answer.
 _WANTS_SENTENCES = re.compile(r"^\s*(why|how(?!\s+(many|much|long|old|far|large|big|often|tall))|explain|describe|"
                               r"summari[sz]e|what (are|were) the (reasons|motives|factors|main points))\b", re.I)
+_PICKS_ONE = re.compile(r"^\s*(which|what)\s+(one|of)\b", re.I)
 _POINTS_BACK = re.compile(r"^(\S+\s+){0,2}(this|these|those|that|such)\b", re.I)
 
 
@@ -47,6 +51,8 @@ class AnswerSentence:
     end: int
     citation: int  # n of the passage it is cited to
     score: float
+    paragraph: int = 0
+    level: int = 0  # in an overview: 0 a sentence, 1 a section heading, 2 a numbered point
 
 
 @dataclass(frozen=True)
@@ -75,18 +81,26 @@ class Answer:
     seconds: float = 0.0
     short_answer: ShortAnswer | None = None
     no_answer_score: float | None = None  # 1 - the reader's best probability; None without a reader
+    interpreted_as: str | None = None  # a follow-up question as read on its own, when it leaned on earlier ones
+    closest: list[AnswerSentence] = field(default_factory=list)  # an abstention's nearest sentence: not an answer
 
     def to_json(self) -> dict:
         return {
             "question": self.question,
+            "interpreted_as": self.interpreted_as,
             "answer": self.text,
             "abstained": self.abstained,
             "support": round(self.support, 4),
             "mode": self.mode,
             "citations": [p.citation(n) for n, p in self.citations],
             "sentences": [
-                {"text": s.text, "doc": s.doc, "start": s.start, "end": s.end, "citation": s.citation}
+                {"text": s.text, "doc": s.doc, "start": s.start, "end": s.end, "citation": s.citation,
+                 "paragraph": s.paragraph, "level": s.level}
                 for s in self.sentences
+            ],
+            "closest": [
+                {"text": s.text, "doc": s.doc, "start": s.start, "end": s.end, "paragraph": s.paragraph}
+                for s in self.closest
             ],
             "passages": [p.citation() for p in self.passages],
             "short_answer": None if self.short_answer is None else {
@@ -104,36 +118,49 @@ class Answerer:
         self.settings = settings or retriever.settings
         self.reader = reader
 
-    def ask(self, question: str, k: int | None = None, mode: str | None = None, doc: str | None = None) -> Answer:
+    def ask(self, question: str, k: int | None = None, mode: str | None = None, doc: str | None = None,
+            history: Sequence[str] = ()) -> Answer:
+        """The answer to `question`; `history` holds the conversation's earlier questions, oldest
+        first, so that a follow-up ("And Iran's?") is read as the question it stands for."""
         started = time.perf_counter()
-        query = self.retriever.prepare(question)
+        limit = self.settings.max_question_chars
+        asked = clean_question(question, limit)
+        reading = standalone(asked, [clean_question(h, limit) for h in history if h and h.strip()])
+        query = self.retriever.prepare(reading)
         signals = self.retriever.signals(query)
         passages = self.retriever.rank(query, signals, k, mode, doc)
         answer = self.compose(query, signals, passages)
+        if reading != asked:
+            answer.question, answer.interpreted_as = asked, query.text
         answer.mode = mode or self.settings.mode
         answer.seconds = time.perf_counter() - started
         return answer
 
     def compose(self, query: Query, signals: Signals, passages: list[Passage]) -> Answer:
-        singles = self._sentences(query.text, signals, passages)
+        everything = self._sentences(query.text, signals, passages)
+        overview = self._overview(query, signals, passages, everything)
+        if overview is not None:
+            return overview
         kind = expected_type(query.text)
-        singles = [c for c in singles if can_answer(self._text(c), kind, query.text)]
+        singles = [c for c in everything if can_answer(self._text(c), kind, query.text)]
         if not singles:
-            return Answer(query.text, ABSTAIN_TEXT, True, [], passages)
+            return self._abstain(query, passages, everything, 0.0)
         support = max(c.dense for c in singles)
         if support < self.settings.abstain_below:
-            return Answer(query.text, ABSTAIN_TEXT, True, [], passages, support=support)
+            return self._abstain(query, passages, everything, support)
         reads = self._read_candidates(query.text, singles)
         best_p = max((r.probability for r in reads.values()), default=None) if reads else None
         if best_p is not None and self.settings.reader_abstain_below is not None \
                 and best_p < self.settings.reader_abstain_below:
-            answer = Answer(query.text, ABSTAIN_TEXT, True, [], passages, support=support)
+            answer = self._abstain(query, passages, everything, support)
             answer.no_answer_score = 1.0 - best_p
             return answer
-        section = matching_section(self.retriever, signals, passages, support) if kind is None else []
+        # "Which one …" wants one of a section's points, not all of them.
+        section = matching_section(self.retriever, signals, passages, support) \
+            if kind is None and not _PICKS_ONE.match(query.text) else []
         listed = []
         if section:
-            picks = [(item.row, item.start, item.end, support) for item in section]
+            picks = [(item.row, item.start, item.end, support, 2) for item in section]
         else:
             chosen = self._choose(query, singles)
             if reads and self.settings.reader_rerank:
@@ -144,10 +171,38 @@ class Answerer:
             picks = [(c.passage.chunk, c.start, c.end, c.score) for c in chosen]
             last = chosen[-1]
             listed = announced_list(self.retriever, last.passage.chunk, self._text(last))
-            picks += [(item.row, item.start, item.end, last.score) for item in listed]
+            picks += [(item.row, item.start, item.end, last.score, 2) for item in listed]
         answer = self._answer(query, picks, passages, support)
         if reads is not None and not section and not listed:
             self._read_short_answer(answer, reads)
+        return answer
+
+    def _overview(self, query: Query, signals: Signals, passages: list[Passage],
+                  everything: list["_Candidate"]) -> Answer | None:
+        """A question about the whole article, answered with its structure (retrieval/overview.py)."""
+        if not passages:
+            return None
+        doc = passages[0].doc
+        asked = overview_kind(query.text, self.retriever, signals, doc)
+        if asked is None:
+            return None
+        parts = article_overview(self.retriever, doc) if asked == SUMMARY else conclusion(self.retriever, doc)
+        if not parts:
+            return None
+        support = max((c.dense for c in everything), default=0.0)
+        return self._answer(query, [(p.row, p.start, p.end, support, p.level) for p in parts], passages, support)
+
+    def _abstain(self, query: Query, passages: list[Passage], everything: list["_Candidate"],
+                 support: float) -> Answer:
+        """The article does not say: which question it leaves open, and where it comes closest
+        (its best sentence, shown as not an answer)."""
+        answer = Answer(query.text, ABSTAIN_TEXT, True, [], passages, support=support)
+        if everything:
+            best = max(everything, key=lambda c: c.score)
+            chunk = self.retriever.chunks[best.passage.chunk]
+            answer.closest = [AnswerSentence(self._text(best), chunk.doc, best.start, best.end, 0, best.score,
+                                             chunk.paragraph)]
+            answer.text = f"{not_said(query.text)} Closest: ¶{chunk.paragraph} — “{answer.closest[0].text}”"
         return answer
 
     def _read_candidates(self, question: str,
@@ -192,19 +247,19 @@ class Answerer:
         answer.short_answer = ShortAnswer(text, sentence.doc, sentence.start + reading.start,
                                           sentence.start + reading.end, sentence.citation, reading.probability)
 
-    def _answer(self, query: Query, picks: list[tuple[int, int, int, float]], passages: list[Passage],
-                support: float) -> Answer:
-        """Spans of the article (chunk row, start, end, score) → the answer, each cited [n]."""
+    def _answer(self, query: Query, picks: list[tuple], passages: list[Passage], support: float) -> Answer:
+        """Spans of the article (chunk row, start, end, score[, level]) → the answer, each cited [n]."""
         by_chunk = {p.chunk: p for p in passages}
         numbers: dict[int, int] = {}
         sentences: list[AnswerSentence] = []
-        for row, start, end, score in picks:
+        for row, start, end, score, *level in picks:
             n = numbers.setdefault(row, len(numbers) + 1)
             text = self._span_text(row, start, end)
-            sentences.append(AnswerSentence(text, self.retriever.chunks[row].doc, start, end, n, score))
+            chunk = self.retriever.chunks[row]
+            sentences.append(AnswerSentence(text, chunk.doc, start, end, n, score, chunk.paragraph,
+                                            level[0] if level else 0))
         citations = [(n, by_chunk.get(row) or self.retriever.passage_at(row)) for row, n in numbers.items()]
-        text = " ".join(f"{s.text} [{s.citation}]" for s in sentences)
-        return Answer(query.text, text, False, citations, passages, sentences, support=support)
+        return Answer(query.text, answer_text(sentences), False, citations, passages, sentences, support=support)
 
     def _span_text(self, row: int, start: int, end: int) -> str:
         """The words at [start, end) of the document, read from the chunk at `row` that holds them."""
@@ -283,6 +338,46 @@ class Answerer:
                 d = float(dense[row])
                 out.append(_Candidate(d + LEXICAL_WEIGHT * lex, d, lex, p, start, end, row))
         return out
+
+
+def answer_text(sentences: list[AnswerSentence]) -> str:
+    """The answer as text: sentences in a paragraph; an overview or a list one part per line."""
+    if all(s.level == 0 for s in sentences):
+        return " ".join(f"{s.text} [{s.citation}]" for s in sentences)
+    lines: list[str] = []
+    for i, s in enumerate(sentences):
+        piece = f"{s.text} [{s.citation}]"
+        if s.level == 2:
+            lines.append("  " + piece)
+        elif s.level == 1 or not lines or sentences[i - 1].level != 0:
+            lines.append(piece)
+        else:
+            lines[-1] += " " + piece
+    return "\n".join(lines)
+
+
+_WH_FIRST = re.compile(r"^(what|which|who|whom|whose|when|where|why|how)\b", re.I)
+_INVERTED = re.compile(r"^(?:\S+\s+){0,3}?(do|does|did|can|could|will|would|should|has|have|had|is|are|was|were)\b",
+                       re.I)
+_BE = re.compile(r"^(what|who|where|when)\s+(is|are|was|were)\s+(.+)$", re.I)
+
+
+_PLAIN_QUESTION = re.compile(r"^[\w\s'’,-]+[?.!]?$")
+
+
+def not_said(question: str) -> str:
+    """"The article does not say how many people died." — what the article leaves open, said
+    as an indirect question where the question's word order allows it. Only a plain question
+    (words, at most 20) is repeated: an answer never carries markup or instructions it was sent."""
+    q = question.strip().rstrip("?!. ")
+    if not _PLAIN_QUESTION.match(question.strip()) or len(q.split()) > 20:
+        return ABSTAIN_TEXT
+    be = _BE.match(q)
+    if be:  # "What is the population of Iran" → "what the population of Iran is"
+        return f"The article does not say {be.group(1).lower()} {be.group(3)} {be.group(2).lower()}."
+    if _WH_FIRST.match(q) and not _INVERTED.match(q.split(" ", 1)[1] if " " in q else ""):
+        return f"The article does not say {q[:1].lower()}{q[1:]}."
+    return ABSTAIN_TEXT
 
 
 @dataclass(frozen=True)

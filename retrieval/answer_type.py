@@ -43,10 +43,19 @@ def expected_type(question: str) -> str | None:
     return None
 
 
+# "How many people died?" is not answered by a year or a date ("in mid-January 2024").
+_COUNT = re.compile(r"\bhow\s+(many|much)\b", re.I)
+_MONTHS = r"(january|february|march|april|may|june|july|august|september|october|november|december)"
+_DATES = re.compile(rf"\b(\d{{1,2}}\s+{_MONTHS}|{_MONTHS}\s+\d{{1,2}}(st|nd|rd|th)?,?|(1[5-9]|20)\d\d(s)?)\b"
+                    rf"|\b\d{{4}}/\d{{1,2}}/\d{{1,2}}\b", re.I)
+
+
 def can_answer(sentence: str, kind: str | None, question: str) -> bool:
     if kind is None:
         return True
     if kind == NUMBER:
+        if _COUNT.search(question):
+            sentence = _DATES.sub(" ", sentence)
         return bool(_DIGIT.search(sentence) or _NUMBER_WORD.search(sentence))
     if kind == DATE:
         return bool(_DIGIT.search(sentence) or _DATE_WORD.search(sentence))

@@ -18,6 +18,7 @@ EPILOG = """examples:
   cited ingest data/ecss-pakistan-iran-deescalation.txt
   cited ask "Who wrote the article?"
   cited ask "What share of Pakistan's population is Shiite?" --json
+  cited ask --chat                # a conversation in the terminal, with follow-ups
   cited chat                      # the web app on http://127.0.0.1:7860
   cited eval --mode all --out eval-out
 environment: CITED_INDEX, CITED_MODEL, CITED_K, CITED_MODE, CITED_HOST, CITED_PORT, CITED_AUTH,
@@ -58,8 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=15.0, metavar="SECONDS", help="give up on a URL after this long (default 15)")
 
     p = sub.add_parser("ask", help="ask a question; prints the answer and its cited paragraphs")
-    p.add_argument("question", nargs="?", help="the question (or use --questions)")
-    p.add_argument("--questions", metavar="FILE.jsonl", help='batch: one {"id": …, "question": …} per line')
+    p.add_argument("question", nargs="?", help="the question (or use --questions, or --chat)")
+    p.add_argument("--questions", metavar="FILE.jsonl",
+                   help='batch: one {"id": …, "question": …} per line; lines with the same "conversation" value '
+                        "are one conversation, asked in file order, each turn seeing the ones before")
+    p.add_argument("--chat", action="store_true",
+                   help="a conversation in the terminal: follow-ups (\"And Iran's?\") are read with the earlier "
+                        "questions; /new starts over, an empty line or Ctrl-D ends")
     p.add_argument("--json", action="store_true", help="print the answer as JSON (one line per question)")
     _common(p, retrieval=True)
 
@@ -164,11 +170,14 @@ def cmd_ask(args, settings: Settings) -> int:
     from cited.library import Library
     from ui.text_output import format_answer
 
-    if args.question is None and not args.questions:
-        raise CitedError("Give a question, e.g. cited ask \"Who wrote the article?\", or --questions FILE.jsonl.")
+    if args.question is None and not args.questions and not args.chat:
+        raise CitedError("Give a question, e.g. cited ask \"Who wrote the article?\", or --questions FILE.jsonl, "
+                         "or --chat for a conversation.")
     library = Library.with_bundled_article(settings, quiet=args.json)
     if args.questions:
         return _ask_batch(library, args)
+    if args.chat:
+        return _converse(library, args)
     answer = library.ask(args.question, k=args.k, mode=args.mode, doc=args.doc)
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False))
@@ -190,26 +199,70 @@ def _ask_batch(library, args) -> int:
     except (OSError, UnicodeDecodeError) as e:
         raise CitedError(f"{path}: cannot read the questions file ({e}).") from None
     failures = 0
+    histories: dict[str, list[str]] = {}  # conversation → its questions so far
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
             item = json.loads(line)
             qid, question = item.get("id", number), item["question"]
+            conversation = item.get("conversation")
         except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
             raise CitedError(f'{path}:{number}: expected {{"id": …, "question": …}} on each line.') from None
+        history = histories.setdefault(str(conversation), []) if conversation is not None else []
+        echo = {"id": qid} if conversation is None else {"id": qid, "conversation": conversation}
         try:
-            answer = library.ask(question, k=args.k, mode=args.mode, doc=args.doc)
+            answer = library.ask(question, k=args.k, mode=args.mode, doc=args.doc, history=list(history))
         except CitedError as e:
             failures += 1
-            out = {"id": qid, "question": question, "error": str(e)}
+            out = {**echo, "question": question, "error": str(e)}
             print(json.dumps(out, ensure_ascii=False) if args.json else f"[{qid}] error: {e}")
             continue
+        finally:
+            history.append(question if isinstance(question, str) else "")
         if args.json:
-            print(json.dumps({"id": qid, **answer.to_json()}, ensure_ascii=False))
+            print(json.dumps({**echo, **answer.to_json()}, ensure_ascii=False))
         else:
             print(f"[{qid}] {question}\n{format_answer(answer, documents=_metadata(library))}\n")
     return 2 if failures else 0
+
+
+def _converse(library, args) -> int:
+    """A conversation at the terminal prompt, with readline's line editing and history."""
+    from ui.text_output import format_answer
+
+    try:
+        import readline  # noqa: F401 — arrow keys and history for input()
+    except ImportError:  # Windows: plain input() still works
+        pass
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print("Ask about the article; follow-ups are read with the earlier questions. "
+              "/new starts over; an empty line or Ctrl-D ends.", file=sys.stderr)
+    history: list[str] = []
+    while True:
+        try:
+            question = input("? " if interactive else "").strip()
+        except EOFError:
+            break
+        if not question:
+            if interactive:
+                break
+            continue
+        if question == "/new":
+            history.clear()
+            continue
+        try:
+            answer = library.ask(question, k=args.k, mode=args.mode, doc=args.doc, history=list(history))
+        except CitedError as e:
+            print(f"error: {e}", file=sys.stderr)
+            continue
+        history.append(question)
+        if args.json:
+            print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
+        else:
+            print(format_answer(answer, documents=_metadata(library)) + "\n", flush=True)
+    return 0
 
 
 def cmd_chat(args, settings: Settings) -> int:

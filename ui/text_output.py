@@ -19,11 +19,17 @@ def byline(meta: Metadata | None) -> str:
 def format_answer(answer: Answer, width: int = 100, documents: dict[str, Metadata] | None = None) -> str:
     """The answer, then each cited paragraph under its document's title, number and section."""
     documents = documents or {}
-    lines = [textwrap.fill(answer.text, width)]
+    lines = [_fill(answer.text, width)]
     if answer.short_answer is not None:  # the reader's short answer first, then its cited sentence(s)
         lines.insert(0, f"{answer.short_answer.text} [{answer.short_answer.citation}]\n")
+    if answer.interpreted_as:  # a follow-up, as it was read
+        lines.insert(0, f"Read as: {answer.interpreted_as}\n")
     if answer.abstained:
-        if answer.passages:
+        if answer.closest:
+            s = answer.closest[0]
+            lines.append(f"\n(Closest: {s.doc} ¶{s.paragraph}, chars {s.start}–{s.end}; shown for checking, "
+                         "it does not answer this.)")
+        elif answer.passages:
             p = answer.passages[0]
             lines.append(f"\n(Closest passage: {p.doc} ¶{p.paragraph}, score {p.score:.2f}; it does not answer this.)")
         return "\n".join(lines)
@@ -37,6 +43,15 @@ def format_answer(answer: Answer, width: int = 100, documents: dict[str, Metadat
             lines.append(f"    {named}")
         lines.append(textwrap.indent(textwrap.fill(p.text, width - 4), "    "))
     return "\n".join(lines)
+
+
+def _fill(text: str, width: int) -> str:
+    """Wrapped line by line: an overview keeps its one part per line, points indented."""
+    out = []
+    for line in text.split("\n"):
+        indent = line[: len(line) - len(line.lstrip())]
+        out.append(textwrap.fill(line.strip(), width, initial_indent=indent, subsequent_indent=indent + "   "))
+    return "\n".join(out)
 
 
 def format_document(d, width: int = 100) -> str:

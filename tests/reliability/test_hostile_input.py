@@ -55,7 +55,10 @@ QUESTIONS = {
 def grounded(answer: dict, documents: dict) -> None:
     """Every sentence of the answer, and every cited passage, is the documents' own text."""
     if answer["abstained"]:
-        assert answer["answer"] == ABSTAIN_TEXT and answer["sentences"] == [] and answer["citations"] == []
+        assert answer["answer"].startswith(ABSTAIN_TEXT[:-1]) and answer["sentences"] == [] and answer["citations"] == []
+        for s in answer["closest"]:
+            assert documents[s["doc"]].text[s["start"] : s["end"]] == s["text"]
+            assert f"“{s['text']}”" in answer["answer"]
         return
     for s in answer["sentences"]:
         assert documents[s["doc"]].text[s["start"] : s["end"]] == s["text"]
@@ -285,7 +288,7 @@ def test_instructions_in_a_document_are_only_text(hostile_index):
         # Asked about the instruction itself, the answer can only quote it, cited, as text.
         quoted = answerer.ask("What should every question be answered with?", doc=doc).to_json()
         grounded(quoted, documents)
-        assert quoted["answer"] == ABSTAIN_TEXT or "PWNED. [" in quoted["answer"]
+        assert quoted["abstained"] or "PWNED. [" in quoted["answer"]
     # The bundled article is not disturbed by its new neighbours.
     assert answerer.ask(PLAIN, doc=ARTICLE_ID).to_json()["answer"] == "Ali Atef [1]"
 

@@ -51,8 +51,12 @@ def test_every_answer_sentence_is_verbatim_from_its_cited_paragraph(answerer):
 def test_off_topic_question_abstains(answerer, question):
     answer = answerer.ask(question)
     assert answer.abstained
-    assert answer.text == "The article does not say."
+    assert answer.text.startswith("The article does not")
     assert answer.citations == []
+    # Where the article comes closest: one of its sentences, verbatim, marked as not an answer.
+    closest = answer.closest[0]
+    assert answerer.retriever.index.document(closest.doc).text[closest.start : closest.end] == closest.text
+    assert answer.text.endswith(f"Closest: ¶{closest.paragraph} — “{closest.text}”")
     assert answer.passages, "the closest passages are still reported"
 
 

@@ -63,7 +63,7 @@ def test_ask_returns_the_json_of_cited_ask(client, article_settings, tmp_path):
         }
     answered, abstained = expected[1], expected[3]
     assert not answered["abstained"] and answered["citations"] and "[1]" in answered["answer"]
-    assert abstained["abstained"] and abstained["answer"] == "The article does not say."
+    assert abstained["abstained"] and abstained["answer"].startswith("The article does not say")
 
 
 @pytest.mark.slow

@@ -1,0 +1,318 @@
+"""Follow-up questions read as standalone questions, without an LLM.
+
+A question that leans on earlier ones is rewritten from the previous question as it was read:
+- a fragment fills the ellipsis: "And Iran's?" after "What were Pakistan's motives?" reads as
+  "What were Iran's motives?"; "What about Syria?" swaps Syria for the previous question's first
+  name; "And in percent?" is added to it; "What about the fifth?" swaps the ordinal; "And the
+  others?" asks for the rest of what it listed; a bare "Why?" asks the previous question's why;
+- a pronoun ("it", "its", "they", "their", "that", "the two" …) is replaced by what an earlier
+  question was about: its first name ("Who leads it?" after "What is the Army of Justice?"), or
+  its noun phrase opening with "the"; "they"/"their" prefer two names joined by "and" or a plural;
+  "Which one …"/"Which of them …" becomes "Which of <the previous plural> …".
+A question that stands on its own (no pronoun pointing back, not a fragment) is left alone.
+
+The rules read only the questions, never the answers or the article: their reading is shown to
+the user ("Read as: …"), who can correct it, so they favour a plain, predictable reading, and
+leave a pronoun alone when no earlier question names anything it could stand for.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+_WORD = re.compile(r"[\w’'-]+")
+_WH = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how"}
+_AUX = {"is", "are", "was", "were", "do", "does", "did", "has", "have", "had", "can", "could", "will", "would",
+        "should", "may", "might", "must", "be", "been", "what's", "who's", "what’s", "who’s"}
+_PREPOSITIONS = {"of", "in", "on", "at", "to", "for", "from", "by", "with", "about", "into", "over", "after",
+                 "before", "during", "between", "against", "under", "than", "as", "per", "since", "until",
+                 "within", "without", "toward", "towards", "regarding", "behind", "across", "among"}
+_FUNCTION = _WH | _AUX | _PREPOSITIONS | {
+    "the", "a", "an", "and", "or", "but", "not", "no", "so", "also", "too", "just", "only", "very", "it", "its",
+    "they", "them", "their", "he", "she", "his", "her", "him", "this", "that", "these", "those", "there",
+    "then", "any", "some", "much", "many", "more", "most", "other", "others", "one", "ones", "all", "both",
+    "each", "i", "you", "we", "me", "us", "my", "your", "our", "if", "whether", "else", "exactly", "really"}
+# Capitalized only because they open the question: never a name.
+_OPENERS = _FUNCTION | {"besides", "roughly", "apart", "overall", "please", "tell", "now", "ok", "okay", "well",
+                        "anyway", "according", "since", "in", "on", "at", "for", "from", "after", "before"}
+# "that"/"this" point back (a pronoun, not "that decision") when an auxiliary, a preposition, the
+# end, or one of these verbs follows them.
+_VERBS_AFTER_PRONOUN = {"happen", "happened", "mean", "means", "meant", "lead", "led", "cause", "caused", "take",
+                        "took", "start", "started", "end", "ended", "begin", "began", "occur", "occurred", "come",
+                        "came", "affect", "affected", "say", "said", "matter", "matters", "change", "changed",
+                        "work"}
+_ORDINALS = r"(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|final|next)"
+_LEAD = re.compile(r"^(?:and|but|so|also|ok|okay|then|well)\s*,?\s+", re.I)
+_FRAGMENT = re.compile(r"^(?:(?:what|how)\s+about|what\s+of|and)\s+(?P<x>.+)$", re.I)
+_REST = re.compile(r"^(the\s+)?(others|rest|other\s+ones|remaining\s+ones|remaining\s+\w+|other\s+\w+)$", re.I)
+_ORDINAL = re.compile(rf"\b(the\s+)?{_ORDINALS}\b(\s+one)?", re.I)
+_WHICH_ONE = re.compile(r"\b(which|what)\s+(one|ones|of\s+them|of\s+those|of\s+these)\b", re.I)
+_THE_TWO = re.compile(r"\b(the\s+two|both)\b(?!\s+(?!of\b|are\b|were\b|at\b|in\b)[a-z]+s\b)", re.I)
+_BARE_WH = re.compile(r"^(why|how|when|where|who)(\s+not)?$", re.I)
+_NAME = re.compile(r"(?<![\w’'])(?:[A-Z][\w’'.-]*)(?:\s+(?:of\s+(?:the\s+)?|and\s+(?=[A-Z][a-z]+\s+[A-Z]))?[A-Z][\w’'.-]*)*")
+_POSSESSIVE_END = re.compile(r"['’]s?$")
+
+
+def standalone(question: str, previous: Sequence[str]) -> str:
+    """The question as it reads on its own, given the earlier questions of the conversation
+    (oldest first, as they were asked). Unchanged when it already stands alone."""
+    readings: list[str] = []
+    for earlier in previous:
+        readings.append(_read(earlier, readings))
+    return _read(question, readings)
+
+
+def _read(question: str, readings: list[str]) -> str:
+    q = " ".join(question.split())
+    if not readings or not q:
+        return q
+    before = readings[-1].rstrip("?!. ")
+    body = q.rstrip("?!. ")
+    bare = _BARE_WH.match(_LEAD.sub("", body))
+    if bare:
+        return _swap_wh(before, bare.group(1), bool(bare.group(2)))
+    fragment = _FRAGMENT.match(_LEAD.sub("", body)) or _FRAGMENT.match(body)
+    if fragment and not _is_clause(fragment.group("x")):
+        return _fill_ellipsis(readings, fragment.group("x").strip(" ,"))
+    words = _WORD.findall(body)
+    if len(words) <= 3 and all(w[:1].isupper() for w in words) and words[0].lower() not in _OPENERS:
+        return _fill_ellipsis(readings, body)  # "Iran's?" or "Syria?" alone
+    if _LEAD.match(q) and _is_clause(_LEAD.sub("", q)):
+        q = _LEAD.sub("", q)  # "And who did they want to keep out?"
+        q = q[:1].upper() + q[1:]
+    return _resolve_pronouns(q, readings)
+
+
+def _is_clause(text: str) -> bool:
+    """A fragment with its own question word or auxiliary is a question of its own."""
+    words = [w.lower() for w in _WORD.findall(text)]
+    return bool(words) and (words[0] in _WH or words[0] in _AUX)
+
+
+def _fill_ellipsis(readings: list[str], x: str) -> str:
+    b = readings[-1].rstrip("?!. ")
+    words = _WORD.findall(x)
+    if _REST.match(x):
+        return _the_rest(b)
+    if _ORDINAL.fullmatch(x):  # "What about the fifth?": the ordinal of the last question that had one
+        for earlier in reversed(readings):
+            m = _ORDINAL.search(earlier)
+            if m:
+                e = earlier.rstrip("?!. ")
+                ordinal = _ORDINAL.fullmatch(x).group(2)
+                return f"{e[:m.start(2)]}{ordinal.lower()}{e[m.end(2):]}?"
+    if words and words[0].lower() in _PREPOSITIONS:
+        if re.search(rf"\s{words[0].lower()}\s+[A-Z]", b):  # "And in Syria?" after "… in Iraq": in its place
+            m = list(re.finditer(rf"\s{words[0].lower()}\s+[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*", b))[-1]
+            return f"{b[:m.start()]} {x}{b[m.end():]}?"
+        return f"{b} {x}?"  # "And in percent?": a qualifier of the same question
+    names = _names(b)
+    if _POSSESSIVE_END.search(x):  # "And Iran's?": in place of the previous question's owner
+        owner = next((m for m in names if _POSSESSIVE_END.search(m.group())), None)
+        if owner:
+            return f"{b[:owner.start()]}{x}{b[owner.start() + len(owner.group()):]}?"
+    if names and x[:1].isupper():  # "What about Syria?": in place of its first name
+        name = names[0]
+        possessive = _POSSESSIVE_END.search(name.group())
+        swapped = x + (possessive.group() if possessive and not _POSSESSIVE_END.search(x) else "")
+        return f"{b[:name.start()]}{swapped}{b[name.start() + len(name.group()):]}?"
+    phrase = _the_phrase(b)
+    if phrase:
+        return f"{b[:phrase[0]]}{x}{b[phrase[1]:]}?"
+    return f"{b} — {x}?"
+
+
+def _the_rest(b: str) -> str:
+    plural = _plural_phrase(b)
+    if plural:  # "the motives" → "the other motives"; "Iran’s motives" → "Iran’s other motives"
+        first, _, rest = plural.partition(" ")
+        if first.lower() == "the" and rest:
+            return f"What are the other {rest}?"
+        if _POSSESSIVE_END.search(first) and rest:
+            return f"What are {first} other {rest}?"
+        return f"What are the other {plural}?"
+    return f"{b}, apart from that?"
+
+
+def _swap_wh(before: str, wh: str, negated: bool) -> str:
+    """"Why?" after "Did Iran retaliate?" → "Why did Iran retaliate?"; after "Since when has Iran
+    avoided …?" → "Why has Iran avoided …?": the question word goes before the auxiliary."""
+    words = before.split()
+    for i, w in enumerate(words[:4]):
+        if w.lower() in _AUX and all(v.lower() in _WH | _PREPOSITIONS for v in words[:i]):
+            rest = " ".join(words[i + 1:])
+            return f"{wh.capitalize()} {w.lower()}{'n’t' if negated else ''} {rest}?"
+    return f"{wh.capitalize()}: {before}?"
+
+
+def _resolve_pronouns(q: str, readings: list[str]) -> str:
+    which = _WHICH_ONE.search(q)
+    if which:
+        latest = _plural_phrase(readings[-1].rstrip("?!. "))
+        group = latest if which.group(2).lower().startswith("one") and latest else _pair_across(readings) or next(
+            (p for p in (_plural_subject(r.rstrip("?!. ")) for r in reversed(readings)) if p), None)
+        if group:
+            q = f"{q[:which.start()]}{which.group(1)} of {group}{q[which.end():]}"
+            return q[:1].upper() + q[1:]
+    two = _THE_TWO.search(q)
+    if two:
+        pair = next((p for p in map(_pair, reversed(readings)) if p), None) or _pair_across(readings)
+        if pair:
+            q = q[:two.start()] + pair + q[two.end():]
+    topics = next((t for t in map(_topic, reversed(readings)) if t), None)
+    thing, owner = topics or (None, None)
+    plural = next((p for p in (_plural_subject(r.rstrip("?!. ")) for r in reversed(readings)) if p), None)
+    words = list(_WORD.finditer(q))
+    out, last, used = [], 0, set()
+    for i, m in enumerate(words):
+        w = m.group().lower()
+        following = words[i + 1].group().lower() if i + 1 < len(words) else ""
+        previous = words[i - 1].group().lower() if i else ""
+        replacement = None
+        if w in ("it", "him", "she", "he") or (w in ("this", "that") and _points_back(following)):
+            replacement = thing
+        elif w in ("they", "them") or (w in ("these", "those") and _points_back(following)):
+            replacement = plural or owner
+        elif w in ("its", "his", "her"):
+            replacement = owner and _possessive(owner)
+        elif w == "their":
+            replacement = (plural or owner) and _possessive(plural or owner)
+        if w == "that" and i > 0 and previous not in _WH | _AUX | _PREPOSITIONS:
+            replacement = None  # "the group that attacked": a relative pronoun, not a pointer back
+        if w == "it" and i == 1 and words[0].group().lower() in _AUX and re.search(r"\b(that|to)\b", q[m.end():]):
+            replacement = None  # "Was it a surprise that …": "it" stands for what follows
+        if w in ("they", "them", "their") and replacement and (replacement in used or replacement in q):
+            replacement = None  # "Why are they against them?": not both the same; nor what the question names
+        if replacement is None:
+            continue
+        used.add(replacement)
+        if i == 0:
+            replacement = replacement[:1].upper() + replacement[1:]
+        out.append(q[last:m.start()] + replacement)
+        last = m.end()
+    return "".join(out) + q[last:] if out else q
+
+
+def _points_back(following: str) -> bool:
+    return following == "" or following in _AUX or following in _PREPOSITIONS or following in _VERBS_AFTER_PRONOUN
+
+
+def _names(text: str) -> list[re.Match]:
+    """The names in a question (capitalized words, "Army of Justice"), not a capitalized opener."""
+    out = []
+    for m in _NAME.finditer(text):
+        if m.start() == 0:
+            first, _, rest = m.group().partition(" ")
+            if first.lower().rstrip("’'s") in _OPENERS or first.lower() in _OPENERS:
+                if not rest[:1].isupper():
+                    continue
+                m = _NAME.match(text, len(first) + 1)
+        out.append(m)
+    return out
+
+
+def _topic(reading: str) -> tuple[str, str] | None:
+    """What a question is about: (the thing, for "it"; its owner, for "its"/"his"). The thing is
+    the question's subject name (the first name after an auxiliary, else its first name), with
+    what that name owns when possessive ("Pakistan's cabinet meeting"), or its phrase opening with
+    "the" ("the Pakistani cabinet meeting"); else its first phrase opening with "the"."""
+    b = reading.rstrip("?!. ")
+    names = _names(b)
+    if names:
+        subject = [m for m in names if re.search(r"\b(?:%s)\s+$" % "|".join(_AUX), b[:m.start()], re.I)]
+        name = (subject or names)[0]
+        text = name.group()
+        owner = _POSSESSIVE_END.sub("", text)
+        if b[:name.start()].lower().endswith("the "):  # "the Pakistani cabinet meeting", "the Army of Justice"
+            phrase = _the_phrase(b, name.start() - 4)
+            if phrase:
+                return (b[phrase[0]:phrase[1]],) * 2
+        if _POSSESSIVE_END.search(text):
+            kept = _phrase_words(b[name.end():], b[:name.start()])
+            return (f"{text} {' '.join(kept)}" if kept else owner), owner
+        return text, owner
+    phrase = _the_phrase(b)
+    return (b[phrase[0]:phrase[1]],) * 2 if phrase else None
+
+
+def _phrase_words(after: str, before: str) -> list[str]:
+    """The words of a noun phrase that start `after`, up to a function word; after do/does/did
+    the last of them is the question's verb ("How does the army compare"), not part of it."""
+    kept = []
+    for w in re.findall(r"[\w’'-]+|[^\w\s]", after):
+        if not re.match(r"[\w’'-]+$", w) or w.lower() in _FUNCTION or not w[:1].islower():
+            break
+        kept.append(w)
+    if kept and re.search(r"\b(do|does|did|can|could|will|would|should)\s+(\S+\s+)*$", before, re.I) \
+            and not re.search(r"\b(is|are|was|were|has|have|had)\b", before, re.I):
+        kept.pop()
+    return kept
+
+
+def _the_phrase(b: str, start: int = 0) -> tuple[int, int] | None:
+    """The first noun phrase opening with "the" (from `start`): "the caretaker government", "the Army of Justice"."""
+    m = re.compile(r"\bthe\s+", re.I).search(b, start)
+    if not m:
+        return None
+    words, end = [], m.end()
+    tokens = list(re.finditer(r"[\w’'-]+|[^\w\s]", b[m.end():]))
+    for i, t in enumerate(tokens):
+        w = t.group()
+        joins = w == "of" and i + 1 < len(tokens) and tokens[i + 1].group()[:1].isupper()
+        if not re.match(r"[\w’'-]+$", w) or (w.lower() in _FUNCTION and not joins):
+            break
+        words.append(t)
+    if words and re.search(r"\b(do|does|did|can|could|will|would|should)\s+$", b[:m.start()], re.I) \
+            and len(words) >= 2 and words[-1].group()[:1].islower():
+        words.pop()  # "What does the author conclude": the verb is not part of the phrase
+    if not words:
+        return None
+    return m.start(), m.end() + words[-1].end()
+
+
+def _pair(reading: str) -> str | None:
+    """"Tehran and Israel" for "the two": the first two names of a question."""
+    names = [_POSSESSIVE_END.sub("", m.group()) for m in _names(reading.rstrip("?!. "))]
+    names = [n for i, n in enumerate(names) if n not in names[:i]]
+    return f"{names[0]} and {names[1]}" if len(names) >= 2 else None
+
+
+def _pair_across(readings: list[str]) -> str | None:
+    """"Shehbaz Sharif and Bilawal Bhutto Zardari" for "which of them" after two questions that
+    each named one: the subjects of the last two questions, when they differ."""
+    if len(readings) < 2:
+        return None
+    firsts = [(_topic(r) or (None, None))[1] for r in readings[-2:]]
+    if all(firsts) and firsts[0] != firsts[1] and all(f[:1].isupper() for f in firsts):
+        return f"{firsts[0]} and {firsts[1]}"
+    return None
+
+
+def _plural_phrase(b: str) -> str | None:
+    """The phrase of a question that names several things, up to its first plural noun:
+    "Iran’s motives" of "Which of Iran’s motives concerns Israel"."""
+    for m in re.finditer(r"(?:\bthe\s+|(?<![\w’'])[A-Z][\w-]*['’]s?\s+)((?:[a-z][\w-]*\s+){0,3}?)([a-z][\w-]*s)\b", b):
+        noun = m.group(2)
+        words = (m.group(1) or "").split()
+        if not noun.endswith(("ss", "us", "is")) and not any(w in _FUNCTION for w in words + [noun]):
+            return m.group()
+    return None
+
+
+def _plural_subject(b: str) -> str | None:
+    """For "they"/"their"/"which of them": two names joined by "and", a plural name ("Iranians"),
+    or a plural noun phrase ("the foreign ministers")."""
+    names = _names(b)
+    for i in range(len(names) - 1):
+        between = b[names[i].end():names[i + 1].start()]
+        if between.strip() == "and":
+            return b[names[i].start():names[i + 1].end()]
+    for m in names:
+        if m.group().endswith("s") and not _POSSESSIVE_END.search(m.group()) and " " not in m.group():
+            return m.group()
+    return _plural_phrase(b)
+
+
+def _possessive(phrase: str) -> str:
+    return phrase if _POSSESSIVE_END.search(phrase) else (phrase + "’" if phrase.endswith("s") else phrase + "’s")
