@@ -28,6 +28,8 @@ _SUMMARY = re.compile(
     r"what('s|\s+is|\s+was)\s+(the\s+|this\s+)?(article|piece|text|paper|essay|report|analysis|it|document)\s+(about|saying|arguing)|"
     r"what\s+(are|were)\s+(the\s+)?(main|key|central|most\s+important)\s+(points|takeaways|ideas|arguments|findings|messages|themes)|"
     r"what\s+(is|was)\s+(the\s+)?(main|key|central)\s+(point|idea|argument|message|takeaway|thesis)|"
+    r"what('s|\s+is|\s+was)\s+(the\s+)?(author|article|writer|piece|text)['’]s\s+(overall\s+|main\s+|central\s+|key\s+)?"
+    r"(argument|point|message|thesis|position|claim|idea)|"
     r"(main|key)\s+(points|takeaways))\b", re.I)
 # "Summarize Iran's motives" asks about a section, not the whole article.
 _WHOLE = re.compile(r"^\s*(the\s+|this\s+)?(article|piece|text|paper|essay|report|analysis|document|it|story)?"

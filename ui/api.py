@@ -16,7 +16,8 @@ def api_functions(library: Library) -> tuple[Callable[..., dict], Callable[..., 
     """The `ask` and `search` endpoints over this library."""
     default_k, default_mode = library.settings.k, library.settings.mode
 
-    def ask(question: str, k: int = default_k, mode: str = default_mode, doc: str = "") -> dict:
+    def ask(question: str, k: int = default_k, mode: str = default_mode, doc: str = "",
+            history: list[str] | None = None) -> dict:
         """Answer a question from the indexed article(s) with the article's own sentences, each cited to the paragraph it comes from, or say that the article does not say.
 
         Args:
@@ -24,12 +25,16 @@ def api_functions(library: Library) -> tuple[Callable[..., dict], Callable[..., 
             k: How many passages to retrieve before answering (1 to 50; default 5).
             mode: Retrieval mode: "hybrid" (default; meaning and words), "dense" (meaning) or "bm25" (words).
             doc: A document id to ask only that document (see the app's document list); empty for all.
+            history: The conversation's earlier questions, oldest first, so that a follow-up ("And Iran's?") is read as the question it stands for; empty or omitted for a question on its own.
 
         Returns:
-            The answer as JSON: "answer" (text with [n] markers), "abstained" (true when the article does not say), "citations" (for each n: doc, paragraph, start and end character offsets, text, score), "sentences" and "passages".
+            The answer as JSON: "answer" (text with [n] markers), "abstained" (true when the article does not say), "interpreted_as" (a follow-up as read on its own, or null), "citations" (for each n: doc, paragraph, start and end character offsets, text, score), "sentences", "passages" and, for an abstention, "closest" (the nearest sentence, not an answer).
         """
+        if history is not None and (not isinstance(history, list) or not all(isinstance(h, str) for h in history)):
+            raise gr.Error("history must be a list of the earlier questions (strings), oldest first.",
+                           print_exception=False)
         try:
-            return library.ask(question, k=k, mode=mode or None, doc=doc or None).to_json()
+            return library.ask(question, k=k, mode=mode or None, doc=doc or None, history=history or ()).to_json()
         except CitedError as e:
             raise gr.Error(str(e), print_exception=False) from None
 

@@ -13,6 +13,15 @@ a.cited-marker:hover { background: var(--color-accent); color: white; }
 .cited-abstain { border-left: 4px solid #d97706; background: rgba(217,119,6,.08); padding: .5rem .75rem; border-radius: 6px; }
 .cited-abstain-title { font-weight: 600; font-style: italic; }
 .cited-abstain-icon { display: inline-block; width: 1.4em; text-align: center; color: #d97706; font-style: normal; }
+.cited-closest { font-size: .92em; margin-top: .35rem; color: var(--body-text-color-subdued); }
+.cited-closest-label { font-weight: 600; font-style: normal; }
+.cited-closest-link { text-decoration: none; border-bottom: 1px dashed currentColor; }
+.cited-read-as { font-size: .88em; color: var(--body-text-color-subdued); margin-bottom: .35rem; cursor: pointer; }
+.cited-read-as:hover .cited-read-as-text { text-decoration: underline; }
+.cited-read-as-text { font-style: italic; }
+.cited-part-heading { font-weight: 600; margin-top: .45rem; }
+.cited-part-point { padding-left: 1.1rem; }
+.cited-part-text { margin-top: .2rem; }
 .cited-abstain-note { font-size: .9em; color: var(--body-text-color-subdued); margin-top: .2rem; }
 .cited-error { border-left: 4px solid #dc2626; background: rgba(220,38,38,.08); padding: .5rem .75rem; border-radius: 6px; }
 .cited-sources, .cited-article { font-size: .92rem; }
@@ -96,19 +105,31 @@ JS = """
     button.textContent = ok ? 'Copied ✓' : 'Copy failed';
     setTimeout(() => { button.textContent = label; }, 1500);
   };
+  // "Read as: …" above a follow-up's answer: into the question box, to edit and ask again.
+  const editReading = (el) => {
+    const box = document.querySelector('#cited-question textarea');
+    const text = el.querySelector('.cited-read-as-text');
+    if (!box || !text) return;
+    box.value = text.textContent;
+    box.dispatchEvent(new Event('input', { bubbles: true }));
+    box.focus();
+  };
   const activate = (event) => {
-    const target = event.target.closest('a.cited-marker, .cited-source, button.cited-copy');
+    const reading = event.target.closest && event.target.closest('.cited-read-as');
+    if (reading) { event.preventDefault(); event.stopPropagation(); editReading(reading); return; }
+    const target = event.target.closest('a.cited-marker, a.cited-closest-link, .cited-source, button.cited-copy');
     if (!target) return;
     event.preventDefault();
     if (target.classList.contains('cited-copy')) { copy(target); return; }
-    const marker = target.classList.contains('cited-marker');
+    const marker = target.classList.contains('cited-marker') || target.classList.contains('cited-closest-link');
     const id = marker ? (target.getAttribute('href') || '').slice(1) : target.dataset.target;
     window.__citedPending = marker ? id : null;
     focus(id);
   };
   document.addEventListener('click', activate, true);
   document.addEventListener('keydown', (event) => {
-    if ((event.key === 'Enter' || event.key === ' ') && event.target.closest && event.target.closest('.cited-source')) activate(event);
+    if ((event.key === 'Enter' || event.key === ' ') && event.target.closest &&
+        event.target.closest('.cited-source, .cited-read-as')) activate(event);
   }, true);
 }
 """

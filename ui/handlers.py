@@ -37,9 +37,10 @@ def respond(library: Library, text, history, turns, k, mode, doc):
     """A question from the chat box → (question box, chat, turns, sources, article), the answer's
     sentences streamed one at a time."""
     history, turns = list(history or []), list(turns or [])
+    asked = [a["question"] for a in turns if a]  # the conversation so far (cleared with the chat)
     try:
         view = library.view()  # one view: an upload may swap in another meanwhile
-        answer = view.ask(text, k=k, mode=mode or None, doc=doc or None).to_json()
+        answer = view.ask(text, k=k, mode=mode or None, doc=doc or None, history=asked).to_json()
     except EmptyQuestion as e:
         gr.Warning(str(e))
         yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()

@@ -29,23 +29,34 @@ MODEL = "cited"
 
 def question_of(body) -> str:
     """The last user message's text (a string, or OpenAI's list of content parts)."""
+    return conversation_of(body)[-1]
+
+
+def conversation_of(body) -> list[str]:
+    """The user messages' texts, oldest first: the last is the question, the others its history."""
     messages = body.get("messages") if isinstance(body, dict) else None
     if not isinstance(messages, list) or not messages:
         raise BadRequest("'messages' must be a non-empty list of {\"role\": …, \"content\": …} objects.")
-    for message in reversed(messages):
-        if isinstance(message, dict) and message.get("role") == "user":
-            content = message.get("content")
-            if isinstance(content, list):
-                content = " ".join(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text")
-            if isinstance(content, str):
-                return content
-            raise BadRequest("The last user message has no text content.")
-    raise BadRequest("No user message: the question is the last message with role 'user'.")
+    users = [m for m in messages if isinstance(m, dict) and m.get("role") == "user"]
+    if not users:
+        raise BadRequest("No user message: the question is the last message with role 'user'.")
+    texts = [_text_of(m) for m in users]
+    if texts[-1] is None:
+        raise BadRequest("The last user message has no text content.")
+    return [t for t in texts[:-1] if t] + [texts[-1]]
+
+
+def _text_of(message: dict) -> str | None:
+    content = message.get("content")
+    if isinstance(content, list):
+        content = " ".join(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text")
+    return content if isinstance(content, str) else None
 
 
 def _answer(library: Library, body: dict) -> dict:
-    return library.ask(question_of(body), k=body.get("k"), mode=body.get("mode") or None,
-                       doc=body.get("doc") or None).to_json()
+    *history, question = conversation_of(body)  # earlier user turns: a follow-up is read with them
+    return library.ask(question, k=body.get("k"), mode=body.get("mode") or None,
+                       doc=body.get("doc") or None, history=history).to_json()
 
 
 def completion(library: Library, body: dict) -> dict:

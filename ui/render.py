@@ -55,8 +55,9 @@ def question_html(question: str) -> str:
 def answer_html(answer: dict, documents: Documents, upto: int | None = None) -> str:
     """The answer as chat content: each sentence followed by its clickable marker. `upto` shows
     only the first sentences, for streaming."""
+    reading = read_as_html(answer)
     if answer["abstained"]:
-        return abstain_html()
+        return reading + abstain_html(answer)
     citations = _citations_by_n(answer)
     short = answer.get("short_answer")
     parts = []
@@ -66,26 +67,57 @@ def answer_html(answer: dict, documents: Documents, upto: int | None = None) -> 
         inside = short and s["start"] <= short["start"] and short["end"] <= s["end"]
         spans = [(short["start"] - s["start"], short["end"] - s["start"])] if inside else []
         text = _highlighted(s["text"], 0, len(s["text"]), spans, strong=True)
-        parts.append(
-            f'<span class="cited-sentence">{text}</span>&nbsp;<a class="cited-marker" '
-            f'href="#{_e(paragraph_id(c["doc"], c["paragraph"]))}" title="{_e(where)}">[{c["n"]}]</a>'
-        )
+        parts.append((s.get("level", 0),
+                      f'<span class="cited-sentence">{text}</span>&nbsp;<a class="cited-marker" '
+                      f'href="#{_e(paragraph_id(c["doc"], c["paragraph"]))}" title="{_e(where)}">[{c["n"]}]</a>'))
     lead = ""
     if short:  # the reader's short answer on its own line, above the sentence that holds it
         c = citations[short["citation"]]
         lead = (f'<div class="cited-short"><mark class="cited-short-span"><b>{_e(short["text"])}</b></mark>'
                 f'&nbsp;<a class="cited-marker" href="#{_e(paragraph_id(c["doc"], c["paragraph"]))}">'
                 f'[{c["n"]}]</a></div>')
-    return f'<div class="cited-answer">{lead}{" ".join(parts)}</div>'
+    return f'{reading}<div class="cited-answer">{lead}{_laid_out(parts)}</div>'
 
 
-def abstain_html() -> str:
-    return (
-        '<div class="cited-abstain"><div class="cited-abstain-title">'
-        '<span class="cited-abstain-icon" aria-hidden="true">∅</span> The article does not say.</div>'
-        '<div class="cited-abstain-note">No sentence in the article answers this closely enough. '
-        "The nearest passages are beside the chat, for checking.</div></div>"
-    )
+def _laid_out(parts: list[tuple[int, str]]) -> str:
+    """Sentences run on as a paragraph; an overview's section headings (level 1) and numbered
+    points (level 2) each start a line, points indented, as in the article."""
+    if all(level == 0 for level, _ in parts):
+        return " ".join(html for _, html in parts)
+    blocks: list[tuple[int, list[str]]] = []
+    for i, (level, html) in enumerate(parts):
+        if level == 0 and blocks and blocks[-1][0] == 0 and parts[i - 1][0] == 0:
+            blocks[-1][1].append(html)
+        else:
+            blocks.append((level, [html]))
+    kinds = {0: "cited-part-text", 1: "cited-part-heading", 2: "cited-part-point"}
+    return "".join(f'<div class="{kinds[level]}">{" ".join(htmls)}</div>' for level, htmls in blocks)
+
+
+def read_as_html(answer: dict) -> str:
+    """How a follow-up was read, above its answer; a click puts it in the question box to edit."""
+    reading = answer.get("interpreted_as")
+    if not reading:
+        return ""
+    return (f'<div class="cited-read-as" role="button" tabindex="0" title="Edit this reading and ask again">'
+            f'Read as: <span class="cited-read-as-text">{_e(reading)}</span> '
+            '<span class="cited-read-as-edit" aria-hidden="true">✎</span></div>')
+
+
+def abstain_html(answer: dict | None = None) -> str:
+    """The article does not say: what it leaves open, and where it comes closest, set apart
+    from an answer (no answer marker; the passage is labelled as not answering)."""
+    said = (answer or {}).get("answer", "").split(" Closest: ¶")[0] or "The article does not say."
+    closest = (answer or {}).get("closest") or []
+    note = ('<div class="cited-abstain-note">No sentence in the article answers this closely enough. '
+            "The nearest passages are beside the chat, for checking.</div>")
+    if closest:
+        c = closest[0]
+        note = (f'<div class="cited-closest"><span class="cited-closest-label">Closest, not an answer:</span> '
+                f'<a class="cited-closest-link" href="#{_e(paragraph_id(c["doc"], c["paragraph"]))}">¶{c["paragraph"]}</a>'
+                f' — “{_e(c["text"])}”</div>')
+    return (f'<div class="cited-abstain"><div class="cited-abstain-title">'
+            f'<span class="cited-abstain-icon" aria-hidden="true">∅</span> {_e(said)}</div>{note}</div>')
 
 
 def error_html(message: str) -> str:

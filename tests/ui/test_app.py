@@ -81,11 +81,23 @@ def test_ask_and_search_are_the_only_documented_endpoints_and_only_the_question_
     assert list(endpoints) == ["/ask", "/search"]
     for endpoint in endpoints.values():
         parameters = {p["parameter_name"]: p for p in endpoint["parameters"]}
-        assert list(parameters) == ["question", "k", "mode", "doc"]
+        expected = ["question", "k", "mode", "doc"] + (["history"] if endpoint is endpoints["/ask"] else [])
+        assert list(parameters) == expected
         assert not parameters["question"]["parameter_has_default"]
         assert parameters["k"]["parameter_default"] == 5
         assert parameters["mode"]["parameter_default"] == "hybrid"
         assert parameters["doc"]["parameter_default"] == ""
+    assert endpoints["/ask"]["parameters"][-1]["parameter_default"] is None
+
+
+@pytest.mark.slow
+def test_ask_reads_a_follow_up_with_the_history_it_is_given(client):
+    alone = client.predict("And Iran's?", api_name="/ask")
+    assert alone["interpreted_as"] is None
+    followed = client.predict("And Iran's?", history=["What were Pakistan's motives?"], api_name="/ask")
+    assert followed["question"] == "And Iran's?" and followed["interpreted_as"] == "What were Iran's motives?"
+    assert "Incapability of Iran to Simultaneously Open Multiple Fronts" in followed["answer"]
+    assert all(c["section"][0] == "II. Iran’s Motives" for c in followed["citations"])
 
 
 @pytest.mark.slow

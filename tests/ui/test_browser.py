@@ -227,6 +227,42 @@ def test_off_topic_question_shows_the_abstention_state(page):
     assert style == "solid 4px"
 
 
+def test_a_conversation_reads_its_follow_ups_and_the_reading_can_be_edited(page):
+    ask(page, "What were Pakistan's motives?")
+    first = last_answer(page)
+    assert first.locator(".cited-read-as").count() == 0
+    assert first.locator(".cited-part-point").count() == 6
+    assert "Concerns Regarding Sectarian Unrest within Pakistan" in first.inner_text()
+    ask(page, "And Iran's?")
+    second = last_answer(page)
+    assert second.locator(".cited-read-as").inner_text().startswith("Read as: What were Iran's motives?")
+    assert "Incapability of Iran to Simultaneously Open Multiple Fronts" in second.inner_text()
+    ask(page, "Which one concerns Israel?")
+    third = last_answer(page)
+    assert third.locator(".cited-read-as-text").inner_text() == "Which of Iran's motives concerns Israel?"
+    assert "Additional Regional Calculations (Israel)" in third.inner_text()
+    sources = page.locator("#cited-sources").inner_text()
+    assert "II. Iran’s Motives › 6. Additional Regional Calculations (Israel)" in sources
+    # A click on the reading puts it in the question box, to edit and ask again.
+    third.locator(".cited-read-as").click()
+    assert page.input_value("#cited-question textarea") == "Which of Iran's motives concerns Israel?"
+    page.fill("#cited-question textarea", "Which of Pakistan's motives concerns India?")
+    page.press("#cited-question textarea", "Enter")
+    wait_for_answer(page, 3)
+    assert "India" in last_answer(page).inner_text()
+    assert last_answer(page).locator(".cited-read-as").count() == 0  # it stood on its own
+
+
+def test_an_abstention_shows_where_the_article_comes_closest(page):
+    ask(page, "How many people died in the strikes?")
+    abstain = last_answer(page).locator(".cited-abstain")
+    assert "The article does not say how many people died in the strikes." in abstain.inner_text()
+    closest = abstain.locator(".cited-closest")
+    assert closest.inner_text().startswith("Closest, not an answer: ¶4 — “Following reciprocal military strikes")
+    closest.locator("a.cited-closest-link").click()
+    page.locator(f"#cited-article #cited-{ARTICLE_ID}-p4.cited-focus").wait_for()
+
+
 def test_example_questions_ask_at_once(page):
     page.locator("#cited-examples").get_by_text("When are Pakistan's parliamentary elections?").click()
     wait_for_answer(page, 0)

@@ -11,7 +11,7 @@ import pytest
 
 from cited.errors import BadApiRequest
 from eval.server import chat_server
-from ui.openai_api import completion, completion_chunks, question_of
+from ui.openai_api import completion, completion_chunks, conversation_of, question_of
 
 ARTICLE_ID = "ecss-pakistan-iran-deescalation"
 
@@ -141,6 +141,16 @@ def test_the_question_is_the_last_user_message():
     for bad in ({}, {"messages": []}, {"messages": [{"role": "system", "content": "hi"}]}, {"messages": "hi"}):
         with pytest.raises(BadApiRequest):
             question_of(bad)
+
+
+def test_earlier_user_messages_are_the_follow_ups_history(library):
+    body = {"messages": [{"role": "user", "content": "What were Pakistan's motives?"},
+                         {"role": "assistant", "content": "1. Concerns Regarding Sectarian Unrest … [1]"},
+                         {"role": "user", "content": "And Iran's?"}]}
+    assert conversation_of(body) == ["What were Pakistan's motives?", "And Iran's?"]
+    cited = completion(library, body)["cited"]
+    assert cited["interpreted_as"] == "What were Iran's motives?"
+    assert all(c["section"][0] == "II. Iran’s Motives" for c in cited["citations"])
 
 
 def test_a_completion_and_its_chunks_carry_the_same_answer(library):

@@ -42,6 +42,20 @@ def test_a_question_streams_its_answer_sentence_by_sentence(library):
     assert len(steps) == max(1, len(answer["sentences"]))
 
 
+def test_a_follow_up_is_read_with_the_chat_so_far_and_shows_its_reading(library):
+    *_, (box, chat, turns, _, _) = respond(library, "What were Pakistan's motives?", [], [], 5, "hybrid", "")
+    *_, (box, chat, turns, sources, _) = respond(library, "And Iran's?", chat, turns, 5, "hybrid", "")
+    answer = turns[-1]
+    assert answer["question"] == "And Iran's?" and answer["interpreted_as"] == "What were Iran's motives?"
+    assert 'class="cited-read-as"' in chat[-1]["content"]
+    assert "Read as: <span class=\"cited-read-as-text\">What were Iran&#x27;s motives?</span>" in chat[-1]["content"]
+    assert "Incapability of Iran" in chat[-1]["content"]
+    # Cleared, the chat forgets: the same words are a question on their own again.
+    cleared, _, _ = handlers.clear_chat(library)
+    *_, (_, _, turns, _, _) = respond(library, "And Iran's?", [], cleared, 5, "hybrid", "")
+    assert turns[-1]["interpreted_as"] is None
+
+
 def test_an_empty_question_only_warns(library):
     with pytest.warns(UserWarning, match="The question is empty"):  # gr.Warning, outside a request
         steps = list(respond(library, "   ", [], [], 5, "hybrid", ""))

@@ -150,6 +150,34 @@ def test_abstention_renders_differently_from_an_answer(answerer):
     assert "<mark>" not in render.article_html(answer, documents)
 
 
+def test_an_abstention_says_what_is_not_said_and_shows_the_closest_sentence_apart(answerer):
+    documents = {d.id: d for d in answerer.retriever.index.documents}
+    answer = answerer.ask("How many people died in the strikes?").to_json()
+    assert answer["abstained"] and answer["citations"] == []
+    closest = answer["closest"][0]
+    assert documents[closest["doc"]].text[closest["start"]:closest["end"]] == closest["text"]
+    chat = render.answer_html(answer, documents)
+    assert "The article does not say how many people died in the strikes." in chat
+    assert "Closest, not an answer:" in chat and f"¶{closest['paragraph']}" in chat
+    assert "cited-marker" not in chat  # a pointer to the paragraph, never an answer's citation marker
+
+
+def test_an_overview_is_laid_out_by_section_and_point(answerer):
+    documents = {d.id: d for d in answerer.retriever.index.documents}
+    answer = answerer.ask("Summarize the article").to_json()
+    chat = render.answer_html(answer, documents)
+    assert chat.count('class="cited-part-heading"') == 3  # I. Pakistan's motives, II. Iran's, Conclusion
+    assert chat.count('class="cited-part-point"') == 12
+    assert render.read_as_html(answer) == ""
+
+
+def test_a_follow_ups_reading_is_shown_escaped_above_its_answer(answerer):
+    answer = answerer.ask("And <b>Iran's</b>?", history=["What were Pakistan's motives?"]).to_json()
+    html = render.answer_html(answer, {d.id: d for d in answerer.retriever.index.documents})
+    assert html.startswith('<div class="cited-read-as"') and "<b>" not in html.split("cited-answer")[0]
+    assert "&lt;b&gt;Iran&#x27;s&lt;/b&gt;" in html
+
+
 def test_highlight_never_splits_an_entity():
     text = 'a & b < c "d"'
     assert render._highlighted(text, 0, len(text), [(2, 5), (4, 7)]) == 'a <mark>&amp; b</mark><mark> &lt;</mark> c &quot;d&quot;'

@@ -1,0 +1,63 @@
+"""Follow-ups read as standalone questions: the rules on their own (no model). The questions here
+are made up for these tests, on other topics too; the conversation eval set measures the rules on
+the bundled article (eval/sets/conversations.jsonl)."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.followup import standalone
+
+CASES = [
+    # ellipsis: a fragment fills in the previous question
+    (["What were Pakistan's motives?"], "And Iran's?", "What were Iran's motives?"),
+    (["What were Pakistan’s motives?"], "Iran’s?", "What were Iran’s motives?"),
+    (["What were Iran’s motives?"], "What about Syria?", "What were Syria’s motives?"),
+    (["Who did Iran attack?"], "And Pakistan?", "Who did Pakistan attack?"),
+    (["What does the article say about India?"], "And Israel?", "What does the article say about Israel?"),
+    (["Where did Iran strike in Iraq?"], "And in Syria?", "Where did Iran strike in Syria?"),
+    (["What share of Pakistan is Shiite?"], "And in percent?", "What share of Pakistan is Shiite in percent?"),
+    (["What was the second point?"], "And the third?", "What was the third point?"),
+    (["Which of Iran’s motives concerns Israel?"], "And the others?", "What are Iran’s other motives?"),
+    (["What were the motives?"], "And the others?", "What are the other motives?"),
+    (["Did Iran retaliate?"], "Why?", "Why did Iran retaliate?"),
+    (["When did Iran strike the Army of Justice?"], "Where?", "Where did Iran strike the Army of Justice?"),
+    # pronouns: resolved to what an earlier question was about
+    (["What is the caretaker government?"], "Who leads it?", "Who leads the caretaker government?"),
+    (["What is the Army of Justice?"], "Where does it operate?", "Where does the Army of Justice operate?"),
+    (["Who chaired the Pakistani cabinet meeting?"], "When did that happen?",
+     "When did the Pakistani cabinet meeting happen?"),
+    (["Why did Pakistan and Iran de-escalate?"], "What did they agree on?", "What did Pakistan and Iran agree on?"),
+    (["Why did Turkey and Greece argue?", "Who mediated?"], "When did the two meet?", "When did Turkey and Greece meet?"),
+    (["Who is Angela Merkel?", "And Olaf Scholz?"], "Which of them is older?",
+     "Which of Angela Merkel and Olaf Scholz is older?"),
+    (["What were Pakistan's motives?", "And Iran's?"], "Which one concerns Israel?",
+     "Which of Iran's motives concerns Israel?"),
+    (["What does the author conclude?"], "Why does he say that?", "Why does the author say that?"),
+    (["What is the Army of Justice?"], "And who did they want to keep out?",
+     "Who did the Army of Justice want to keep out?"),
+]
+
+
+@pytest.mark.parametrize(("earlier", "question", "reading"), CASES)
+def test_a_follow_up_reads_as_a_standalone_question(earlier, question, reading):
+    assert standalone(question, earlier) == reading
+
+
+@pytest.mark.parametrize("question", [
+    "What did the cabinet decide?",                        # names its own topic
+    "Who is the group that attacked Iran?",                # "that" is a relative pronoun here
+    "Was it a surprise that Iran talked?",                 # "it" stands for what follows
+    "Does Pakistan have nuclear weapons?",
+])
+def test_a_question_that_stands_alone_is_left_alone(question):
+    assert standalone(question, ["What is the Army of Justice?"]) == question
+
+
+def test_without_earlier_questions_nothing_changes():
+    assert standalone("And Iran's?", []) == "And Iran's?"
+    assert standalone("  Who   leads it? ", []) == "Who leads it?"
+
+
+def test_a_pronoun_with_nothing_to_point_at_is_left_alone():
+    assert standalone("What was it targeting?", ["Who struck first?"]) == "What was it targeting?"
