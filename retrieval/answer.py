@@ -168,6 +168,9 @@ class Answerer:
             chosen = self._with_context(chosen)
             # Reading order within each passage, passages by rank: the answer reads as the article does.
             chosen.sort(key=lambda c: (c.passage.rank, c.start))
+            # A sentence announcing a list ("… can be summarized as follows:") says nothing unless
+            # its list follows, which only the last one's can (announced_list below).
+            chosen = [c for c in chosen[:-1] if not self._text(c).rstrip().endswith(":")] + chosen[-1:]
             picks = [(c.passage.chunk, c.start, c.end, c.score) for c in chosen]
             last = chosen[-1]
             listed = announced_list(self.retriever, last.passage.chunk, self._text(last))

@@ -13,7 +13,7 @@ a.cited-marker:hover { background: var(--color-accent); color: white; }
 .cited-abstain { border-left: 4px solid #d97706; background: rgba(217,119,6,.08); padding: .5rem .75rem; border-radius: 6px; }
 .cited-abstain-title { font-weight: 600; font-style: italic; }
 .cited-abstain-icon { display: inline-block; width: 1.4em; text-align: center; color: #d97706; font-style: normal; }
-.cited-closest { font-size: .92em; margin-top: .35rem; color: var(--body-text-color-subdued); }
+.cited-closest { font-size: .92em; margin-top: .35rem; color: var(--body-text-color); font-style: italic; }
 .cited-closest-label { font-weight: 600; font-style: normal; }
 .cited-closest-link { text-decoration: none; border-bottom: 1px dashed currentColor; }
 .cited-read-as { font-size: .88em; color: var(--body-text-color-subdued); margin-bottom: .35rem; cursor: pointer; }

@@ -27,8 +27,8 @@ def format_answer(answer: Answer, width: int = 100, documents: dict[str, Metadat
     if answer.abstained:
         if answer.closest:
             s = answer.closest[0]
-            lines.append(f"\n(Closest: {s.doc} ¶{s.paragraph}, chars {s.start}–{s.end}; shown for checking, "
-                         "it does not answer this.)")
+            lines.append(f"\n({s.doc} ¶{s.paragraph}, chars {s.start}–{s.end}: shown for checking; it does not "
+                         "answer the question.)")
         elif answer.passages:
             p = answer.passages[0]
             lines.append(f"\n(Closest passage: {p.doc} ¶{p.paragraph}, score {p.score:.2f}; it does not answer this.)")
@@ -47,10 +47,10 @@ def format_answer(answer: Answer, width: int = 100, documents: dict[str, Metadat
 
 def _fill(text: str, width: int) -> str:
     """Wrapped line by line: an overview keeps its one part per line, points indented."""
-    out = []
+    out, hanging = [], "   " if "\n" in text else ""
     for line in text.split("\n"):
         indent = line[: len(line) - len(line.lstrip())]
-        out.append(textwrap.fill(line.strip(), width, initial_indent=indent, subsequent_indent=indent + "   "))
+        out.append(textwrap.fill(line.strip(), width, initial_indent=indent, subsequent_indent=indent + hanging))
     return "\n".join(out)
 
 

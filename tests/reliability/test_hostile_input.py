@@ -194,7 +194,7 @@ def test_web_endpoint(server, plain_answer, documents):
 @pytest.mark.slow
 def test_web_endpoint_with_lone_surrogates_in_raw_json(server, documents):
     """JSON may spell a lone surrogate as an escape; the server gets it as it is."""
-    body = b'{"data": ["\\ud800Who wrote the article?\\udfff", 5, "hybrid", ""]}'
+    body = b'{"data": ["\\ud800Who wrote the article?\\udfff", 5, "hybrid", "", null]}'
     request = urllib.request.Request(server + "/gradio_api/call/ask", data=body,
                                      headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=60) as response:

@@ -43,8 +43,12 @@ def test_a_question_streams_its_answer_sentence_by_sentence(library):
 
 
 def test_a_follow_up_is_read_with_the_chat_so_far_and_shows_its_reading(library):
-    *_, (box, chat, turns, _, _) = respond(library, "What were Pakistan's motives?", [], [], 5, "hybrid", "")
-    *_, (box, chat, turns, sources, _) = respond(library, "And Iran's?", chat, turns, 5, "hybrid", "")
+    def ask(question, chat, turns):
+        steps = list(respond(library, question, chat, turns, 5, "hybrid", ""))
+        return steps[-1][1], steps[0][2]  # the chat once every sentence is shown; the turns, set at once
+
+    chat, turns = ask("What were Pakistan's motives?", [], [])
+    chat, turns = ask("And Iran's?", chat, turns)
     answer = turns[-1]
     assert answer["question"] == "And Iran's?" and answer["interpreted_as"] == "What were Iran's motives?"
     assert 'class="cited-read-as"' in chat[-1]["content"]
@@ -52,7 +56,7 @@ def test_a_follow_up_is_read_with_the_chat_so_far_and_shows_its_reading(library)
     assert "Incapability of Iran" in chat[-1]["content"]
     # Cleared, the chat forgets: the same words are a question on their own again.
     cleared, _, _ = handlers.clear_chat(library)
-    *_, (_, _, turns, _, _) = respond(library, "And Iran's?", [], cleared, 5, "hybrid", "")
+    _, turns = ask("And Iran's?", [], cleared)
     assert turns[-1]["interpreted_as"] is None
 
 

@@ -21,4 +21,4 @@ def test_sources_name_the_document_paragraph_and_section(answerer):
 def test_abstention_names_the_closest_passage(answerer):
     text = format_answer(answerer.ask("How do I bake sourdough bread?"))
     assert text.startswith("The article does not say")
-    assert "Closest: " in text and "it does not answer this" in text and "Sources" not in text
+    assert "Closest: " in text and "it does not answer the question" in text and "Sources" not in text
