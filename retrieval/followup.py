@@ -50,7 +50,10 @@ _ORDINAL = re.compile(rf"\b(the\s+)?{_ORDINALS}\b(\s+one)?", re.I)
 _WHICH_ONE = re.compile(r"\b(which|what)\s+(one|ones|of\s+them|of\s+those|of\s+these)\b", re.I)
 _THE_TWO = re.compile(r"\b(the\s+two|both)\b(?!\s+(?!of\b|are\b|were\b|at\b|in\b)[a-z]+s\b)", re.I)
 _BARE_WH = re.compile(r"^(why|how|when|where|who)(\s+not)?$", re.I)
-_NAME = re.compile(r"(?<![\w’'])(?:[A-Z][\w’'.-]*)(?:\s+(?:of\s+(?:the\s+)?|and\s+(?=[A-Z][a-z]+\s+[A-Z]))?[A-Z][\w’'.-]*)*")
+# A name: capitalized words, joined by "of (the)" ("Army of Justice") or by "and" inside a name.
+_NAME = re.compile(r"(?<![\w’'])(?:[A-Z][\w’'.-]*)"
+                   r"(?:\s+(?:of\s+(?:the\s+)?|and\s+(?=[A-Z][a-z]+\s+[A-Z]))?[A-Z][\w’'.-]*)*")
+_AFTER_AUX = re.compile(r"\b(?:{})\s+$".format("|".join(sorted(_AUX))), re.I)
 _POSSESSIVE_END = re.compile(r"['’]s?$")
 
 
@@ -220,7 +223,7 @@ def _topic(reading: str) -> tuple[str, str] | None:
     b = reading.rstrip("?!. ")
     names = _names(b)
     if names:
-        subject = [m for m in names if re.search(r"\b(?:%s)\s+$" % "|".join(_AUX), b[:m.start()], re.I)]
+        subject = [m for m in names if _AFTER_AUX.search(b[:m.start()])]
         name = (subject or names)[0]
         text = name.group()
         owner = _POSSESSIVE_END.sub("", text)
@@ -251,11 +254,12 @@ def _phrase_words(after: str, before: str) -> list[str]:
 
 
 def _the_phrase(b: str, start: int = 0) -> tuple[int, int] | None:
-    """The first noun phrase opening with "the" (from `start`): "the caretaker government", "the Army of Justice"."""
+    """The first noun phrase opening with "the" (from `start`): "the caretaker government",
+    "the Army of Justice"."""
     m = re.compile(r"\bthe\s+", re.I).search(b, start)
     if not m:
         return None
-    words, end = [], m.end()
+    words = []
     tokens = list(re.finditer(r"[\w’'-]+|[^\w\s]", b[m.end():]))
     for i, t in enumerate(tokens):
         w = t.group()

@@ -103,8 +103,9 @@ def article_overview(retriever: Retriever, doc: str) -> list[Part]:
 
 def conclusion(retriever: Retriever, doc: str) -> list[Part]:
     rows = [row for row, c in enumerate(retriever.chunks) if c.doc == doc]
-    named = [retriever.chunks[row].section[0] for row in rows if retriever.chunks[row].kind == "heading"
-             and len(retriever.chunks[row].section) == 1 and _CONCLUSION_HEADING.search(retriever.chunks[row].section[0])]
+    tops = [retriever.chunks[row] for row in rows
+            if retriever.chunks[row].kind == "heading" and len(retriever.chunks[row].section) == 1]
+    named = [c.section[0] for c in tops if _CONCLUSION_HEADING.search(c.section[0])]
     text_rows = [row for row in rows if retriever.chunks[row].kind == "text"]
     if named:
         body = [row for row in text_rows if retriever.chunks[row].section[:1] == (named[-1],)]

@@ -7,7 +7,11 @@ import json
 
 from cited.library import Library
 from eval.conversations import (
-    conversation_figures, content_words, load_conversations, rewrite_is_right, run_conversations,
+    content_words,
+    conversation_figures,
+    load_conversations,
+    rewrite_is_right,
+    run_conversations,
 )
 
 
@@ -35,7 +39,8 @@ def test_figures_by_hand():
 def test_history_is_what_answers_a_follow_up(article_settings, real_embedder, tmp_path):
     turns = [
         {"id": "c1-1", "conversation": "c1", "turn": 1, "question": "What were Pakistan's motives?",
-         "standalone": ["What were Pakistan's motives?"], "gold": [], "answer": ["Sectarian Unrest"], "answerable": True},
+         "standalone": ["What were Pakistan's motives?"], "gold": [], "answer": ["Sectarian Unrest"],
+         "answerable": True},
         {"id": "c1-2", "conversation": "c1", "turn": 2, "question": "And Iran's?",
          "standalone": ["What were Iran's motives?"], "gold": [], "answer": ["Fury of Iranians"], "answerable": True},
     ]
