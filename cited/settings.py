@@ -22,6 +22,7 @@ _ENV = {
     "max_file_mb": "CITED_MAX_FILE_MB",
     "auth": "CITED_AUTH",
     "reader": "CITED_READER",
+    "encoder_runtime": "CITED_ENCODER_RUNTIME",
 }
 
 
@@ -67,6 +68,10 @@ class Settings:
     max_question_chars: int = 2000
     max_file_mb: float = 20.0
     batch_size: int = 8
+    # The bundled encoder embeds questions on "onnx" (onnxruntime, an export made from its own
+    # weights on first use; no torch import: retrieval/onnx_encoder.py) or "torch"
+    # (sentence-transformers). Many texts at once (ingest) always go to sentence-transformers.
+    encoder_runtime: str = "onnx"
     # Web app
     host: str = "127.0.0.1"
     port: int = 7860
@@ -95,6 +100,10 @@ class Settings:
         settings = replace(base, **values)
         check_mode(settings.mode)
         check_k(settings.k)
+        if settings.encoder_runtime not in ("onnx", "torch"):
+            from cited.errors import CitedError
+
+            raise CitedError(f"CITED_ENCODER_RUNTIME must be onnx or torch (got {settings.encoder_runtime!r}).")
         return settings
 
 

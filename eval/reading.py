@@ -141,7 +141,7 @@ def each_article_indexed(articles: list[dict], settings: Settings):
     from eval.squad import article_text
     from retrieval.embed import load_embedder
 
-    embedder = load_embedder(settings.model, settings.batch_size)
+    embedder = load_embedder(settings.model, settings.batch_size, settings.encoder_runtime)
     with tempfile.TemporaryDirectory(prefix="cited-reading-") as tmp:
         for i, article in enumerate(articles):
             source = Path(tmp) / f"{i:02d}.txt"

@@ -71,7 +71,7 @@ def evaluate_squad(path: Path, settings: Settings, modes: tuple[str, ...], k: in
     from retrieval.embed import load_embedder
 
     articles = load_squad(path)
-    embedder = load_embedder(settings.model, settings.batch_size)
+    embedder = load_embedder(settings.model, settings.batch_size, settings.encoder_runtime)
     results: dict[str, dict] = {}
     outcomes: dict[str, dict[str, list[Outcome]]] = {}
     with tempfile.TemporaryDirectory(prefix="cited-squad-") as tmp:

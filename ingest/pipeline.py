@@ -130,7 +130,7 @@ def _ingest(inputs, settings: Settings, embedder, rebuild: bool, progress: bool,
         report.seconds = time.perf_counter() - started
         return report
 
-    embedder = embedder or load_embedder(settings.model, settings.batch_size)
+    embedder = embedder or load_embedder(settings.model, settings.batch_size, settings.encoder_runtime)
     kept = _kept_vectors(existing, {d.id for d in documents}, embedder.dimension)
     new_chunks: list[Chunk] = []
 

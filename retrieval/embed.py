@@ -5,6 +5,7 @@ checked against their sha256 first."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -27,6 +28,7 @@ FEW_TEXTS = 8  # encoded on one thread (questions); more go to several (ingest)
 BATCH_WORKERS = max(1, min(4, os.cpu_count() or 1))
 BUNDLED_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 _BUNDLED_ALIASES = {BUNDLED_MODEL, "sentence-transformers/" + BUNDLED_MODEL, "bundled"}
+log = logging.getLogger("cited")
 
 
 class Embedder(Protocol):
@@ -156,15 +158,47 @@ def register_embedder(embedder: Embedder) -> None:
         _registered[embedder.name] = embedder
 
 
-def load_embedder(name: str, batch_size: int = Settings.batch_size) -> Embedder:
-    """One model per process, shared: loading takes seconds, encoding a question milliseconds."""
+def load_embedder(name: str, batch_size: int = Settings.batch_size,
+                  runtime: str = Settings.encoder_runtime) -> Embedder:
+    """One model per process, shared: loading takes seconds, encoding a question milliseconds.
+    The bundled model runs questions on onnxruntime when `runtime` is "onnx" (the default)."""
     if name in _registered:
         return _registered[name]
-    key = (BUNDLED_MODEL if name in _BUNDLED_ALIASES else name, batch_size)
+    key = (BUNDLED_MODEL if name in _BUNDLED_ALIASES else name, batch_size, runtime)
     with _cache_lock:
         if key not in _cache:
-            _cache[key] = SentenceTransformerEmbedder(name, batch_size)
+            if key[0] == BUNDLED_MODEL and runtime == "onnx":
+                _cache[key] = _bundled_on_onnx(batch_size)
+            else:
+                _cache[key] = SentenceTransformerEmbedder(name, batch_size)
         return _cache[key]
+
+
+def _bundled_on_onnx(batch_size: int) -> Embedder:
+    """The bundled model with questions on onnxruntime: from the cached export, or exported now
+    (loading sentence-transformers, which then serves the bulk encoding). Without onnxruntime,
+    or when the export fails, sentence-transformers does everything."""
+    from retrieval import onnx_encoder
+
+    def bulk() -> SentenceTransformerEmbedder:
+        return SentenceTransformerEmbedder(BUNDLED_MODEL, batch_size)
+
+    try:
+        import onnxruntime  # noqa: F401
+        import tokenizers  # noqa: F401
+    except ImportError:
+        return bulk()
+    model_dir = bundled_model_dir()
+    path = onnx_encoder.find_export(BUNDLED_SHA256)
+    if path is None:
+        made = bulk()  # checks the weights' sha256 before anything is exported from them
+        try:
+            path = onnx_encoder.export(model_dir, BUNDLED_SHA256)
+        except (ImportError, OSError, RuntimeError, ValueError) as e:
+            log.warning("Questions will use sentence-transformers: the ONNX export failed (%s).", _first_line(e))
+            return made
+        return onnx_encoder.OnnxEncoder(path, model_dir, lambda: made)
+    return onnx_encoder.OnnxEncoder(path, model_dir, bulk)
 
 
 def canonical_model_name(name: str) -> str:

@@ -110,7 +110,7 @@ class Retriever:
     def load(cls, settings: Settings, embedder: Embedder | None = None) -> "Retriever":
         model = embedder.name if embedder else canonical_model_name(settings.model)
         index = read_index(settings.index_dir, expected_model=model)
-        return cls(index, embedder or load_embedder(settings.model, settings.batch_size), settings)
+        return cls(index, embedder or load_embedder(settings.model, settings.batch_size, settings.encoder_runtime), settings)
 
     # -- the question -------------------------------------------------------------------------
 

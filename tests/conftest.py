@@ -4,6 +4,7 @@ per test session; a hashing encoder serves the fast unit tests that don't need m
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,9 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+# The encoder's ONNX export goes to a cache folder of this test session (servers started by the
+# tests inherit it), never to the user's own cache.
+os.environ.setdefault("CITED_CACHE", tempfile.mkdtemp(prefix="cited-test-cache-"))
 
 from cited.settings import Settings  # noqa: E402
 from tests import embedders  # noqa: E402

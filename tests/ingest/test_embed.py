@@ -16,7 +16,7 @@ SENTENCES = [s.strip() for s in ARTICLE.read_text(encoding="utf-8").split(".") i
 def test_batched_encoding_matches_the_library(real_embedder):
     assert len(SENTENCES) > FEW_TEXTS
     ours = real_embedder.encode(SENTENCES)
-    library = real_embedder.model.encode(SENTENCES, normalize_embeddings=True, convert_to_numpy=True)
+    library = real_embedder.bulk().model.encode(SENTENCES, normalize_embeddings=True, convert_to_numpy=True)
     assert ours.shape == library.shape == (len(SENTENCES), real_embedder.dimension)
     assert np.allclose(ours, library, atol=1e-5)
     assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)

