@@ -124,7 +124,7 @@ class Library:
         # Without an encoder yet, Retriever.load checks the index's model before loading one.
         retriever = Retriever.load(self.settings, self._embedder)
         self._embedder = retriever.embedder
-        self._view = View.of(Answerer(retriever, self.settings, reader_for(self.settings.reader)))
+        self._view = View.of(Answerer(retriever, self.settings, reader_for(self.settings.reader, self.settings.encoder_runtime)))
         self._on_disk = stamp
 
     def manifest(self) -> dict:

@@ -252,7 +252,7 @@ def run_reading(args, settings: Settings) -> int:
 
         outcomes[f"open book, reader abstaining < {abstain}"] = open_book(
             articles, replace(settings, reader=settings_reader, reader_abstain_below=abstain), not args.json)
-    reader = reader_for(settings_reader)
+    reader = reader_for(settings_reader, settings.encoder_runtime)
     never, abstaining = gold_paragraph(articles, reader, [0.0, abstain])
     outcomes["gold paragraph, reader"] = never
     outcomes[f"gold paragraph, reader abstaining < {abstain}"] = abstaining

@@ -43,15 +43,15 @@ def cache_dir() -> Path:
     return Path(base) / "cited"
 
 
-def export_dir(weights_sha256: str) -> Path:
+def export_dir(weights_sha256: str, name: str = BUNDLED_MODEL) -> Path:
     """Where the export of these weights lives: named by the weights' digest, so another
     version of the model never picks up this one's export."""
-    return cache_dir() / "onnx" / f"{BUNDLED_MODEL}-{weights_sha256[:16]}"
+    return cache_dir() / "onnx" / f"{name}-{weights_sha256[:16]}"
 
 
-def find_export(weights_sha256: str) -> Path | None:
+def find_export(weights_sha256: str, name: str = BUNDLED_MODEL) -> Path | None:
     """The cached export of these weights, if it is there and its sha256 is the one recorded."""
-    folder = export_dir(weights_sha256)
+    folder = export_dir(weights_sha256, name)
     try:
         meta = json.loads((folder / "export.json").read_text(encoding="utf-8"))
         if meta.get("weights_sha256") != weights_sha256 or _sha256(folder / "model.onnx") != meta.get("onnx_sha256"):
@@ -63,13 +63,11 @@ def find_export(weights_sha256: str) -> Path | None:
 
 
 def export(model_dir: Path, weights_sha256: str) -> Path:
-    """Export the model at `model_dir` (a sentence-transformers folder) to ONNX in the cache,
-    atomically: the transformer's last hidden state; pooling is done here, in numpy."""
+    """Export the sentence-transformers model at `model_dir` to ONNX in the cache: the
+    transformer's last hidden state; pooling is done here, in numpy."""
     import torch
     from transformers import AutoModel
 
-    folder = export_dir(weights_sha256)
-    folder.mkdir(parents=True, exist_ok=True)
     model = AutoModel.from_pretrained(str(model_dir)).eval()
 
     class LastHiddenState(torch.nn.Module):
@@ -81,26 +79,35 @@ def export(model_dir: Path, weights_sha256: str) -> Path:
             return self.inner(input_ids=input_ids, attention_mask=attention_mask,
                               token_type_ids=token_type_ids).last_hidden_state
 
-    import onnxruntime
+    return export_module(LastHiddenState(model), weights_sha256, BUNDLED_MODEL, ("last_hidden_state",))
 
+
+def export_module(module, weights_sha256: str, name: str, outputs: tuple[str, ...]) -> Path:
+    """Export a torch module taking (input_ids, attention_mask, token_type_ids) to the cache,
+    atomically, optimized once, with its sha256 in export.json beside it."""
+    import onnxruntime
+    import torch
+
+    folder = export_dir(weights_sha256, name)
+    folder.mkdir(parents=True, exist_ok=True)
     example = tuple(torch.ones(1, 8, dtype=torch.long) for _ in INPUTS)
-    axes = {name: {0: "batch", 1: "tokens"} for name in (*INPUTS, "last_hidden_state")}
+    axes = {i: {0: "batch", 1: "tokens"} for i in INPUTS}
     raw, optimized = (Path(tempfile.mkstemp(suffix=suffix, dir=folder)[1]) for suffix in (".raw.tmp", ".onnx.tmp"))
     try:
         # The tracer warns of branches it records as constants (no causal mask, no cache), which
-        # hold for this encoder; tests/retrieval/test_onnx_encoder.py checks the vectors.
+        # hold for these encoders; tests/retrieval/test_onnx_encoder.py and test_reader.py check
+        # the outputs against torch's.
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            torch.onnx.export(LastHiddenState(model), example, str(raw), input_names=list(INPUTS),
-                              output_names=["last_hidden_state"], dynamic_axes=axes, opset_version=OPSET,
-                              dynamo=False)
+            torch.onnx.export(module.eval(), example, str(raw), input_names=list(INPUTS), output_names=list(outputs),
+                              dynamic_axes=axes, opset_version=OPSET, dynamo=False)
         # Optimized once here (fused attention and layer norms; "extended" stays portable across
         # CPUs), so that loading it for a question need not: 0.1 s instead of 0.8 s.
         options = onnxruntime.SessionOptions()
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
         options.optimized_model_filepath = str(optimized)
         onnxruntime.InferenceSession(str(raw), options, providers=["CPUExecutionProvider"])
-        meta = {"model": BUNDLED_MODEL, "weights_sha256": weights_sha256, "onnx_sha256": _sha256(optimized),
+        meta = {"model": name, "weights_sha256": weights_sha256, "onnx_sha256": _sha256(optimized),
                 "opset": OPSET, "exported_with": f"torch {torch.__version__}, onnxruntime {onnxruntime.__version__}"}
         os.replace(optimized, folder / "model.onnx")
         (folder / "export.json.tmp").write_text(json.dumps(meta, indent=2), encoding="utf-8")
@@ -111,12 +118,23 @@ def export(model_dir: Path, weights_sha256: str) -> Path:
     return folder / "model.onnx"
 
 
+def session(path: Path):
+    """An onnxruntime session for one caller at a time: one thread (a question is too small to
+    split, and the server answers several at once); the graph was optimized at export."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
 class OnnxEncoder:
     """Questions (a few texts) on onnxruntime; many texts handed to `bulk()`, a
     sentence-transformers embedder made on first need. Thread-safe: calls run one at a time."""
 
     def __init__(self, onnx_path: Path, model_dir: Path, bulk) -> None:
-        import onnxruntime
         from tokenizers import Tokenizer
 
         self.name = BUNDLED_MODEL
@@ -125,12 +143,7 @@ class OnnxEncoder:
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
-        options = onnxruntime.SessionOptions()
-        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL  # done at export
-        # One thread: a question is too small to split, and the server answers several at once.
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
-        self.session = onnxruntime.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+        self.session = session(onnx_path)
         self._lock = threading.Lock()
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:

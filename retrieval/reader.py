@@ -5,15 +5,23 @@ all-MiniLM-L6-v2 (`cited train-reader`, eval/train_reader.py; card beside the we
 The weights file holds the encoder and two small heads in fp16, without the word embeddings,
 which are frozen during training and read from the bundled encoder's own (sha256-checked) file;
 the reader's file is checked against the sha256 recorded in its card before anything is loaded.
+
+Like the encoder (retrieval/onnx_encoder.py), the reader runs on onnxruntime once it has been
+exported: the first load builds it with torch and exports it, with its sha256, to cited's cache
+folder, keyed by the reader's own sha256; later loads never import torch. Tokenizing and choosing
+the span are the same code for both (numpy); Settings.encoder_runtime = "torch" keeps it on torch.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from cited.errors import ReaderChecksumMismatch, ReaderUnavailable
 from retrieval.embed import bundled_model_dir, verify_bundled_weights
@@ -25,6 +33,7 @@ CARD = "card.json"
 FROZEN_KEY = "encoder.embeddings.word_embeddings.weight"
 MAX_LEN = 96  # question + sentence tokens, as trained
 MAX_ANSWER_TOKENS = 30
+log = logging.getLogger("cited")
 
 
 @dataclass(frozen=True)
@@ -39,22 +48,32 @@ class SpanReading:
 class Reader:
     """Thread-safe: every call runs on the reader's own thread, one at a time."""
 
-    def __init__(self, folder: Path = BUNDLED_READER) -> None:
+    def __init__(self, folder: Path = BUNDLED_READER, runtime: str = "onnx") -> None:
         self.folder = Path(folder)
         weights = self.folder / WEIGHTS
         card = _read_card(self.folder)
         expected = card.get("weights_sha256")
         if not weights.exists():
             raise ReaderUnavailable(str(self.folder), f"{WEIGHTS} is missing")
-        if expected and sha256_file(weights) != expected:
+        digest = sha256_file(weights)
+        if expected and digest != expected:
             raise ReaderChecksumMismatch(str(weights))
         base = bundled_model_dir()
-        verify_bundled_weights(base)
-        try:
-            self._model, self._tokenizer = _load(weights, base, self.folder)
-        except (OSError, ValueError, RuntimeError, KeyError) as e:
-            raise ReaderUnavailable(str(self.folder), f"{type(e).__name__}: {str(e).splitlines()[0][:160]}") from None
+        tokenizer_file = self.folder / "tokenizer.json"
+        self._tokenizer = _pair_tokenizer(tokenizer_file if tokenizer_file.exists() else base / "tokenizer.json")
         self.card = card
+        self.runtime = "torch"
+        self._forward = None
+        if runtime == "onnx":
+            self._forward = _onnx_forward(weights, base, self.folder, digest)
+            self.runtime = "onnx" if self._forward is not None else "torch"
+        if self._forward is None:
+            verify_bundled_weights(base)
+            try:
+                self._forward = _torch_forward(_load(weights, base))
+            except (OSError, ValueError, RuntimeError, KeyError) as e:
+                raise ReaderUnavailable(str(self.folder),
+                                        f"{type(e).__name__}: {str(e).splitlines()[0][:160]}") from None
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cited-reader")
 
     def read(self, question: str, sentences: list[str]) -> list[SpanReading]:
@@ -63,38 +82,82 @@ class Reader:
         return self._thread.submit(self._read, question, sentences).result()
 
     def _read(self, question: str, sentences: list[str]) -> list[SpanReading]:
-        import torch
-
-        encoded = self._tokenizer([question] * len(sentences), sentences, truncation="only_second",
-                                  max_length=MAX_LEN, padding=True, return_offsets_mapping=True,
-                                  return_tensors="pt")
-        sequence = [encoded.sequence_ids(i) for i in range(len(sentences))]
-        in_sentence = torch.tensor([[s == 1 for s in ids] for ids in sequence], dtype=torch.bool)
-        with torch.inference_mode():
-            hidden = self._model["encoder"](input_ids=encoded["input_ids"], token_type_ids=encoded["token_type_ids"],
-                                            attention_mask=encoded["attention_mask"]).last_hidden_state
-            answerable = torch.sigmoid(self._model["answerable"](hidden[:, 0]).squeeze(-1))
-            ends = self._model["span"](hidden)
-        length = hidden.shape[1]
+        encodings = self._tokenizer.encode_batch([(question, s) for s in sentences])
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        types = np.array([e.type_ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        answerable, ends = self._forward(ids, types, mask)
+        in_sentence = np.array([[s == 1 for s in e.sequence_ids] for e in encodings], dtype=bool)
+        length = ids.shape[1]
         # Best span: start <= end, at most MAX_ANSWER_TOKENS long, both inside the sentence.
-        scores = ends[..., 0].unsqueeze(2) + ends[..., 1].unsqueeze(1)
-        band = torch.triu(torch.ones(length, length, dtype=torch.bool))
-        band &= ~torch.triu(torch.ones(length, length, dtype=torch.bool), MAX_ANSWER_TOKENS)
-        valid = band.unsqueeze(0) & in_sentence.unsqueeze(2) & in_sentence.unsqueeze(1)
-        best = scores.masked_fill(~valid, float("-inf")).view(len(sentences), -1).argmax(-1)
-        offsets = encoded["offset_mapping"].numpy()
+        scores = ends[..., 0][:, :, None] + ends[..., 1][:, None, :]
+        band = np.triu(np.ones((length, length), dtype=bool)) & ~np.triu(np.ones((length, length), dtype=bool),
+                                                                          MAX_ANSWER_TOKENS)
+        valid = band[None] & in_sentence[:, :, None] & in_sentence[:, None, :]
+        best = np.where(valid, scores, -np.inf).reshape(len(sentences), -1).argmax(-1)
         out = []
         for row, flat in enumerate(best.tolist()):
             first, last = divmod(flat, length)
-            start, end = int(offsets[row, first, 0]), int(offsets[row, last, 1])
-            out.append(SpanReading(float(answerable[row]), start, end))
+            offsets = encodings[row].offsets
+            out.append(SpanReading(float(answerable[row]), int(offsets[first][0]), int(offsets[last][1])))
         return out
 
 
-def _load(weights: Path, base: Path, folder: Path):
+def _pair_tokenizer(path: Path):
+    """(question, sentence) pairs as trained: [CLS] question [SEP] sentence [SEP], the sentence
+    cut to fit MAX_LEN tokens, padded to the longest pair."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(path))
+    tokenizer.enable_truncation(MAX_LEN, strategy="only_second")
+    tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+    return tokenizer
+
+
+def _torch_forward(model):
+    def forward(ids: np.ndarray, types: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        import torch
+
+        with torch.inference_mode():
+            answerable, ends = model(torch.from_numpy(ids), torch.from_numpy(mask), torch.from_numpy(types))
+        return answerable.float().numpy(), ends.float().numpy()
+
+    return forward
+
+
+def _onnx_forward(weights: Path, base: Path, folder: Path, digest: str):
+    """The reader on onnxruntime, from its cached export (made now, with torch, if there is none);
+    None when onnxruntime is missing or the export cannot be made."""
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        return None
+    from retrieval import onnx_encoder
+
+    path = onnx_encoder.find_export(digest, name="reader")
+    if path is None:
+        verify_bundled_weights(base)
+        try:
+            model = _load(weights, base)
+            path = onnx_encoder.export_module(model, digest, name="reader", outputs=("answerable", "ends"))
+        except (ImportError, OSError, RuntimeError, ValueError, KeyError) as e:
+            log.warning("The reader stays on torch: its ONNX export failed (%s).", str(e).splitlines()[0][:160])
+            return None
+    session = onnx_encoder.session(path)
+
+    def forward(ids: np.ndarray, types: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        answerable, ends = session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})
+        return answerable, ends
+
+    return forward
+
+
+def _load(weights: Path, base: Path):
+    """The reader as a torch module: (input_ids, attention_mask, token_type_ids) →
+    (probability that the sentence answers, start and end logits per token)."""
     import torch
     from safetensors.torch import load_file
-    from transformers import AutoModel, AutoTokenizer
+    from transformers import AutoModel
 
     encoder = AutoModel.from_pretrained(str(base), add_pooling_layer=False)
     state = {k: v.float() for k, v in load_file(str(weights)).items()}
@@ -106,9 +169,19 @@ def _load(weights: Path, base: Path, folder: Path):
     missing, unexpected = model.load_state_dict(renamed, strict=False)
     if unexpected or set(missing) != {FROZEN_KEY}:
         raise ValueError(f"not a cited reader (missing {sorted(missing)[:3]}, unexpected {sorted(unexpected)[:3]})")
-    model.eval()
-    tokenizer = AutoTokenizer.from_pretrained(str(folder if (folder / "tokenizer.json").exists() else base))
-    return model, tokenizer
+
+    class ReaderModule(torch.nn.Module):
+        def __init__(self, parts) -> None:
+            super().__init__()
+            self.parts = parts
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            hidden = self.parts["encoder"](input_ids=input_ids, token_type_ids=token_type_ids,
+                                           attention_mask=attention_mask).last_hidden_state
+            answerable = torch.sigmoid(self.parts["answerable"](hidden[:, 0]).squeeze(-1))
+            return answerable, self.parts["span"](hidden)
+
+    return ReaderModule(model).eval()
 
 
 def _read_card(folder: Path) -> dict:
@@ -120,22 +193,22 @@ def _read_card(folder: Path) -> dict:
         raise ReaderUnavailable(str(folder), f"{CARD} is unreadable ({type(e).__name__})") from None
 
 
-_cache: dict[Path, Reader] = {}
+_cache: dict[tuple[Path, str], Reader] = {}
 _cache_lock = threading.Lock()
 
 
-def reader_for(setting: str | None) -> Reader | None:
+def reader_for(setting: str | None, runtime: str = "onnx") -> Reader | None:
     """Settings.reader → the reader: "bundled", a folder, or ""/None for none."""
     if not setting:
         return None
-    return load_reader(BUNDLED_READER if setting == "bundled" else Path(setting))
+    return load_reader(BUNDLED_READER if setting == "bundled" else Path(setting), runtime)
 
 
-def load_reader(folder: Path = BUNDLED_READER) -> Reader:
-    """One reader per folder per process, shared."""
-    folder = Path(folder).resolve()
+def load_reader(folder: Path = BUNDLED_READER, runtime: str = "onnx") -> Reader:
+    """One reader per folder and runtime per process, shared."""
+    key = (Path(folder).resolve(), runtime)
     with _cache_lock:
-        if folder not in _cache:
-            _cache[folder] = Reader(folder)
-        return _cache[folder]
+        if key not in _cache:
+            _cache[key] = Reader(key[0], runtime)
+        return _cache[key]
 

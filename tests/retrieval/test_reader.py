@@ -80,3 +80,35 @@ def test_short_answers_point_into_the_article(reading_library):
 def test_a_reason_question_keeps_whole_sentences(reading_library):
     answer = reading_library.ask("Why did Pakistan and Iran de-escalate?")
     assert answer.short_answer is None
+
+
+def test_the_reader_on_onnxruntime_reads_as_it_does_on_torch(reader, article_document):
+    import pysbd
+
+    assert reader.runtime == "onnx"
+    on_torch = Reader(BUNDLED_READER, runtime="torch")
+    assert on_torch.runtime == "torch"
+    segmenter = pysbd.Segmenter(language="en", clean=False)
+    sentences = [s for p in article_document.paragraphs if p.kind == "text"
+                 for s in segmenter.segment(article_document.paragraph_text(p))][:24]
+    for question in ("Who leads the caretaker government?", "When are Pakistan's elections?",
+                     "What share of Pakistan's population is Shiite?"):
+        ours, theirs = reader.read(question, sentences), on_torch.read(question, sentences)
+        assert [(r.start, r.end) for r in ours] == [(r.start, r.end) for r in theirs]
+        assert max(abs(a.probability - b.probability) for a, b in zip(ours, theirs)) < 1e-4
+
+
+def test_with_the_reader_a_question_still_never_imports_torch(reader, article_settings):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    program = ("import sys; from ui.cli import main; code = main(['ask', 'Who leads the caretaker government?', "
+               f"'--reader', 'bundled', '--index', {str(article_settings.index_dir)!r}]); "
+               "print('torch imported:', 'torch' in sys.modules); sys.exit(code)")
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CITED_") or k == "CITED_CACHE"}
+    run = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120,
+                         cwd=Path(__file__).resolve().parents[2], env=environment)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("Anwar-ul-Haq Kakar [1]") and "torch imported: False" in run.stdout
