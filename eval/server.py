@@ -36,7 +36,7 @@ def chat_server_process(index_dir: Path, log_path: Path, *extra: str, env: dict[
     shell in between), so terminate() always reaches the server."""
     port = free_port()
     # Only the settings the test gives: none of the caller's CITED_* variables.
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("CITED_")}
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CITED_") or k == "CITED_CACHE"}
     environment.update(GRADIO_ANALYTICS_ENABLED="False", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
     environment.update(env or {})
     command = [sys.executable, "-m", "ui.cli", "chat", "--index", str(index_dir), "--port", str(port),

@@ -132,7 +132,7 @@ def test_command_line(name, article_settings, plain_answer, documents, capsys):
 
 def test_command_line_with_bytes_that_are_not_utf8(article_settings, documents):
     """A terminal can hand over any bytes; Python keeps the bad ones as lone surrogates."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("CITED_")}
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CITED_") or k == "CITED_CACHE"}
     result = subprocess.run(
         [sys.executable, "-m", "ui.cli", "ask", b"Who wrote \xff\xfe the article?\xc3", "--json",
          "--index", str(article_settings.index_dir)],
@@ -149,7 +149,7 @@ def test_a_questions_file_with_hostile_lines(article_settings, tmp_path, documen
     file = tmp_path / "questions.jsonl"
     file.write_text("".join(json.dumps({"id": name, "question": q}) + "\n" for name, (q, _) in QUESTIONS.items()),
                     encoding="utf-8")
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("CITED_")}
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CITED_") or k == "CITED_CACHE"}
     result = subprocess.run(
         [sys.executable, "-m", "ui.cli", "ask", "--questions", str(file), "--json",
          "--index", str(article_settings.index_dir)],

@@ -15,7 +15,7 @@ TURNS = ["What were Pakistan's motives?", "And Iran's?", "Which one concerns Isr
 
 
 def _cli(args: list[str], index: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("CITED_")}
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CITED_") or k == "CITED_CACHE"}
     return subprocess.run([sys.executable, "-m", "ui.cli", *args, "--index", str(index)], input=stdin,
                           capture_output=True, text=True, cwd=ROOT, env=environment, timeout=300)
 
