@@ -50,7 +50,8 @@ def answerer(article_settings, real_embedder):
     from retrieval.search import Retriever
 
     # As the product answers: with the reader the settings name (the bundled one by default).
-    return Answerer(Retriever.load(article_settings, real_embedder), article_settings, reader_for(article_settings.reader, article_settings.encoder_runtime))
+    reader = reader_for(article_settings.reader, article_settings.encoder_runtime)
+    return Answerer(Retriever.load(article_settings, real_embedder), article_settings, reader)
 
 
 @pytest.fixture(scope="session")
