@@ -9,6 +9,7 @@ DEFAULT_SET = Path(__file__).resolve().parent / "sets" / "article.jsonl"
 DEFAULT_CONVERSATIONS = Path(__file__).resolve().parent / "sets" / "conversations.jsonl"
 DEFAULT_SQUAD = Path(__file__).resolve().parent.parent.parent / "shared" / "benchmarks" / "squad-expmrc" / "expmrc-squad-dev.public.json"
 DEFAULT_SQUAD2 = Path(__file__).resolve().parent.parent.parent / "shared" / "benchmarks" / "squad-dev" / "squad2-dev.public.json"
+DEFAULT_EXTRACTION = Path(__file__).resolve().parent.parent.parent / "shared" / "benchmarks" / "article-extraction"
 EVAL_MODES = ("dense", "bm25", "hybrid", "tutorial")
 
 
@@ -23,6 +24,9 @@ def add_eval_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--reading", metavar="PATH", nargs="?", const=str(DEFAULT_SQUAD2),
                    help="short answers and abstention on SQuAD 2.0 (open book and gold paragraph); PATH "
                         "defaults to ../shared/benchmarks/squad-dev/squad2-dev.public.json")
+    p.add_argument("--extraction", metavar="PATH", nargs="?", const=str(DEFAULT_EXTRACTION),
+                   help="score cited's page cleaning on an article-extraction benchmark folder (word 4-shingles); "
+                        "PATH defaults to ../shared/benchmarks/article-extraction")
     p.add_argument("--articles", metavar="public|all|FILE", default="public",
                    help="with --reading: the public evaluation articles (default), all, or titles listed in FILE")
     p.add_argument("--calibrate", action="store_true",
@@ -31,12 +35,17 @@ def add_eval_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mode", choices=EVAL_MODES + ("all",), default="hybrid", dest="eval_mode",
                    help="retrieval mode to evaluate, or all of them with significance tests (default hybrid)")
     p.add_argument("-k", type=int, default=5, help="passages retrieved per question (default 5)")
-    p.add_argument("--limit", type=int, metavar="N", help="only the first N questions (quick runs)")
+    p.add_argument("--limit", type=int, metavar="N", help="only the first N questions (--extraction: pages) (quick runs)")
     p.add_argument("--json", action="store_true", help="print one JSON object with the figures")
-    p.add_argument("--out", metavar="DIR", help="write report.md, hit@k plot and per-question JSONL here")
+    p.add_argument("--out", metavar="DIR", help="write report.md, hit@k plot and per-question JSONL here "
+                   "(--extraction: extraction.json, pages.jsonl and worst.md)")
 
 
 def run_eval(args, settings) -> int:
+    if args.extraction:
+        from eval.extraction import run_extraction
+
+        return run_extraction(args, settings)
     if args.reading:
         from eval.reading import run_reading
 
