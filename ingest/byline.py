@@ -116,9 +116,16 @@ def _name(part: str) -> str:
     return " ".join(name) if len(name) >= 2 else ""
 
 
+# A bar of teaser headlines ("Trending: A | B | C") is navigation, never the title: one pipe may
+# join a title to its site or series ("Milan Design Week 2018 | …"), two or more list teasers.
+_TEASER_BAR = re.compile(r"(?:\s[|•·]\s.*){2,}|^(?:trending|popular|most read|latest|breaking|top stories|"
+                         r"read more|related|more from)\b[^.!?]*:", re.I)
+
+
 def _title_shaped(line: str) -> bool:
     words = line.split()
-    return 2 <= len(words) <= 30 and not line.endswith(":") and not UI_LINE.match(line) and not find_date(line)
+    return (2 <= len(words) <= 30 and not line.endswith(":") and not UI_LINE.match(line) and not find_date(line)
+            and not _TEASER_BAR.search(line))
 
 
 def read_byline(lines: list[str], prose: list[bool]) -> Byline:

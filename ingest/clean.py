@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from cited.errors import EmptyDocument
 from ingest.byline import COPYRIGHT_LINE, UI_LINE, author_names, date_match, read_byline
 from ingest.document import Block
+from ingest.language import detect, stoplist
 from retrieval.records import Metadata
 
 # One non-prose paragraph inside the body costs as much as this many characters of prose: a
@@ -52,8 +53,17 @@ class Line:
 
 
 def clean_capture(text: str, source: str) -> tuple[list[Block], Metadata]:
-    lines = classify(capture_paragraphs(text))
+    paragraphs = capture_paragraphs(text)
+    # The language of the capture's prose-length lines: menus and teasers say little of it.
+    language = detect("\n".join(p for p in paragraphs if len(p) > 80) or text)
+    lines = classify(paragraphs, language)
     span = body_span(lines)
+    if span is None and stoplist(language):
+        # No prose by the language's stopwords (a page of scores, a table of figures): length
+        # alone decides, as for a language jusText has no stoplist for. A page of menu lines
+        # still has none.
+        lines = classify(paragraphs, "")
+        span = body_span(lines)
     if span is None:
         raise EmptyDocument(source)
     start, end = span
@@ -73,6 +83,7 @@ def clean_capture(text: str, source: str) -> tuple[list[Block], Metadata]:
         authors=byline.authors,
         date=byline.iso_date,
         source=source,
+        language=language,
     )
     return blocks, meta
 
@@ -112,13 +123,17 @@ def unwrap(lines: list[str]) -> list[str]:
 # --- 2. prose or not -------------------------------------------------------------------------
 
 
-def classify(paragraphs: list[str]) -> list[Line]:
+def classify(paragraphs: list[str], language: str = "en") -> list[Line]:
+    """jusText's context-free class of each paragraph, with the stoplist of the page's language;
+    language-neutral (length alone) for a language jusText has none for (ingest/language.py)."""
     import justext  # heavy import; only ingest needs it
 
     if not paragraphs:
         return []
     page = "<html><body>" + "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs) + "</body></html>"
-    found = justext.justext(page.encode("utf-8"), justext.get_stoplist("English"), encoding="utf-8")
+    stopwords = stoplist(language)
+    neutral = {} if stopwords else {"stopwords_low": 0, "stopwords_high": 0}
+    found = justext.justext(page.encode("utf-8"), stopwords, encoding="utf-8", **neutral)
     if len(found) != len(paragraphs):  # jusText merged or dropped one: should not happen
         raise ValueError(f"jusText returned {len(found)} paragraphs for {len(paragraphs)}")
     return [Line(text, p.cf_class) for text, p in zip(paragraphs, found)]

@@ -14,6 +14,7 @@ from cited.errors import CitedError, DocumentError, EmptyDocument, IndexMismatch
 from cited.settings import Settings
 from ingest.chunking import chunk_document
 from ingest.document import assemble
+from ingest.language import detect
 from ingest.sources import URL_TIMEOUT_S, Upload, document_id, expand_inputs, read_input, read_upload, source_of
 from retrieval.embed import Embedder, canonical_model_name, load_embedder
 from retrieval.records import Chunk, Document
@@ -114,6 +115,8 @@ def _ingest(inputs, settings: Settings, embedder, rebuild: bool, progress: bool,
         doc_id = old.id if old is not None else document_id(source, taken)
         meta = replace(reading.meta, source=source)
         doc = assemble(doc_id, reading.blocks, meta, reading.format, reading.sha256)
+        if not doc.meta.language and doc.text:  # captures know theirs already; the other formats are told here
+            doc = replace(doc, meta=replace(doc.meta, language=detect(doc.text)))
         if not doc.paragraphs:
             report.failed.append(EmptyDocument(item.name if isinstance(item, Upload) else item))
             continue

@@ -36,6 +36,7 @@ class Metadata:
     authors: tuple[str, ...] = ()
     date: str = ""  # ISO 8601 (YYYY-MM-DD) when known
     site: str = ""
+    language: str = ""  # ISO 639-1, as detected at ingest ("" when too short to tell)
     source: str = ""  # file path, URL, or upload:NAME
 
 

@@ -252,7 +252,7 @@ def _chunk_record(c: Chunk) -> dict:
 def _manifest_entry(d: Document, chunks: list[Chunk]) -> dict:
     return {
         "id": d.id, "source": d.meta.source, "title": d.meta.title, "authors": list(d.meta.authors),
-        "date": d.meta.date, "site": d.meta.site, "format": d.format, "sha256": d.sha256,
+        "date": d.meta.date, "site": d.meta.site, "language": d.meta.language, "format": d.format, "sha256": d.sha256,
         "paragraphs": len(d.paragraphs), "chunks": sum(1 for c in chunks if c.doc == d.id),
     }
 
@@ -352,7 +352,7 @@ def _document_from(r: dict) -> Document:
     meta = r["meta"]
     meta = Metadata(
         title=meta.get("title", ""), authors=tuple(meta.get("authors", ())), date=meta.get("date", ""),
-        site=meta.get("site", ""), source=meta.get("source", ""),
+        site=meta.get("site", ""), source=meta.get("source", ""), language=meta.get("language", ""),
     )
     return Document(r["id"], r["text"], paragraphs, meta, r.get("format", "txt"), r.get("sha256", ""))
 

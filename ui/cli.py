@@ -287,7 +287,9 @@ def cmd_list(args, settings: Settings) -> int:
         authors = ", ".join(d.get("authors") or []) or "—"
         site = f"; site {d['site']}" if d.get("site") else ""
         print(f"- {d['id']}: {d.get('title') or '(untitled)'}")
-        print(f"    author {authors}; date {d.get('date') or '—'}{site}; {d['paragraphs']} paragraphs, {d['chunks']} chunks")
+        language = f"; language {d['language']}" if d.get("language") else ""
+        print(f"    author {authors}; date {d.get('date') or '—'}{site}{language}; {d['paragraphs']} paragraphs, "
+              f"{d['chunks']} chunks")
         print(f"    {d.get('format', '?')} from {d['source']}")
     return 0
 

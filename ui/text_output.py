@@ -59,7 +59,8 @@ def format_document(d, width: int = 100) -> str:
     section, so a reader can see what cited kept of a page before trusting its answers."""
     authors = ", ".join(d.meta.authors) or "—"
     lines = [f"{d.id} — {d.meta.title or '(untitled)'}",
-             f"  author {authors}; date {d.meta.date or '—'}" + (f"; site {d.meta.site}" if d.meta.site else ""),
+             f"  author {authors}; date {d.meta.date or '—'}" + (f"; site {d.meta.site}" if d.meta.site else "")
+             + (f"; language {d.meta.language}" if d.meta.language else ""),
              f"  {d.format} from {d.meta.source}",
              f"  {len(d.paragraphs)} paragraphs, {len(d.text):,} characters indexed", ""]
     section: tuple[str, ...] = ()

@@ -124,3 +124,32 @@ def test_a_short_text_opening_with_a_two_word_line_has_it_as_title(tmp_path):
     assert reading.meta.title == "Orchard Notes"
     assert reading.meta.authors == ()
     assert [b.kind for b in reading.blocks] == ["title", "text", "text"]
+
+
+TEASER_CAPTURE = """Home
+World
+Trending: Storm hits the coast | Markets rally on rate cut | Local team wins the cup
+Tea Growers Turn to Shade Trees as Summers Grow Hotter
+By Maria Costa
+March 3, 2024
+Tea growers in the hills have begun planting shade trees between their rows, a practice their grandparents abandoned decades ago when yields were the only measure that mattered to the estates.
+The trees cool the soil by several degrees in the hottest weeks of the year, and the growers say the leaves picked from shaded bushes are thicker and keep their flavour longer after drying.
+Agronomists who have followed the trial plots for three seasons report that the shaded rows lost less water and needed no more fertiliser than the open ones, though the first harvest was smaller.
+Share this article
+"""
+
+
+def test_a_bar_of_teaser_headlines_is_never_the_title():
+    from ingest.clean import clean_capture
+
+    blocks, meta = clean_capture(TEASER_CAPTURE, "teasers.txt")
+    assert meta.title == "Tea Growers Turn to Shade Trees as Summers Grow Hotter"
+    assert meta.authors == ("Maria Costa",) and meta.date == "2024-03-03" and meta.language == "en"
+    assert not any("Markets rally" in b.text for b in blocks)
+
+
+def test_one_pipe_may_join_a_title_to_its_series():
+    from ingest.byline import read_byline
+
+    lines = ["Milan Design Week 2018 | A light installation for FLOS", "By Jane Roe"]
+    assert read_byline(lines, [False, False]).title == 0

@@ -142,7 +142,7 @@ def test_list_shows_the_bundled_articles_byline(article_settings, capsys):
     out = capsys.readouterr().out
     assert "1 document(s), model all-MiniLM-L6-v2" in out
     assert "- ecss-pakistan-iran-deescalation: What Led to Pakistan-Iran De-Escalation Following the Recent Exchange of Attacks?" in out
-    assert "author Ali Atef; date 2024-02-06; 45 paragraphs, 45 chunks" in out
+    assert "author Ali Atef; date 2024-02-06; language en; 45 paragraphs, 45 chunks" in out
 
 
 def test_quiet_ingest_prints_only_the_outcome(tmp_path):
