@@ -144,10 +144,11 @@ def classify(paragraphs: list[str], language: str = "en") -> list[Line]:
 
 def body_span(lines: list[Line]) -> tuple[int, int] | None:
     """[start, end) of the run of paragraphs with the most prose (maximum-sum subarray), or None
-    when there is no prose at all."""
+    when there is no prose at all. A comment thread that follows some prose is never the body,
+    however long its comments."""
     best, best_span = 0.0, None
     total, start = 0.0, 0
-    for i, line in enumerate(lines):
+    for i, line in enumerate(lines[: _comments_start(lines)]):
         if total <= 0:
             total, start = 0.0, i
         total += _gain(line)
@@ -156,8 +157,43 @@ def body_span(lines: list[Line]) -> tuple[int, int] | None:
     return best_span
 
 
+# What the site says of itself, in prose: cookie banners, privacy notices, contact boxes. jusText
+# reads them as prose, and a long cookie banner below a short article would outweigh it.
+_SITE_PROSE = re.compile(
+    r"\b(this|our) (web ?site|site)\b|\bcookies? (policy|settings|consent|preferences)\b|"
+    r"\b(use|uses|use of|accept|necessary|essential|third-party|functional|analytics|performance) cookies\b|"
+    r"\bcookies (are|that|which|may|help)\b|\bprivacy (policy|overview|notice|settings)\b|"
+    r"\bterms (of (use|service)|and conditions|& conditions)\b|\bcustomer service\b",
+    re.I)
+
+
+# Where a comment thread begins ("34 responses to …", "Leave a Reply"): the article never runs on
+# past it, however long the comments below are.
+_COMMENTS_START = re.compile(
+    r"^(\d+\s+(comments?|responses?|replies|thoughts)\b|(leave a (reply|comment)|post a comment|add a comment|"
+    r"join the (discussion|conversation)|comments? (are|is) closed|show comments|view comments)\b)", re.I)
+MIN_ARTICLE_CHARS = 300  # of prose above a comment-thread marker, for it to end the article
+
+
+def _comments_start(lines: list[Line]) -> int:
+    """Where the article must have ended: a comment thread, or a line that is only a date (the
+    next teaser of a "more from us" feed), once some prose has come before it."""
+    prose = 0
+    for i, line in enumerate(lines):
+        if prose >= MIN_ARTICLE_CHARS and (_COMMENTS_START.match(line.text) or _date_only(line.text)):
+            return i
+        if line.kind == "good":
+            prose += len(line.text)
+    return len(lines)
+
+
+def _date_only(text: str) -> bool:
+    found = date_match(text)
+    return found is not None and len(text.split()) <= 6 and len(text) - (found[2] - found[1]) <= 14
+
+
 def _gain(line: Line) -> float:
-    if UI_LINE.match(line.text):
+    if UI_LINE.match(line.text) or _SITE_PROSE.search(line.text):
         return -JUNK_COST
     if line.kind == "good":
         return len(line.text)
