@@ -66,7 +66,7 @@ def clean_capture(text: str, source: str) -> tuple[list[Block], Metadata]:
         span = body_span(lines)
     if span is None:
         raise EmptyDocument(source)
-    start, end = span
+    start, end = span[0], with_closing_list(lines, span[1])
     header = header_lines(lines, start)
     byline = read_byline([line.text for line in header], [line.prose for line in header])
 
@@ -75,9 +75,13 @@ def clean_capture(text: str, source: str) -> tuple[list[Block], Metadata]:
         blocks.append(Block(header[byline.title].text, "title"))
     blocks.extend(_byline_blocks(header, byline.author, byline.date))
     blocks.extend(Block(header[i].text) for i in byline.deks)
+    kept: set[str] = set()
     for line in lines[start:end]:
-        if not UI_LINE.match(line.text) and not _site_notice(line):
-            blocks.append(_block(line.text))
+        if UI_LINE.match(line.text) or _site_notice(line) or _CAPTION.search(line.text) or line.text in kept:
+            continue  # interface words, the site's notices, a photo's caption, a gallery's repeats
+        if len(line.text) >= REPEAT_CHARS:  # short lines may repeat ("See it now: Amazon"), a caption not
+            kept.add(line.text)
+        blocks.append(_block(line.text))
     meta = Metadata(
         title=header[byline.title].text if byline.title is not None else "",
         authors=byline.authors,
@@ -123,6 +127,9 @@ def unwrap(lines: list[str]) -> list[str]:
 # --- 2. prose or not -------------------------------------------------------------------------
 
 
+DENSE_SCRIPTS = {"ja", "zh"}  # written without spaces: jusText's length thresholds (70/200 characters) scaled by ~1/3
+
+
 def classify(paragraphs: list[str], language: str = "en") -> list[Line]:
     """jusText's context-free class of each paragraph, with the stoplist of the page's language;
     language-neutral (length alone) for a language jusText has none for (ingest/language.py)."""
@@ -133,6 +140,8 @@ def classify(paragraphs: list[str], language: str = "en") -> list[Line]:
     page = "<html><body>" + "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs) + "</body></html>"
     stopwords = stoplist(language)
     neutral = {} if stopwords else {"stopwords_low": 0, "stopwords_high": 0}
+    if language in DENSE_SCRIPTS:  # a character there says about as much as a word elsewhere
+        neutral |= {"length_low": 25, "length_high": 70}
     found = justext.justext(page.encode("utf-8"), stopwords, encoding="utf-8", **neutral)
     if len(found) != len(paragraphs):  # jusText merged or dropped one: should not happen
         raise ValueError(f"jusText returned {len(found)} paragraphs for {len(paragraphs)}")
@@ -182,9 +191,30 @@ def _comments_start(lines: list[Line]) -> int:
     for i, line in enumerate(lines):
         if prose >= MIN_ARTICLE_CHARS and (_COMMENTS_START.match(line.text) or _date_only(line.text)):
             return i
-        if line.kind == "good":
+        if line.kind == "good":  # long prose only: a dek or a teaser above the article is not its start
             prose += len(line.text)
     return len(lines)
+
+
+# A line of a schedule ("June 9 -- Coral Sky Amphitheatre, West Palm Beach, FL") or of a table of
+# figures ("3 Kevin Harvick 5033 4 6 15 26"): the shape of the lists articles end with.
+_MONTH_START = re.compile(r"^(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b", re.I)
+_TABLE_ROW = re.compile(r"^\d{1,3}[.)]?\s+\D.*\d.*\d")
+MIN_LIST_LINES = 5
+
+
+def with_closing_list(lines: list[Line], end: int) -> int:
+    """The body's end, moved past a list it ends with: at most one title line ("Tour dates:"),
+    then at least MIN_LIST_LINES schedule or table lines. Prose-based detection leaves such lists
+    out (every line is short), though they belong to the article."""
+    first = end + 1 if end < len(lines) and len(lines[end].text.split()) <= 10 else end
+    for begin in dict.fromkeys((end, first)):
+        stop = begin
+        while stop < len(lines) and (_MONTH_START.match(lines[stop].text) or _TABLE_ROW.match(lines[stop].text)):
+            stop += 1
+        if stop - begin >= MIN_LIST_LINES:
+            return stop
+    return end
 
 
 def _date_only(text: str) -> bool:
@@ -218,6 +248,15 @@ def header_lines(lines: list[Line], body_start: int) -> list[Line]:
             out.append(line)
         i -= 1
     return out[::-1]
+
+
+REPEAT_CHARS = 60
+# A photo's caption or a gallery's controls inside the body, and the site's teasers between its
+# paragraphs ("SEE MORE: …", "[VIDEO]").
+_CAPTION = re.compile(
+    r"\((image|photo|picture|pic|video|credit)s?:[^)]*\)\s*$|^(image|photo) \d+ of \d*|^\d+ / \d+$|"
+    r"^(caption|close|back to gallery|see more:.*|don'?t miss|related articles|more:.*)$|"
+    r"\[(video|insight|pics|poll|watch)\]", re.I)
 
 
 def _site_notice(line: Line) -> bool:

@@ -153,3 +153,55 @@ def test_one_pipe_may_join_a_title_to_its_series():
 
     lines = ["Milan Design Week 2018 | A light installation for FLOS", "By Jane Roe"]
     assert read_byline(lines, [False, False]).title == 0
+
+
+PROSE = ("Tea growers in the hills have begun planting shade trees between their rows, a practice their "
+         "grandparents abandoned decades ago when yields were the only measure that mattered to the estates, "
+         "and which the estates' managers long called a waste of good ground.",
+         "The trees cool the soil by several degrees in the hottest weeks of the year, and the growers say the "
+         "leaves picked from shaded bushes are thicker and keep their flavour longer after drying, which buyers "
+         "at the auctions have begun to notice.",
+         "Agronomists who have followed the trial plots for three seasons report that the shaded rows lost less "
+         "water and needed no more fertiliser than the open ones, though the first harvest was smaller and the "
+         "second only matched the old yields.")
+
+
+def _capture(*middle: str, after: tuple[str, ...] = ()) -> str:
+    head = "Home\nNews\nTea Growers Turn to Shade Trees\nBy Maria Costa\nMarch 3, 2024\n"
+    return head + "\n".join(middle) + "\n" + "\n".join(after) + "\n"
+
+
+def test_captions_and_a_gallerys_repeats_are_not_the_article():
+    from ingest.clean import clean_capture
+
+    caption = "A grower prunes a young shade tree on an estate above the town, in a photo from last spring."
+    text = _capture(PROSE[0], caption + " (Image: GETTY )", "Image 1 of 8", PROSE[1], PROSE[1], PROSE[2])
+    blocks, _ = clean_capture(text, "captions.txt")
+    kept = [b.text for b in blocks if b.kind == "text"]
+    assert kept == list(PROSE)
+
+
+def test_the_article_ends_where_its_comment_thread_begins():
+    from ingest.clean import clean_capture
+
+    comments = ("12 responses to “Tea Growers Turn to Shade Trees”", "leafpicker says:", "March 3, 2024 at 6:34 am",
+                "My family has grown tea for three generations and we never stopped planting shade trees, whatever "
+                "the estates said about yields, and our leaves were always the best in the valley by far.",
+                "hillfarmer says:", "March 3, 2024 at 7:02 am",
+                "This is the longest comment of them all, longer than any paragraph of the article, about how shade "
+                "trees changed our farm: the soil, the water, the birds that came back, the pickers who worked in "
+                "the cool, and the buyers who paid more for the leaves every single season since we began.")
+    blocks, _ = clean_capture(_capture(*PROSE, after=comments), "comments.txt")
+    kept = [b.text for b in blocks if b.kind == "text"]
+    assert kept == list(PROSE)
+
+
+def test_a_schedule_the_article_ends_with_is_kept():
+    from ingest.clean import clean_capture
+
+    dates = ("Tasting tour dates:", "June 9 -- Estate House, Nuwara Eliya", "June 10 -- Hill Club, Kandy",
+             "June 14 -- Tea Museum, Hantane", "June 17 -- Town Hall, Ella", "June 19 -- Station Road, Haputale",
+             "June 20 -- Market Square, Badulla")
+    blocks, _ = clean_capture(_capture(*PROSE, after=(*dates, "Privacy Policy | Terms")), "tour.txt")
+    kept = [b.text for b in blocks]
+    assert kept[-7:] == list(dates) and "Privacy Policy | Terms" not in kept
