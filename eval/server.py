@@ -17,6 +17,13 @@ ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT_S = 120  # model load + Gradio import on a busy 2-core machine
 
 
+def child_environment() -> dict[str, str]:
+    """This process's environment for a cited subprocess: none of the caller's CITED_* settings
+    (the command line says what the child is to use), except the cache folder of the ONNX
+    exports, which every process of a run shares."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("CITED_") or k == "CITED_CACHE"}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -35,8 +42,7 @@ def chat_server_process(index_dir: Path, log_path: Path, *extra: str, env: dict[
     """Yields (URL, Popen) once the server answers HTTP. The Popen is the Python process itself (no
     shell in between), so terminate() always reaches the server."""
     port = free_port()
-    # Only the settings the test gives: none of the caller's CITED_* variables.
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("CITED_") or k == "CITED_CACHE"}
+    environment = child_environment()  # only the settings the caller gives
     environment.update(GRADIO_ANALYTICS_ENABLED="False", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
     environment.update(env or {})
     command = [sys.executable, "-m", "ui.cli", "chat", "--index", str(index_dir), "--port", str(port),

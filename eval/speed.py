@@ -265,7 +265,9 @@ def _peak_rss(process: subprocess.Popen) -> int:
 
 
 def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CITED_") or k == "CITED_CACHE"}
+    from eval.server import child_environment
+
+    env = child_environment()
     env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False")
     return env
 

@@ -18,7 +18,7 @@ import pytest
 
 from cited.errors import IndexWriteFailed
 from cited.settings import Settings
-from eval.server import ROOT, chat_server, free_port
+from eval.server import ROOT, chat_server, child_environment, free_port
 from ingest.pipeline import ingest
 from retrieval import store
 from retrieval.answer import Answerer
@@ -291,7 +291,7 @@ def test_cli_names_the_damaged_file_and_how_to_rebuild(article_copy, name, how, 
 
 def test_installed_command_prints_one_line_not_a_traceback(article_copy):
     damage(article_copy / "chunks.faiss", "truncate")
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("CITED_") or k == "CITED_CACHE"}
+    environment = child_environment()
     result = subprocess.run(
         [str(Path(sys.executable).parent / "cited"), "ask", "Who wrote the article?", "--index", str(article_copy)],
         capture_output=True, text=True, timeout=120, env=environment,
@@ -324,7 +324,7 @@ def test_an_index_without_read_permission_is_one_line(article_copy):
         if not shutil.which("setpriv"):
             pytest.skip("as root, dropping the permission override needs setpriv (util-linux)")
         command = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", *command]
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("CITED_") or k == "CITED_CACHE"}
+    environment = child_environment()
     article_copy.chmod(0)
     try:
         result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, env=environment)
@@ -365,7 +365,7 @@ def test_app_with_a_broken_index_stops_with_one_line(article_copy, how):
         shutil.rmtree(article_copy)
         article_copy.write_text("not an index")
         expected = "it is a file, not an index folder"
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("CITED_") or k == "CITED_CACHE"}
+    environment = child_environment()
     result = subprocess.run(
         [sys.executable, "-m", "ui.cli", "chat", "--index", str(article_copy), "--port", str(free_port()),
          "--no-browser"],

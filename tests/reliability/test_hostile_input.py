@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -22,7 +21,7 @@ import pytest
 from tests.conftest import upload_file
 
 from cited.errors import CitedError, DocumentError, EmptyQuestion, QuestionTooLong
-from eval.server import ROOT, chat_server
+from eval.server import ROOT, chat_server, child_environment
 from ingest.pipeline import ingest
 from retrieval.answer import ABSTAIN_TEXT, Answerer
 from retrieval.search import Retriever
@@ -132,7 +131,7 @@ def test_command_line(name, article_settings, plain_answer, documents, capsys):
 
 def test_command_line_with_bytes_that_are_not_utf8(article_settings, documents):
     """A terminal can hand over any bytes; Python keeps the bad ones as lone surrogates."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("CITED_") or k == "CITED_CACHE"}
+    environment = child_environment()
     result = subprocess.run(
         [sys.executable, "-m", "ui.cli", "ask", b"Who wrote \xff\xfe the article?\xc3", "--json",
          "--index", str(article_settings.index_dir)],
@@ -149,7 +148,7 @@ def test_a_questions_file_with_hostile_lines(article_settings, tmp_path, documen
     file = tmp_path / "questions.jsonl"
     file.write_text("".join(json.dumps({"id": name, "question": q}) + "\n" for name, (q, _) in QUESTIONS.items()),
                     encoding="utf-8")
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("CITED_") or k == "CITED_CACHE"}
+    environment = child_environment()
     result = subprocess.run(
         [sys.executable, "-m", "ui.cli", "ask", "--questions", str(file), "--json",
          "--index", str(article_settings.index_dir)],

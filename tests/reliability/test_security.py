@@ -22,7 +22,7 @@ import pytest
 
 from cited.errors import ModelChecksumMismatch, ModelUnavailable
 from cited.settings import Settings
-from eval.server import ROOT, chat_server, free_port
+from eval.server import ROOT, chat_server, free_port, child_environment
 from tests.conftest import ARTICLE
 
 PACKAGES = ("cited", "ingest", "retrieval", "ui", "eval")
@@ -60,7 +60,7 @@ def test_the_app_listens_on_loopback_only(server):
 def first_stderr_line(index: Path, *flags: str) -> str:
     """Start `cited chat` with flags, read what it says first, stop it. The address is TEST-NET-1
     (192.0.2.1): never this machine's, so nothing is ever reachable from outside."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("CITED_") or k == "CITED_CACHE"}
+    environment = child_environment()
     process = subprocess.Popen(
         [sys.executable, "-m", "ui.cli", "chat", "--host", "192.0.2.1", "--port", str(free_port()), "--no-browser",
          "--index", str(index), *flags],
@@ -190,7 +190,7 @@ def test_loading_the_model_and_index_unpickles_nothing(article_settings):
     """The whole load path in a fresh process, watched by an audit hook: no object is unpickled
     and no pickle-format weights file is opened; the one weights file Python opens is the
     encoder's ONNX export (to check its sha256; onnxruntime then reads it itself)."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("CITED_") or k == "CITED_CACHE"}
+    environment = child_environment()
     result = subprocess.run([sys.executable, "-c", AUDIT, str(article_settings.index_dir)], cwd=ROOT,
                             capture_output=True, text=True, timeout=300, env=environment, check=True)
     report = json.loads(result.stdout.splitlines()[-1])

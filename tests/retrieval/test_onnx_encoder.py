@@ -13,6 +13,7 @@ import pytest
 
 from cited.errors import CitedError
 from cited.settings import Settings
+from eval.server import child_environment
 from retrieval import onnx_encoder
 from retrieval.embed import BUNDLED_SHA256, SentenceTransformerEmbedder, load_embedder
 
@@ -70,7 +71,7 @@ def test_a_question_from_the_command_line_never_imports_torch(encoders, article_
                f"{str(article_settings.index_dir)!r}]); "
                "print('imported:', sorted(m for m in ('torch', 'transformers', 'sentence_transformers', 'numba', "
                "'scipy') if m in sys.modules)); sys.exit(code)")
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("CITED_") or k == "CITED_CACHE"}
+    environment = child_environment()
     run = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, cwd=ROOT,
                          env=environment, timeout=120)
     assert run.returncode == 0, run.stderr

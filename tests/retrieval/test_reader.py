@@ -10,6 +10,7 @@ from dataclasses import replace
 import pytest
 
 from cited.errors import ReaderChecksumMismatch, ReaderUnavailable
+from eval.server import child_environment
 from retrieval.reader import BUNDLED_READER, CARD, WEIGHTS, Reader, load_reader
 
 pytestmark = pytest.mark.skipif(not (BUNDLED_READER / WEIGHTS).exists(), reason="no reader shipped")
@@ -99,7 +100,6 @@ def test_the_reader_on_onnxruntime_reads_as_it_does_on_torch(reader, article_doc
 
 
 def test_with_the_reader_a_question_still_never_imports_torch(reader, article_settings):
-    import os
     import subprocess
     import sys
     from pathlib import Path
@@ -107,7 +107,7 @@ def test_with_the_reader_a_question_still_never_imports_torch(reader, article_se
     program = ("import sys; from ui.cli import main; code = main(['ask', 'Who leads the caretaker government?', "
                f"'--reader', 'bundled', '--index', {str(article_settings.index_dir)!r}]); "
                "print('torch imported:', 'torch' in sys.modules); sys.exit(code)")
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("CITED_") or k == "CITED_CACHE"}
+    environment = child_environment()
     run = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120,
                          cwd=Path(__file__).resolve().parents[2], env=environment)
     assert run.returncode == 0, run.stderr

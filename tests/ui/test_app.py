@@ -4,7 +4,6 @@ subprocess, login, and the shared Library (uploads, examples, input checks)."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -13,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from cited.errors import CitedError, DocumentError, EmptyQuestion
-from eval.server import ROOT, chat_server
+from eval.server import ROOT, chat_server, child_environment
 from tests.cited.test_library import NOTES
 
 QUESTIONS = [
@@ -45,7 +44,7 @@ def client(server):
 def test_ask_returns_the_json_of_cited_ask(client, article_settings, tmp_path):
     questions = tmp_path / "questions.jsonl"
     questions.write_text("".join(json.dumps({"id": i, "question": q}) + "\n" for i, q in enumerate(QUESTIONS)))
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("CITED_") or k == "CITED_CACHE"}
+    environment = child_environment()
     cli = subprocess.run(
         [sys.executable, "-m", "ui.cli", "ask", "--questions", str(questions), "--json",
          "--index", str(article_settings.index_dir)],
@@ -202,7 +201,7 @@ def test_a_running_chat_answers_from_a_document_ingested_by_the_cli(article_sett
         client = Client(url, verbose=False)
         with pytest.raises(Exception, match="notes"):  # not there yet
             client.predict("Yixing clay teapots", doc="notes", api_name="/ask")
-        environment = {k: v for k, v in os.environ.items() if not k.startswith("CITED_") or k == "CITED_CACHE"}
+        environment = child_environment()
         subprocess.run([sys.executable, "-m", "ui.cli", "ingest", str(notes), "--index", str(index), "--quiet"],
                        cwd=ROOT, env=environment, check=True, timeout=300)
         answer = client.predict("What are the best teapots made of?", doc="notes", api_name="/ask")

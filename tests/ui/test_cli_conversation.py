@@ -5,17 +5,18 @@ subprocess, the real model and index."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
+
+from eval.server import child_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 TURNS = ["What were Pakistan's motives?", "And Iran's?", "Which one concerns Israel?"]
 
 
 def _cli(args: list[str], index: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("CITED_") or k == "CITED_CACHE"}
+    environment = child_environment()
     return subprocess.run([sys.executable, "-m", "ui.cli", *args, "--index", str(index)], input=stdin,
                           capture_output=True, text=True, cwd=ROOT, env=environment, timeout=300)
 
