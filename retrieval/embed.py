@@ -4,7 +4,6 @@ checked against their sha256 first."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import threading
@@ -16,6 +15,7 @@ import numpy as np
 
 from cited.errors import ModelChecksumMismatch, ModelUnavailable
 from cited.settings import BUNDLED_MODEL, Settings
+from retrieval.store import sha256_file
 
 # Never reach for a hub at run time: every model is loaded from disk.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -48,14 +48,11 @@ def bundled_model_dir() -> Path:
 
 def verify_bundled_weights(model_dir: Path) -> None:
     weights = model_dir / "model.safetensors"
-    digest = hashlib.sha256()
     try:
-        with open(weights, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                digest.update(block)
+        digest = sha256_file(weights)
     except OSError as e:
         raise ModelUnavailable(BUNDLED_MODEL, f"cannot read {weights}: {e.strerror}") from None
-    if digest.hexdigest() != BUNDLED_SHA256:
+    if digest != BUNDLED_SHA256:
         raise ModelChecksumMismatch(str(weights))
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from cited.settings import BUNDLED_MODEL
+from retrieval.store import sha256_file
 
 log = logging.getLogger("cited")
 
@@ -54,7 +55,7 @@ def find_export(weights_sha256: str, name: str = BUNDLED_MODEL) -> Path | None:
     folder = export_dir(weights_sha256, name)
     try:
         meta = json.loads((folder / "export.json").read_text(encoding="utf-8"))
-        if meta.get("weights_sha256") != weights_sha256 or _sha256(folder / "model.onnx") != meta.get("onnx_sha256"):
+        if meta.get("weights_sha256") != weights_sha256 or sha256_file(folder / "model.onnx") != meta.get("onnx_sha256"):
             log.warning("The ONNX export in %s does not match its record; it will be made again.", folder)
             return None
     except (OSError, ValueError):
@@ -107,7 +108,7 @@ def export_module(module, weights_sha256: str, name: str, outputs: tuple[str, ..
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
         options.optimized_model_filepath = str(optimized)
         onnxruntime.InferenceSession(str(raw), options, providers=["CPUExecutionProvider"])
-        meta = {"model": name, "weights_sha256": weights_sha256, "onnx_sha256": _sha256(optimized),
+        meta = {"model": name, "weights_sha256": weights_sha256, "onnx_sha256": sha256_file(optimized),
                 "opset": OPSET, "exported_with": f"torch {torch.__version__}, onnxruntime {onnxruntime.__version__}"}
         os.replace(optimized, folder / "model.onnx")
         (folder / "export.json.tmp").write_text(json.dumps(meta, indent=2), encoding="utf-8")
@@ -167,9 +168,3 @@ class OnnxEncoder:
         if self._bulk is None:
             self._bulk = self._bulk_factory()
         return self._bulk
-
-
-def _sha256(path: Path) -> str:
-    from retrieval.store import sha256_file
-
-    return sha256_file(path)
