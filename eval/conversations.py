@@ -14,13 +14,11 @@ one abstained on); and, with history, whether the standalone reading is right: i
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from cited.errors import CitedError
-from eval.gold import answer_is_correct
+from eval.gold import answer_is_correct, read_jsonl
 
 SETTINGS = ("with history", "without history", "gold rewrite")
 _STOP = {"the", "a", "an", "of", "in", "on", "to", "for", "by", "with", "and", "or", "is", "are", "was", "were",
@@ -39,21 +37,13 @@ class Turn:
 
 
 def load_conversations(path: Path) -> list[list[Turn]]:
+    def turn(r: dict) -> Turn:
+        return Turn(str(r["id"]), str(r["conversation"]), r["question"], tuple(r["standalone"]),
+                    tuple(r.get("answer", ())), bool(r.get("answerable", True)))
+
     conversations: dict[str, list[Turn]] = {}
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as e:
-        raise CitedError(f"{path}: cannot read the conversation set ({e}).") from None
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            r = json.loads(line)
-            turn = Turn(str(r["id"]), str(r["conversation"]), r["question"], tuple(r["standalone"]),
-                        tuple(r.get("answer", ())), bool(r.get("answerable", True)))
-        except (json.JSONDecodeError, KeyError, TypeError) as e:
-            raise CitedError(f"{path}:{number}: not a conversation turn ({type(e).__name__}: {e}).") from None
-        conversations.setdefault(turn.conversation, []).append(turn)
+    for t in read_jsonl(path, turn, "the conversation set", "a conversation turn"):
+        conversations.setdefault(t.conversation, []).append(t)
     return list(conversations.values())
 
 

@@ -23,24 +23,32 @@ class EvalQuestion:
     gold_spans: tuple[tuple[int, int], ...] = field(default=(), compare=False)  # known spans, if any
 
 
-def load_eval_set(path: Path) -> list[EvalQuestion]:
-    questions = []
+def read_jsonl(path: Path, make, file_kind: str, line_kind: str) -> list:
+    """`make(record)` for each non-blank line of a JSONL file; a file that cannot be read, or a line
+    that is not JSON or not the record `make` expects, is one CitedError naming the file (and line)."""
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as e:
-        raise CitedError(f"{path}: cannot read the eval set ({e}).") from None
+        raise CitedError(f"{path}: cannot read {file_kind} ({e}).") from None
+    out = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            r = json.loads(line)
-            questions.append(EvalQuestion(
-                id=str(r["id"]), question=r["question"], gold=tuple(r.get("gold", ())),
-                answer=tuple(r.get("answer", ())), answerable=bool(r.get("answerable", True)), doc=r.get("doc"),
-            ))
+            out.append(make(json.loads(line)))
         except (json.JSONDecodeError, KeyError, TypeError) as e:
-            raise CitedError(f"{path}:{number}: not an eval question ({type(e).__name__}: {e}).") from None
-    return questions
+            raise CitedError(f"{path}:{number}: not {line_kind} ({type(e).__name__}: {e}).") from None
+    return out
+
+
+def load_eval_set(path: Path) -> list[EvalQuestion]:
+    def question(r: dict) -> EvalQuestion:
+        return EvalQuestion(
+            id=str(r["id"]), question=r["question"], gold=tuple(r.get("gold", ())),
+            answer=tuple(r.get("answer", ())), answerable=bool(r.get("answerable", True)), doc=r.get("doc"),
+        )
+
+    return read_jsonl(path, question, "the eval set", "an eval question")
 
 
 def find_spans(text: str, quote: str) -> list[tuple[int, int]]:
