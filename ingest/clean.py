@@ -157,7 +157,7 @@ def body_span(lines: list[Line]) -> tuple[int, int] | None:
     however long its comments."""
     best, best_span = 0.0, None
     total, start = 0.0, 0
-    for i, line in enumerate(lines[: _comments_start(lines)]):
+    for i, line in enumerate(lines[: _article_end(lines)]):
         if total <= 0:
             total, start = 0.0, i
         total += _gain(line)
@@ -184,7 +184,7 @@ _COMMENTS_START = re.compile(
 MIN_ARTICLE_CHARS = 300  # of prose above a comment-thread marker, for it to end the article
 
 
-def _comments_start(lines: list[Line]) -> int:
+def _article_end(lines: list[Line]) -> int:
     """Where the article must have ended: a comment thread, or a line that is only a date (the
     next teaser of a "more from us" feed), once some prose has come before it."""
     prose = 0

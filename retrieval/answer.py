@@ -202,10 +202,10 @@ class Answerer:
         answer = Answer(query.text, ABSTAIN_TEXT, True, [], passages, support=support)
         if everything:
             best = max(everything, key=lambda c: c.score)
-            chunk = self.retriever.chunks[best.passage.chunk]
-            answer.closest = [AnswerSentence(self._text(best), chunk.doc, best.start, best.end, 0, best.score,
-                                             chunk.paragraph)]
-            answer.text = f"{not_said(query.text)} Closest: ¶{chunk.paragraph} — “{answer.closest[0].text}”"
+            where = best.passage
+            answer.closest = [AnswerSentence(self._text(best), where.doc, best.start, best.end, 0, best.score,
+                                             where.paragraph)]
+            answer.text = f"{not_said(query.text)} Closest: ¶{where.paragraph} — “{answer.closest[0].text}”"
         return answer
 
     def _read_candidates(self, question: str,

@@ -71,12 +71,18 @@ def overview_kind(question: str, retriever: Retriever, signals: Signals, doc: st
     return None
 
 
-def article_overview(retriever: Retriever, doc: str) -> list[Part]:
+def _rows(retriever: Retriever, doc: str) -> tuple[list[int], list[int]]:
+    """The chunk rows of a document's text, and of its top-level section headings."""
     rows = [row for row, c in enumerate(retriever.chunks) if c.doc == doc]
     text_rows = [row for row in rows if retriever.chunks[row].kind == "text"]
+    tops = [row for row in rows if retriever.chunks[row].kind == "heading" and len(retriever.chunks[row].section) == 1]
+    return text_rows, tops
+
+
+def article_overview(retriever: Retriever, doc: str) -> list[Part]:
+    text_rows, tops = _rows(retriever, doc)
     if not text_rows:
         return []
-    tops = [row for row in rows if retriever.chunks[row].kind == "heading" and len(retriever.chunks[row].section) == 1]
     if not tops:
         return _flat(retriever, text_rows)
     parts = []
@@ -102,11 +108,9 @@ def article_overview(retriever: Retriever, doc: str) -> list[Part]:
 
 
 def conclusion(retriever: Retriever, doc: str) -> list[Part]:
-    rows = [row for row, c in enumerate(retriever.chunks) if c.doc == doc]
-    tops = [retriever.chunks[row] for row in rows
-            if retriever.chunks[row].kind == "heading" and len(retriever.chunks[row].section) == 1]
-    named = [c.section[0] for c in tops if _CONCLUSION_HEADING.search(c.section[0])]
-    text_rows = [row for row in rows if retriever.chunks[row].kind == "text"]
+    text_rows, tops = _rows(retriever, doc)
+    named = [retriever.chunks[row].section[0] for row in tops
+             if _CONCLUSION_HEADING.search(retriever.chunks[row].section[0])]
     if named:
         body = [row for row in text_rows if retriever.chunks[row].section[:1] == (named[-1],)]
     else:
