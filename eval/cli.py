@@ -9,6 +9,7 @@ DEFAULT_SET = Path(__file__).resolve().parent / "sets" / "article.jsonl"
 DEFAULT_CONVERSATIONS = Path(__file__).resolve().parent / "sets" / "conversations.jsonl"
 DEFAULT_SQUAD = Path(__file__).resolve().parent.parent.parent / "shared" / "benchmarks" / "squad-expmrc" / "expmrc-squad-dev.public.json"
 DEFAULT_SQUAD2 = Path(__file__).resolve().parent.parent.parent / "shared" / "benchmarks" / "squad-dev" / "squad2-dev.public.json"
+DEFAULT_SQUAD11 = Path(__file__).resolve().parent.parent.parent / "shared" / "benchmarks" / "squad-dev" / "squad11-dev.public.json"
 DEFAULT_EXTRACTION = Path(__file__).resolve().parent.parent.parent / "shared" / "benchmarks" / "article-extraction"
 EVAL_MODES = ("dense", "bm25", "hybrid", "tutorial")
 
@@ -27,6 +28,9 @@ def add_eval_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--extraction", metavar="PATH", nargs="?", const=str(DEFAULT_EXTRACTION),
                    help="score cited's page cleaning on an article-extraction benchmark folder (word 4-shingles); "
                         "PATH defaults to ../shared/benchmarks/article-extraction")
+    p.add_argument("--tune", metavar="PATH", nargs="?", const=str(DEFAULT_SQUAD11),
+                   help="choose the hybrid weights and the abstention threshold on calibration articles of a SQuAD "
+                        "1.1 file (never the public ones) and the eval set; PATH defaults to squad-dev's squad11")
     p.add_argument("--articles", metavar="public|all|FILE", default="public",
                    help="with --reading: the public evaluation articles (default), all, or titles listed in FILE")
     p.add_argument("--calibrate", action="store_true",
@@ -46,6 +50,10 @@ def run_eval(args, settings) -> int:
         from eval.extraction import run_extraction
 
         return run_extraction(args, settings)
+    if args.tune:
+        from eval.tune import run_tune
+
+        return run_tune(args, settings)
     if args.reading:
         from eval.reading import run_reading
 
