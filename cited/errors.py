@@ -186,3 +186,18 @@ class ReaderChecksumMismatch(ModelError):
             f"The reader weights at {path} do not match the sha256 in their card; restore them "
             "(git checkout -- retrieval/models/reader) or answer without a reader: --no-reader."
         )
+
+
+# --- the LLM writer (off unless --llm is given) ------------------------------------------------
+
+
+class LlmUnavailable(CitedError):
+    """The LLM server could not write an answer; the extractive answer is shown instead."""
+
+    exit_code = 6
+
+    def __init__(self, url: str, why: str) -> None:
+        self.url = url
+        self.why = why
+        super().__init__(f"The LLM at {url} did not answer ({why}); showing cited's own answer from the article's "
+                         "sentences. Check that the server is running, or drop --llm.")

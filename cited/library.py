@@ -71,6 +71,7 @@ class Library:
         self._view: View | None = None
         self._on_disk: tuple[int, int] | None = None
         self._lock = threading.Lock()
+        self._writer = None  # the LLM writer, made at the first question when settings.llm is set
 
     @classmethod
     def open(cls, index_dir: str | Path | None = None, embedder: Embedder | None = None, **settings) -> "Library":
@@ -151,11 +152,28 @@ class Library:
         raise UnknownDocument(doc, [d.id for d in documents])
 
     def ask(self, question: str, k: int | None = None, mode: str | None = None, doc: str | None = None,
-            history: Sequence[str] = ()) -> Answer:
+            history: Sequence[str] = (), on_text=None) -> Answer:
         """The answer, made of the article's sentences, each cited; or an abstention. `history`:
         the conversation's earlier questions, oldest first; a follow-up that leans on them is read
-        as a standalone question, given back as `answer.interpreted_as`."""
-        return self.view().ask(question, k=k, mode=mode, doc=doc, history=history)
+        as a standalone question, given back as `answer.interpreted_as`. With settings.llm, an LLM
+        also writes the answer from the same passages (on_text gets each piece as it streams) and
+        every sentence it wrote is checked: `answer.written`, `answer.writer`, `answer.notice`."""
+        view = self.view()
+        answer = view.ask(question, k=k, mode=mode, doc=doc, history=history)
+        if self.settings.llm:
+            from retrieval.check import Checker
+            from retrieval.writer import write_checked
+
+            write_checked(answer, self.llm_writer(), Checker(view.answerer.retriever), history, on_text)
+        return answer
+
+    def llm_writer(self):
+        """The writer for settings.llm (one client, reused)."""
+        if self._writer is None:
+            from retrieval.writer import LlmWriter
+
+            self._writer = LlmWriter(self.settings.llm, self.settings.llm_model, self.settings.llm_timeout)
+        return self._writer
 
     def search(self, question: str, k: int | None = None, mode: str | None = None,
                doc: str | None = None) -> list[Passage]:

@@ -23,6 +23,10 @@ _ENV = {
     "auth": "CITED_AUTH",
     "reader": "CITED_READER",
     "encoder_runtime": "CITED_ENCODER_RUNTIME",
+    "llm": "CITED_LLM",
+    "llm_model": "CITED_LLM_MODEL",
+    "llm_timeout": "CITED_LLM_TIMEOUT",
+    "llm_unsupported": "CITED_LLM_UNSUPPORTED",
 }
 
 
@@ -66,6 +70,15 @@ class Settings:
     reader_candidates: int = 8
     # With a reader, the sentence it is surest answers leads the answer (eval/README.md).
     reader_rerank: bool = False
+    # The LLM writer (retrieval/writer.py): the URL of an OpenAI-compatible server (e.g.
+    # http://127.0.0.1:11434/v1), or "" for none. Off by default: nothing is contacted. Its
+    # sentences are checked against the passages (retrieval/check.py); an API key, if the server
+    # wants one, comes from $CITED_LLM_API_KEY only.
+    llm: str = ""
+    llm_model: str = ""  # "" asks the server for its first model
+    llm_timeout: float = 30.0
+    # Sentences the check does not support: "flag" (shown struck through, marked) or "remove".
+    llm_unsupported: str = "flag"
     # Limits
     max_question_chars: int = 2000
     max_file_mb: float = 20.0
@@ -106,6 +119,15 @@ class Settings:
             from cited.errors import CitedError
 
             raise CitedError(f"CITED_ENCODER_RUNTIME must be onnx or torch (got {settings.encoder_runtime!r}).")
+        if settings.llm_unsupported not in ("flag", "remove"):
+            from cited.errors import CitedError
+
+            raise CitedError(f"CITED_LLM_UNSUPPORTED must be flag or remove (got {settings.llm_unsupported!r}).")
+        if settings.llm and not settings.llm.startswith(("http://", "https://")):
+            from cited.errors import CitedError
+
+            raise CitedError(f"--llm must be the http(s) URL of an OpenAI-compatible server, e.g. "
+                             f"http://127.0.0.1:11434/v1 (got {settings.llm!r}).")
         return settings
 
 

@@ -25,6 +25,7 @@ from retrieval.outline import announced_list, matching_section
 from retrieval.overview import SUMMARY, article_overview, conclusion, overview_kind
 from retrieval.reader import Reader, SpanReading
 from retrieval.search import Passage, Query, Retriever, Signals, clean_question
+from retrieval.writer import Written
 
 ABSTAIN_TEXT = "The article does not say."
 _ASKS_FOR_TITLE = re.compile(r"\b(title|titled|called|named|headline|about)\b", re.I)
@@ -83,6 +84,22 @@ class Answer:
     no_answer_score: float | None = None  # 1 - the reader's best probability; None without a reader
     interpreted_as: str | None = None  # a follow-up question as read on its own, when it leaned on earlier ones
     closest: list[AnswerSentence] = field(default_factory=list)  # an abstention's nearest sentence: not an answer
+    written: Written | None = None  # what an LLM wrote from the passages, checked (retrieval/writer.py)
+    notice: str = ""  # why an LLM's answer is not the one shown, when one was asked for
+
+    @property
+    def writer(self) -> str:
+        """Whose answer is shown: "llm" when the LLM wrote one with at least one checked sentence,
+        else "extractive" (cited's own, from the article's sentences)."""
+        return "llm" if self.written is not None and any(s.supported for s in self.written.sentences) else "extractive"
+
+    def shown_citations(self) -> list[tuple[int, Passage]]:
+        """The passages the shown answer cites, with their markers: the extractive answer's own,
+        or, for an LLM's, the given passages its sentences name ([n] is passages[n - 1])."""
+        if self.writer != "llm":
+            return self.citations
+        named = sorted({n for s in self.written.sentences for n in s.cited if 1 <= n <= len(self.passages)})
+        return [(n, self.passages[n - 1]) for n in named]
 
     def to_json(self) -> dict:
         return {
@@ -109,6 +126,9 @@ class Answer:
             },
             "no_answer_score": None if self.no_answer_score is None else round(self.no_answer_score, 4),
             "seconds": round(self.seconds, 4),
+            "writer": self.writer,
+            "written": None if self.written is None else self.written.to_json(),
+            "notice": self.notice or None,
         }
 
 

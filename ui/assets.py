@@ -23,6 +23,14 @@ a.cited-marker:hover { background: var(--color-accent); color: white; }
 .cited-part-point { padding-left: 1.1rem; }
 .cited-part-text { margin-top: .2rem; }
 .cited-abstain-note { font-size: .9em; color: var(--body-text-color-subdued); margin-top: .2rem; }
+.cited-writer { font-size: .85em; color: var(--body-text-color-subdued); margin-bottom: .35rem; }
+.cited-writer-own { border-left: 3px solid #64748b; padding-left: .5rem; }
+.cited-supported { border-bottom: 2px solid rgba(22,163,74,.45); }
+.cited-unsupported s { color: #b91c1c; text-decoration-thickness: 1px; }
+.cited-flag { display: inline-block; font-size: .78em; color: #b91c1c; background: rgba(220,38,38,.08);
+  border: 1px solid rgba(220,38,38,.35); border-radius: 4px; padding: 0 .35em; margin: 0 .3em; }
+.cited-removed { font-size: .85em; color: var(--body-text-color-subdued); margin-top: .3rem; }
+.cited-draft { color: var(--body-text-color-subdued); white-space: pre-wrap; }
 .cited-error { border-left: 4px solid #dc2626; background: rgba(220,38,38,.08); padding: .5rem .75rem; border-radius: 6px; }
 .cited-sources, .cited-article { font-size: .92rem; }
 .cited-panel-head { display: flex; justify-content: space-between; align-items: flex-start; gap: .5rem; margin-bottom: .4rem; }

@@ -33,6 +33,7 @@ def _common(p: argparse.ArgumentParser, retrieval: bool = False) -> None:
         p.add_argument("--mode", choices=MODES, help="retrieval mode (default hybrid)")
         p.add_argument("--doc", metavar="DOC", help="ask only this document (see `cited list`)")
         _reader_flags(p)
+        _llm_flags(p)
 
 
 def _reader_flags(p: argparse.ArgumentParser) -> None:
@@ -41,6 +42,16 @@ def _reader_flags(p: argparse.ArgumentParser) -> None:
                        help="mark short answers with a reader: 'bundled' (retrieval/models/reader) or a folder made by "
                             "`cited train-reader` (off by default, or $CITED_READER)")
     group.add_argument("--no-reader", action="store_true", help="whole sentences only, even if $CITED_READER is set")
+
+
+def _llm_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--llm", metavar="URL",
+                   help="also have an LLM write the answer from the passages: an OpenAI-compatible server, e.g. "
+                        "http://127.0.0.1:11434/v1 (Ollama) or a llama.cpp server; each sentence is checked against "
+                        "the article. Off by default (or $CITED_LLM); an API key comes from $CITED_LLM_API_KEY")
+    p.add_argument("--llm-model", metavar="NAME", help="the server's model (default: the first it lists)")
+    p.add_argument("--llm-unsupported", choices=("flag", "remove"),
+                   help="sentences the check does not support: shown flagged (default) or removed")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -122,6 +133,9 @@ def settings_from(args: argparse.Namespace) -> Settings:
         port=getattr(args, "port", None),
         auth=getattr(args, "auth", None),
         reader="" if getattr(args, "no_reader", False) else getattr(args, "reader", None),
+        llm=getattr(args, "llm", None),
+        llm_model=getattr(args, "llm_model", None),
+        llm_unsupported=getattr(args, "llm_unsupported", None),
     )
 
 
@@ -178,12 +192,22 @@ def cmd_ask(args, settings: Settings) -> int:
         return _ask_batch(library, args)
     if args.chat:
         return _converse(library, args)
-    answer = library.ask(args.question, k=args.k, mode=args.mode, doc=args.doc)
+    streaming = bool(settings.llm) and not args.json and sys.stdout.isatty()
+    answer = library.ask(args.question, k=args.k, mode=args.mode, doc=args.doc,
+                         on_text=_stream_to_terminal if streaming else None)
+    if streaming and answer.written is not None:
+        print("\n")  # the streamed draft ends; the checked answer follows
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False))
     else:
-        print(format_answer(answer, documents=_metadata(library)))
+        print(format_answer(answer, documents=_metadata(library), unsupported=settings.llm_unsupported))
     return 0
+
+
+def _stream_to_terminal(piece: str) -> None:
+    """The LLM's draft as it arrives, dimmed: it is not checked yet."""
+    sys.stdout.write(f"\033[2m{piece}\033[0m")
+    sys.stdout.flush()
 
 
 def _metadata(library) -> dict:
@@ -223,7 +247,8 @@ def _ask_batch(library, args) -> int:
         if args.json:
             print(json.dumps({**echo, **answer.to_json()}, ensure_ascii=False))
         else:
-            print(f"[{qid}] {question}\n{format_answer(answer, documents=_metadata(library))}\n")
+            print(f"[{qid}] {question}\n"
+                  f"{format_answer(answer, documents=_metadata(library), unsupported=library.settings.llm_unsupported)}\n")
     return 2 if failures else 0
 
 
@@ -261,7 +286,8 @@ def _converse(library, args) -> int:
         if args.json:
             print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
         else:
-            print(format_answer(answer, documents=_metadata(library)) + "\n", flush=True)
+            print(format_answer(answer, documents=_metadata(library), unsupported=library.settings.llm_unsupported)
+                  + "\n", flush=True)
     return 0
 
 

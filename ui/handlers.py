@@ -6,7 +6,9 @@ those it leaves alone, so each can be called and checked without a server
 from __future__ import annotations
 
 import os
+import queue
 import re
+import threading
 import time
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from ingest.sources import Upload
 from ui import render
 
 STREAM_PAUSE_S = 0.03  # between streamed sentences: visible, yet far below reading speed
+DRAFT_EVERY_S = 0.1  # an LLM's draft is redrawn at most this often as it streams
 ALL_DOCUMENTS = ""
 
 # Questions known to be answered well by the bundled article (see eval/); other documents get
@@ -35,12 +38,18 @@ BUNDLED_EXAMPLES = [
 
 def respond(library: Library, text, history, turns, k, mode, doc):
     """A question from the chat box → (question box, chat, turns, sources, article), the answer's
-    sentences streamed one at a time."""
+    sentences streamed one at a time (with an LLM writer: its words as they arrive, then each
+    sentence checked)."""
     history, turns = list(history or []), list(turns or [])
     asked = [a["question"] for a in turns if a]  # the conversation so far (cleared with the chat)
     try:
-        view = library.view()  # one view: an upload may swap in another meanwhile
-        answer = view.ask(text, k=k, mode=mode or None, doc=doc or None, history=asked).to_json()
+        if library.settings.llm:
+            answered = yield from _written(library, text, history, k, mode, doc, asked)
+            view = library.view()
+        else:
+            view = library.view()  # one view: an upload may swap in another meanwhile
+            answered = view.ask(text, k=k, mode=mode or None, doc=doc or None, history=asked)
+        answer = answered.to_json()
     except EmptyQuestion as e:
         gr.Warning(str(e))
         yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
@@ -51,16 +60,48 @@ def respond(library: Library, text, history, turns, k, mode, doc):
         yield gr.skip(), history, turns + [None, None], gr.skip(), gr.skip()
         return
     docs = view.documents
+    unsupported = library.settings.llm_unsupported
     history.append(_message("user", render.question_html(answer["question"])))
     turns += [None, answer]
-    steps = 1 if answer["abstained"] else max(1, len(answer["sentences"]))
+    shown_answer = render.llm_view(answer)
+    steps = 1 if answer["abstained"] or answer["writer"] == "llm" else max(1, len(answer["sentences"]))
     for shown in range(1, steps + 1):
-        reply = _message("assistant", render.answer_html(answer, docs, upto=shown))
+        reply = _message("assistant", render.answer_html(answer, docs, upto=shown, unsupported=unsupported))
         if shown == 1:
-            yield "", history + [reply], turns, render.sources_html(answer, docs), render.article_html(answer, docs)
+            yield ("", history + [reply], turns, render.sources_html(shown_answer, docs),
+                   render.article_html(shown_answer, docs))
         else:
             time.sleep(STREAM_PAUSE_S)
             yield gr.skip(), history + [reply], gr.skip(), gr.skip(), gr.skip()
+
+
+def _written(library: Library, text, history, k, mode, doc, asked):
+    """Ask with the LLM writer in a thread, yielding its draft into the chat as it streams; returns
+    the answer (or raises the CitedError the question caused)."""
+    pieces: queue.Queue = queue.Queue()
+    outcome: dict = {}
+
+    def work():
+        try:
+            outcome["answer"] = library.ask(text, k=k, mode=mode or None, doc=doc or None, history=asked,
+                                            on_text=pieces.put)
+        except CitedError as e:
+            outcome["error"] = e
+        finally:
+            pieces.put(None)
+
+    threading.Thread(target=work, daemon=True).start()
+    user = _message("user", render.question_html(" ".join(str(text).split())[:300]))
+    so_far, last = "", 0.0
+    while (piece := pieces.get()) is not None:
+        so_far += piece
+        if time.perf_counter() - last >= DRAFT_EVERY_S:
+            last = time.perf_counter()
+            yield gr.skip(), history + [user, _message("assistant", render.draft_html(so_far))], \
+                gr.skip(), gr.skip(), gr.skip()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["answer"]
 
 
 def show_turn(library: Library, turns, index):

@@ -52,10 +52,12 @@ def question_html(question: str) -> str:
     return f'<span class="cited-question">{_e(question)}</span>'
 
 
-def answer_html(answer: dict, documents: Documents, upto: int | None = None) -> str:
+def answer_html(answer: dict, documents: Documents, upto: int | None = None, unsupported: str = "flag") -> str:
     """The answer as chat content: each sentence followed by its clickable marker. `upto` shows
-    only the first sentences, for streaming."""
-    reading = read_as_html(answer)
+    only the first sentences, for streaming. An LLM's checked answer: written_html."""
+    if answer.get("writer") == "llm":
+        return written_html(answer, unsupported)
+    reading = read_as_html(answer) + writer_label(answer)
     if answer["abstained"]:
         return reading + abstain_html(answer)
     citations = _citations_by_n(answer)
@@ -77,6 +79,78 @@ def answer_html(answer: dict, documents: Documents, upto: int | None = None) -> 
                 f'&nbsp;<a class="cited-marker" href="#{_e(paragraph_id(c["doc"], c["paragraph"]))}">'
                 f'[{c["n"]}]</a></div>')
     return f'{reading}<div class="cited-answer">{lead}{_laid_out(parts)}</div>'
+
+
+# --- an LLM's answer, checked ----------------------------------------------------------------
+
+VERDICT_LABELS = {"unsupported": "not supported by the article", "invalid citation": "cites a passage it was not given"}
+
+
+def writer_label(answer: dict) -> str:
+    """Whose answer the reader is looking at, when an LLM was asked to write one."""
+    if answer.get("writer") == "llm":
+        w = answer["written"]
+        return (f'<div class="cited-writer cited-writer-llm">Written by <b>{_e(w["model"])}</b> from the passages · '
+                f'each sentence checked against the article ({w["supported"]} of {len(w["sentences"])} supported)</div>')
+    notice = answer.get("notice")
+    if notice:
+        return (f'<div class="cited-writer cited-writer-own"><span aria-hidden="true">ⓘ</span> {_e(notice)}</div>')
+    return ""
+
+
+def written_html(answer: dict, unsupported: str = "flag") -> str:
+    """An LLM's answer, each sentence with its verdict: a supported one with its marker(s) and
+    the passage sentence that supports it on hover; an unsupported one struck through and flagged
+    with why (or removed, with `unsupported="remove"`)."""
+    passages = answer["passages"]
+    parts, removed = [], 0
+    for s in answer["written"]["sentences"]:
+        claim = _e(_without_markers(s["text"]))
+        if s["verdict"] == "supported":
+            sup = s["support"]
+            title = f'¶{sup["paragraph"]}: “{sup["text"]}”'
+            marks = "".join(
+                f'<a class="cited-marker" href="#{_e(paragraph_id(passages[n - 1]["doc"], passages[n - 1]["paragraph"]))}"'
+                f' title="{_e(title)}">[{n}]</a>' for n in s["cited"])
+            parts.append(f'<span class="cited-sentence cited-supported" title="{_e("Supported by " + title)}">'
+                         f'{claim}</span>&nbsp;{marks}')
+        elif s["verdict"] == "no answer":
+            parts.append(f'<span class="cited-sentence">{claim}</span>')
+        elif unsupported == "remove":
+            removed += 1
+        else:
+            why = VERDICT_LABELS[s["verdict"]] + (f": {s['reason']}" if s["reason"] else "")
+            parts.append(f'<span class="cited-sentence cited-unsupported" title="{_e(why)}"><s>{claim}</s></span>'
+                         f'<span class="cited-flag">⚠ {_e(why)}</span>')
+    note = (f'<div class="cited-removed">{removed} sentence{"s" if removed > 1 else ""} the article does not '
+            "support removed.</div>") if removed else ""
+    return f'{read_as_html(answer)}{writer_label(answer)}<div class="cited-answer">{" ".join(parts)}</div>{note}'
+
+
+def draft_html(answer_so_far: str) -> str:
+    """The LLM's words as they stream in, marked as not yet checked."""
+    return (f'<div class="cited-writer">Writing … each sentence is checked before it is shown as supported</div>'
+            f'<div class="cited-draft">{_e(answer_so_far)}</div>')
+
+
+def llm_view(answer: dict) -> dict:
+    """An LLM-written answer in the extractive answer's shape, for the sources panel and the article
+    view: its citations are the given passages its sentences name, its sentences the passage
+    sentences that support them."""
+    if answer.get("writer") != "llm":
+        return answer
+    passages = answer["passages"]
+    named = sorted({n for s in answer["written"]["sentences"] for n in s["cited"] if 1 <= n <= len(passages)})
+    sentences = [{**s["support"], "citation": s["support"]["citation"]}
+                 for s in answer["written"]["sentences"] if s["verdict"] == "supported"]
+    return {**answer, "citations": [{**passages[n - 1], "n": n} for n in named], "sentences": sentences,
+            "answer": answer["written"]["text"], "short_answer": None}
+
+
+def _without_markers(text: str) -> str:
+    from retrieval.check import markers
+
+    return markers(text)[1]
 
 
 def _laid_out(parts: list[tuple[int, str]]) -> str:

@@ -16,10 +16,32 @@ def byline(meta: Metadata | None) -> str:
     return f"“{meta.title}”{authors}" + (f", {meta.date}" if meta.date else "")
 
 
-def format_answer(answer: Answer, width: int = 100, documents: dict[str, Metadata] | None = None) -> str:
+VERDICT_MARKS = {"supported": "✓", "unsupported": "✗", "invalid citation": "✗", "no answer": "·"}
+
+
+def format_written(answer: Answer, width: int = 100, unsupported: str = "flag") -> str:
+    """An LLM's answer, one checked sentence per line: ✓ supported, ✗ not (with why)."""
+    written = answer.written
+    lines = [f"Written by {written.model}, each sentence checked against the article:"]
+    removed = 0
+    for s in written.sentences:
+        if not s.supported and s.verdict != "no answer" and unsupported == "remove":
+            removed += 1
+            continue
+        why = f"  ({s.verdict}: {s.reason})" if s.reason and not s.supported else ""
+        lines.append(textwrap.fill(f"{VERDICT_MARKS[s.verdict]} {s.text}{why}", width, subsequent_indent="  "))
+    if removed:
+        lines.append(f"({removed} sentence{'s' if removed > 1 else ''} the article does not support removed.)")
+    return "\n".join(lines)
+
+
+def format_answer(answer: Answer, width: int = 100, documents: dict[str, Metadata] | None = None,
+                  unsupported: str = "flag") -> str:
     """The answer, then each cited paragraph under its document's title, number and section."""
     documents = documents or {}
-    lines = [_fill(answer.text, width)]
+    lines = [format_written(answer, width, unsupported) if answer.writer == "llm" else _fill(answer.text, width)]
+    if answer.notice:
+        lines.insert(0, f"note: {answer.notice}\n")
     if answer.short_answer is not None:  # the reader's short answer first, then its cited sentence(s)
         lines.insert(0, f"{answer.short_answer.text} [{answer.short_answer.citation}]\n")
     if answer.interpreted_as:  # a follow-up, as it was read
@@ -34,7 +56,7 @@ def format_answer(answer: Answer, width: int = 100, documents: dict[str, Metadat
             lines.append(f"\n(Closest passage: {p.doc} ¶{p.paragraph}, score {p.score:.2f}; it does not answer this.)")
         return "\n".join(lines)
     lines.append("\nSources:")
-    for n, p in answer.citations:
+    for n, p in answer.shown_citations():
         where = f"{p.doc} ¶{p.paragraph}" + (f", p. {p.page}" if p.page else "")
         section = f" — {' › '.join(p.section)}" if p.section else ""
         named = byline(documents.get(p.doc))
