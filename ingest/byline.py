@@ -16,10 +16,12 @@ _MONTHS.update({k[:3]: v for k, v in list(_MONTHS.items())})
 _MONTHS["sept"] = 9
 _MONTH_RE = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 
+_YEAR_END = r"(?:\b|(?=\d{1,2}:\d\d))"  # "NOV 20 20194:29 AM": a time glued to the year
 _DATE_PATTERNS = [
     re.compile(r"\b(?P<year>(?:19|20)\d\d)[/.-](?P<mnum>\d{1,2})[/.-](?P<day>\d{1,2})\b"),
-    re.compile(r"\b" + _MONTH_RE + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year>(?:19|20)\d\d)\b", re.I),
-    re.compile(r"\b(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH_RE + r",?\s+(?P<year>(?:19|20)\d\d)\b", re.I),
+    re.compile(r"\b" + _MONTH_RE + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year>(?:19|20)\d\d)" + _YEAR_END, re.I),
+    re.compile(r"\b(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH_RE + r",?\s+(?P<year>(?:19|20)\d\d)" + _YEAR_END, re.I),
+    re.compile(r"\b(?P<day>\d{1,2})\.(?P<mnum>\d{1,2})\.(?P<year>(?:19|20)\d\d)\b"),  # 19.11.2019
 ]
 
 # Words of a page's interface, not of an article: share buttons, reading-time badges, sign-in,
@@ -91,6 +93,9 @@ def author_names(line: str) -> tuple[tuple[str, ...], int]:
             return names, by.start() + (1 if rest[by.start()].isspace() else 0)
         return (), -1
     bare = re.sub(r"^[\s|·•—–,-]+|[\s|·•—–,-]+$", "", rest)  # "Jane Doe · March 3, 2023"
+    name, _, role = bare.partition(", ")  # "Tom Krisher, AP Auto Writer"
+    if role and _NAME.match(name) and len(role.split()) <= 5 and _ROLES & set(role.lower().split()):
+        bare = name
     if _NAME.match(bare) and not bare.isupper():
         return (bare,), line.find(bare)
     return (), -1
@@ -122,10 +127,17 @@ _TEASER_BAR = re.compile(r"(?:\s[|•·]\s.*){2,}|^(?:trending|popular|most read
                          r"read more|related|more from)\b[^.!?]*:", re.I)
 
 
+# A breadcrumb ("Home News Business News …", "HomeSPORT NEWS…", "You are here: …"): what stands
+# above it is the site's menu. A date line whose date did not parse ("Posted on Maret 30, 2015").
+# Neither is ever the title.
+_BREADCRUMB = re.compile(r"^(home(\s*[>/»›|]|\s+news\b|[A-Z])|you are here\b)", re.I)
+_DATE_LINE = re.compile(r"^(posted|published|updated|last updated|first published)\b", re.I)
+
+
 def _title_shaped(line: str) -> bool:
     words = line.split()
     return (2 <= len(words) <= 30 and not line.endswith(":") and not UI_LINE.match(line) and not find_date(line)
-            and not _TEASER_BAR.search(line))
+            and not _TEASER_BAR.search(line) and not _BREADCRUMB.match(line) and not _DATE_LINE.match(line))
 
 
 def read_byline(lines: list[str], prose: list[bool]) -> Byline:
@@ -136,27 +148,34 @@ def read_byline(lines: list[str], prose: list[bool]) -> Byline:
     iso = ""
     short = [i for i, line in enumerate(lines) if len(line.split()) <= 16]
     explicit = [i for i in short if _BY.search(lines[i]) and author_names(lines[i])[0]]
-    bare = [i for i in short if author_names(lines[i])[0]]
-    # "By Jane Doe" anywhere wins; a bare name ("Jane Doe") counts only nearest the body.
+    # A bare name ("Jane Doe") counts below a title only ("Breaking News" above one is a label).
+    bare = [i for i in short if author_names(lines[i])[0]
+            and any(_title_shaped(lines[j]) and not author_names(lines[j])[0] for j in range(i))]
+    # "By Jane Doe" anywhere wins; a bare name counts only nearest the body.
     if explicit or bare:
         author = explicit[0] if explicit else bare[-1]
         authors = author_names(lines[author])[0]
     dated = [i for i in short if find_date(lines[i])]
     if dated:
         date, iso = dated[0], find_date(lines[dated[0]])
+    if author is None and date is not None:  # "Charlie Wood, Business Insider" beside the date line
+        beside = [i for i in (date - 1, date + 1) if 0 <= i < len(lines) and _name_and_org(lines[i])]
+        if beside:
+            author, authors = beside[0], (_name_and_org(lines[beside[0]]),)
+            bare.append(author)
     named = set(bare)
     bylines = [i for i in (author, date) if i is not None]
-    first_byline = min(bylines) if bylines else len(lines)
-    candidates = [i for i in range(first_byline) if _title_shaped(lines[i]) and i not in named]
+    # The title is the heading directly above the author line (a date may stand above the title).
+    first_byline = author if author is not None else date if date is not None else len(lines)
+    top = max((i + 1 for i in range(first_byline) if _BREADCRUMB.match(lines[i])), default=0)
+    candidates = [i for i in range(top, first_byline) if _title_shaped(lines[i]) and i not in named]
     if not candidates:  # the title may come after the byline
         candidates = [i for i in range(first_byline, len(lines)) if _title_shaped(lines[i]) and i not in named | set(bylines)][:1]
     title = candidates[-1] if candidates else None
-    if title is None and author == 0 and not explicit and date is None:
-        # A bare two-word line opening a short text ("Orchard Notes") is its title, not a name.
-        title, author, authors = 0, None, ()
     # A dek is a sentence-long summary under the title: when the line nearest the byline reads
     # like one and a title-shaped line stands above it, that line is the title.
-    if title is not None and len(candidates) >= 2 and _is_dek(lines[title]):
+    # A kicker in capitals above a long title ("BLACK DEATH FEARS") is a label, not the title.
+    if title is not None and len(candidates) >= 2 and _is_dek(lines[title]) and not _kicker(lines[candidates[-2]]):
         title = candidates[-2]
     deks = tuple(
         i for i in range(len(lines))
@@ -165,6 +184,21 @@ def read_byline(lines: list[str], prose: list[bool]) -> Byline:
     return Byline(title, author, date, deks, authors, iso)
 
 
+def _name_and_org(line: str) -> str:
+    """The name of a "Name, Organization" line ("Charlie Wood, Business Insider"), or ""."""
+    name, _, org = line.strip().partition(", ")
+    org_words = org.split()
+    return name if _NAME.match(name) and 1 <= len(org_words) <= 4 and all(w[0].isupper() for w in org_words) else ""
+
+
+def _kicker(line: str) -> bool:
+    return line.isupper() and len(line.split()) <= 4
+
+
 def _is_dek(line: str) -> bool:
+    """A summary sentence, not a headline: it ends like one, holds two, or is long."""
     words = len(line.split())
-    return words > 15 or (words >= 8 and line.endswith("."))
+    return words > 15 or (words >= 8 and (line.endswith(".") or bool(_TWO_SENTENCES.search(line))))
+
+
+_TWO_SENTENCES = re.compile(r"[a-z]{2}[.!?] [A-Z]")

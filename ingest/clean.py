@@ -9,6 +9,8 @@
    of short lines; headings and list items inside it stay, carried by the prose around them.
 4. Title, author, date and any dek are read from the few lines just above the body, and
    interface words ("Share", "19 Min Read") are dropped. Nothing here knows about any one site.
+Before 3, lines that are the page's wherever they stand (captions, promotions in capitals, a
+teaser heading and its headlines) become kind "nav": never prose, never kept, never the title.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ class Line:
     """A paragraph of the capture and how jusText's context-free classifier sees it."""
 
     text: str
-    kind: str  # good, neargood, short or bad
+    kind: str  # good, neargood, short or bad (jusText's), or nav: the page's wherever it stands
 
     @property
     def prose(self) -> bool:
@@ -56,13 +58,13 @@ def clean_capture(text: str, source: str) -> tuple[list[Block], Metadata]:
     paragraphs = capture_paragraphs(text)
     # The language of the capture's prose-length lines: menus and teasers say little of it.
     language = detect("\n".join(p for p in paragraphs if len(p) > 80) or text)
-    lines = classify(paragraphs, language)
+    lines = navigation(classify(paragraphs, language))
     span = body_span(lines)
     if span is None and stoplist(language):
         # No prose by the language's stopwords (a page of scores, a table of figures): length
         # alone decides, as for a language jusText has no stoplist for. A page of menu lines
         # still has none.
-        lines = classify(paragraphs, "")
+        lines = navigation(classify(paragraphs, ""))
         span = body_span(lines)
     if span is None:
         raise EmptyDocument(source)
@@ -77,8 +79,8 @@ def clean_capture(text: str, source: str) -> tuple[list[Block], Metadata]:
     blocks.extend(Block(header[i].text) for i in byline.deks)
     kept: set[str] = set()
     for line in lines[start:end]:
-        if UI_LINE.match(line.text) or _site_notice(line) or _CAPTION.search(line.text) or line.text in kept:
-            continue  # interface words, the site's notices, a photo's caption, a gallery's repeats
+        if line.kind == "nav" or UI_LINE.match(line.text) or _site_notice(line) or line.text in kept:
+            continue  # captions, teasers, interface words, the site's notices, a gallery's repeats
         if len(line.text) >= REPEAT_CHARS:  # short lines may repeat ("See it now: Amazon"), a caption not
             kept.add(line.text)
         blocks.append(_block(line.text))
@@ -146,6 +148,38 @@ def classify(paragraphs: list[str], language: str = "en") -> list[Line]:
     if len(found) != len(paragraphs):  # jusText merged or dropped one: should not happen
         raise ValueError(f"jusText returned {len(found)} paragraphs for {len(paragraphs)}")
     return [Line(text, p.cf_class) for text, p in zip(paragraphs, found)]
+
+
+# A heading over the site's teaser headlines ("Most read in world news", "RELATED", "More in
+# Politics"): it and the headlines under it, up to the next line that ends like a sentence, are
+# the site's, even in the middle of the article.
+_TEASER_HEADING = re.compile(
+    r"^(related( (news|articles?|stories|links|posts|content|coverage|reading))?|more (stories|news)|more(?=:)|"
+    r"more (from|in|on) .{1,40}|most (read|popular|viewed|shared|watched)( .{1,40})?|trending( now| stories)?|"
+    r"recommended( (for you|articles|stories|reading))?|top stories|you (may|might) also like|"
+    r"read (next|also)|see also|explore further|editor'?s picks|popular (stories|articles|now))\s*:?$", re.I)
+_SENTENCE_END = re.compile(r"[.!?…][\"”’')\]]*$")
+# A line in capitals of this many words is a promotion ("CLICK HERE TO GET THE APP"), not a heading.
+SHOUT_WORDS = 6
+TEASER_WORDS = 25  # a headline is shorter
+
+
+def navigation(lines: list[Line]) -> list[Line]:
+    """The lines that are the page's wherever they stand, as kind "nav": never prose, never kept.
+    A photo's caption, a promotion in capitals, a teaser heading and the headlines under it."""
+    out, teasers, prose = [], False, 0
+    for line in lines:
+        text = line.text
+        if _TEASER_HEADING.match(text) and prose >= MIN_ARTICLE_CHARS:  # above the article, the span decides
+            teasers = True
+        elif teasers and (_SENTENCE_END.search(text) or text.endswith(":") or len(text.split()) > TEASER_WORDS):
+            teasers = False  # the article again: a sentence, a lead-in, a paragraph
+        shout = (len(text.split()) >= SHOUT_WORDS and text.isupper() and not _SENTENCE_END.search(text)
+                 and not any(c.isdigit() for c in text))
+        nav = teasers or shout or bool(_CAPTION.search(text))
+        out.append(Line(text, "nav") if nav else line)
+        prose += len(text) if line.kind == "good" else 0
+    return out
 
 
 # --- 3. the body -----------------------------------------------------------------------------
@@ -236,18 +270,23 @@ def _gain(line: Line) -> float:
 
 
 def header_lines(lines: list[Line], body_start: int) -> list[Line]:
-    """The lines just above the body, top to bottom, without interface words or repeats. Stops at
-    long prose, a copyright line or a menu item: those belong to the site, not the byline."""
+    """The lines just above the body, top to bottom, without captions, teasers, interface words,
+    counts or repeats (a line repeated keeps its first place: a gallery may repeat the title below
+    the byline). Stops at long prose, a copyright line or a menu item: those belong to the site."""
     out: list[Line] = []
     i = body_start - 1
-    while i >= 0 and len(out) < HEADER_LINES:
+    while i >= 0 and len({o.text.lower() for o in out}) < HEADER_LINES:
         line = lines[i]
         if line.kind == "good" or _site_notice(line) or _LIST_ITEM.match(line.text):
             break
-        if not UI_LINE.match(line.text) and line.text.lower() not in {o.text.lower() for o in out}:
+        if line.kind != "nav" and not UI_LINE.match(line.text) and (
+                any(c.isalpha() for c in line.text) or date_match(line.text)):
             out.append(line)
         i -= 1
-    return out[::-1]
+    first = {}  # text → its topmost line
+    for line in out[::-1]:
+        first.setdefault(line.text.lower(), line)
+    return list(first.values())
 
 
 REPEAT_CHARS = 60
@@ -256,6 +295,7 @@ REPEAT_CHARS = 60
 _CAPTION = re.compile(
     r"\((image|photo|picture|pic|video|credit)s?:[^)]*\)\s*$|^(image|photo) \d+ of \d*|^\d+ / \d+$|"
     r"^(caption|close|back to gallery|see more:.*|don'?t miss|related articles|more:.*)$|"
+    r"(\S|[.!?]\s+)(credit|photo|image)s?:\s*[^.:]{2,60}$|\[[^\]]*\b(via|file|photo|getty|reuters|ap|afp|courtesy)\b[^\]]*\]\s*$|"
     r"\[(video|insight|pics|poll|watch)\]", re.I)
 
 

@@ -205,3 +205,38 @@ def test_a_schedule_the_article_ends_with_is_kept():
     blocks, _ = clean_capture(_capture(*PROSE, after=(*dates, "Privacy Policy | Terms")), "tour.txt")
     kept = [b.text for b in blocks]
     assert kept[-7:] == list(dates) and "Privacy Policy | Terms" not in kept
+
+
+def test_a_teaser_list_inside_the_article_is_dropped_and_the_article_goes_on():
+    from ingest.clean import clean_capture
+
+    teasers = ("Most read in world news", "FLOOD WARNING", "River bursts its banks after a week of storms",
+               "Minister resigns after leaked messages", "Zoo welcomes twin panda cubs 'after years of trying'")
+    heading = "How are the trees chosen?"  # a question: the teasers are over
+    more = ("Most growers choose native species that lose their leaves in the cool season, so that the bushes get "
+            "the winter sun, and they plant them far enough apart that the pickers can still walk between the rows.")
+    text = _capture(PROSE[0], PROSE[1], *teasers, heading, PROSE[2], more)
+    blocks, _ = clean_capture(text, "teasers-inside.txt")
+    kept = [b.text for b in blocks if b.kind in ("text", "heading")]
+    assert kept == [PROSE[0], PROSE[1], heading, PROSE[2], more]
+
+
+def test_a_teaser_heading_with_a_colon_ends_at_the_articles_next_sentence():
+    from ingest.clean import clean_capture
+
+    after = ("Tea Growers Turn to Shade Trees", "More:", "Estates sell land to developers", "Auction prices fall again",
+             "Here are the growers' main findings:")
+    blocks, _ = clean_capture(_capture(PROSE[0], PROSE[1], *after[1:], PROSE[2]), "more-colon.txt")
+    kept = [b.text for b in blocks if b.kind in ("text", "heading")]
+    assert kept == [PROSE[0], PROSE[1], after[-1], PROSE[2]]
+
+
+def test_credits_glued_to_captions_and_promotions_in_capitals_are_dropped():
+    from ingest.clean import clean_capture
+
+    middle = (PROSE[0], "A grower prunes a young shade tree above the townCredit: Getty - Contributor",
+              "The estate's nursery beds in early spring [File: Reuters]", "CLICK HERE TO GET THE HARBOUR NEWS APP",
+              PROSE[1], "WHAT DO THE BUYERS SAY ABOUT THE LEAVES?", PROSE[2])
+    blocks, _ = clean_capture(_capture(*middle), "credits.txt")
+    kept = [b.text for b in blocks if b.kind in ("text", "heading")]
+    assert kept == [PROSE[0], PROSE[1], "WHAT DO THE BUYERS SAY ABOUT THE LEAVES?", PROSE[2]]
