@@ -206,7 +206,9 @@ _SITE_PROSE = re.compile(
     r"\b(this|our) (web ?site|site)\b|\bcookies? (policy|settings|consent|preferences)\b|"
     r"\b(use|uses|use of|accept|necessary|essential|third-party|functional|analytics|performance) cookies\b|"
     r"\bcookies (are|that|which|may|help)\b|\bprivacy (policy|overview|notice|settings)\b|"
-    r"\bterms (of (use|service)|and conditions|& conditions)\b|\bcustomer service\b",
+    r"\bterms (of (use|service)|and conditions|& conditions)\b|\bcustomer service\b|"
+    r"\b(subscribe to|sign up for) (our|the)\b|\bnewsletters?\b.*\b(subscribe|sign up|inbox)\b|\bunsubscribe\b|"
+    r"\bif you (enjoyed|liked) this (article|story|post)\b|\bfollow (us|him|her|them|me) on (twitter|facebook|instagram)\b",
     re.I)
 
 
@@ -219,11 +221,12 @@ MIN_ARTICLE_CHARS = 300  # of prose above a comment-thread marker, for it to end
 
 
 def _article_end(lines: list[Line]) -> int:
-    """Where the article must have ended: a comment thread, or a line that is only a date (the
-    next teaser of a "more from us" feed), once some prose has come before it."""
+    """Where the article must have ended: a comment thread, or a line that is only a date or a
+    byline (the next teaser of a "more from us" feed), once some prose has come before it."""
     prose = 0
     for i, line in enumerate(lines):
-        if prose >= MIN_ARTICLE_CHARS and (_COMMENTS_START.match(line.text) or _date_only(line.text)):
+        if prose >= MIN_ARTICLE_CHARS and (_COMMENTS_START.match(line.text) or _date_only(line.text)
+                                           or _next_byline(line.text)):
             return i
         if line.kind == "good":  # long prose only: a dek or a teaser above the article is not its start
             prose += len(line.text)
@@ -249,6 +252,11 @@ def with_closing_list(lines: list[Line], end: int) -> int:
         if stop - begin >= MIN_LIST_LINES:
             return stop
     return end
+
+
+def _next_byline(text: str) -> bool:
+    """A short "By Jane Doe" line: the byline of the next teaser of a "more from us" feed."""
+    return len(text.split()) <= 6 and text.lower().startswith("by ") and bool(author_names(text)[0])
 
 
 def _date_only(text: str) -> bool:

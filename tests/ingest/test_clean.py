@@ -240,3 +240,19 @@ def test_credits_glued_to_captions_and_promotions_in_capitals_are_dropped():
     blocks, _ = clean_capture(_capture(*middle), "credits.txt")
     kept = [b.text for b in blocks if b.kind in ("text", "heading")]
     assert kept == [PROSE[0], PROSE[1], "WHAT DO THE BUYERS SAY ABOUT THE LEAVES?", PROSE[2]]
+
+
+def test_the_article_ends_at_the_next_teasers_byline_and_before_the_sites_pitches():
+    from ingest.clean import clean_capture
+
+    feed = ("If you enjoyed this article, we have a proposition for you: join our members, who get all of our "
+            "reporting without paywalls or advertising, and support the journalism you have just read.",
+            "LEARN MORE", "Our Latest", "Shade Trees and the Price of Tea", "By Ana Lima",
+            "Auction houses in the capital say that buyers have begun asking where the leaves were grown and under "
+            "what trees, and some are now willing to pay more for the estates that can answer with records, which "
+            "most of the smaller growers have never kept and now scramble to put together from old ledgers, "
+            "receipts and the memories of the pickers who have worked the same rows for decades.",
+            "Need more tea news? Subscribe to our weekly newsletter for the latest from the estates!")
+    blocks, _ = clean_capture(_capture(*PROSE, after=feed), "feed.txt")
+    kept = [b.text for b in blocks if b.kind == "text"]
+    assert kept == list(PROSE)
