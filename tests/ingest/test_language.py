@@ -60,4 +60,10 @@ def test_a_german_capture_ingests_lists_its_language_and_answers_by_bm25(tmp_pat
     cited = answer["citations"][0]
     assert cited["doc"] == "patientenakte" and "Patientendaten" in cited["text"]
     assert "Krankenhausinformationssystemen" in answer["answer"]
+    # the citation is the paragraph of the page that says it, at its own offsets
+    assert main(["show", "patientenakte", "--index", index, "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    (holder,) = [p for p in shown["paragraphs"] if p["n"] == cited["paragraph"]]
+    assert "Patientendaten" in holder["text"] and "Krankenhausinformationssystemen" in holder["text"]
+    assert holder["start"] <= cited["start"] < cited["end"] <= holder["end"]
 
