@@ -59,12 +59,19 @@ def _answer(library: Library, body: dict) -> dict:
                        doc=body.get("doc") or None, history=history).to_json()
 
 
+def _supported_sentences(answer: dict) -> list[str]:
+    """With an LLM writer (cited chat --llm): only the sentences the check supports reach a client
+    that reads the text alone; all of them, with verdicts, are under "cited"."""
+    return [s["text"] for s in answer["written"]["sentences"] if s["supported"]]
+
+
 def completion(library: Library, body: dict) -> dict:
     """A chat.completion object for the request body."""
     answer = _answer(library, body)
+    content = " ".join(_supported_sentences(answer)) if answer["writer"] == "llm" else answer["answer"]
     return {
         "id": _id(), "object": "chat.completion", "created": int(time.time()), "model": MODEL,
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": answer["answer"]},
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
                      "finish_reason": "stop"}],
         "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
         "cited": answer,
@@ -82,7 +89,10 @@ def completion_chunks(library: Library, body: dict) -> Iterator[dict]:
                 "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra}
 
     yield chunk({"role": "assistant", "content": ""})
-    pieces = [f"{s['text']} [{s['citation']}]" for s in answer["sentences"]] or [answer["answer"]]
+    if answer["writer"] == "llm":
+        pieces = _supported_sentences(answer)
+    else:
+        pieces = [f"{s['text']} [{s['citation']}]" for s in answer["sentences"]] or [answer["answer"]]
     for i, piece in enumerate(pieces):
         yield chunk({"content": piece if i == 0 else " " + piece})
     yield chunk({}, "stop", cited=answer)

@@ -49,3 +49,20 @@ def test_a_bad_llm_url_is_a_one_line_error(article_settings, capsys):
     assert main(["ask", QUESTION, "--index", str(article_settings.index_dir), "--llm", "localhost:11434"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: --llm must be the http(s) URL") and err.count("\n") == 1
+
+
+def test_the_openai_endpoint_passes_on_only_supported_sentences(article_settings, real_embedder):
+    from dataclasses import replace
+
+    from cited.library import Library
+    from ui.openai_api import completion, completion_chunks
+
+    with ScriptedLlm("The caretaker government is led by Anwar-ul-Haq Kakar [1]. It has 40 ministers [1].") as llm:
+        library = Library(replace(article_settings, llm=llm.url), real_embedder)
+        body = {"messages": [{"role": "user", "content": QUESTION}]}
+        whole = completion(library, body)
+        chunks = list(completion_chunks(library, body))
+    assert whole["choices"][0]["message"]["content"] == "The caretaker government is led by Anwar-ul-Haq Kakar [1]."
+    assert whole["cited"]["written"]["sentences"][1]["supported"] is False
+    streamed = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks)
+    assert streamed == whole["choices"][0]["message"]["content"]
