@@ -28,6 +28,10 @@ def add_eval_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--extraction", metavar="PATH", nargs="?", const=str(DEFAULT_EXTRACTION),
                    help="score cited's page cleaning on an article-extraction benchmark folder (word 4-shingles); "
                         "PATH defaults to ../shared/benchmarks/article-extraction")
+    p.add_argument("--languages", metavar="PATH", nargs="?", const=str(DEFAULT_EXTRACTION),
+                   help="retrieval and answers on non-English pages of the article-extraction benchmark with "
+                        "questions in their languages (eval/sets/languages.jsonl), per mode and language; PATH "
+                        "defaults to ../shared/benchmarks/article-extraction (--set FILE for another set)")
     p.add_argument("--tune", metavar="PATH", nargs="?", const=str(DEFAULT_SQUAD11),
                    help="choose the hybrid weights and the abstention threshold on calibration articles of a SQuAD "
                         "1.1 file (never the public ones) and the eval set; PATH defaults to squad-dev's squad11")
@@ -56,6 +60,10 @@ def run_eval(args, settings) -> int:
         from eval.extraction import run_extraction
 
         return run_extraction(args, settings)
+    if args.languages:
+        from eval.languages import run_language_eval
+
+        return run_language_eval(args, settings)
     if args.check and settings.llm:
         from eval.checking import run_llm_check
 
