@@ -1,0 +1,208 @@
+"""`cited bench --scale N[,N…] [--json] [--out DIR]`: how the index behaves as it grows.
+
+For each N, a corpus of N passages is written straight to an index folder (the store's own
+writer): documents of 50 paragraphs, each paragraph three real sentences of the SQuAD development
+articles recombined at random, with the bundled encoder's vectors of those sentences (each
+distinct sentence is encoded once; a passage's vector is the normalized mean of its sentences',
+as ingest makes it). Then a separate process (so its memory is its own) opens the index with
+cited.Library, times QUERIES questions (SQuAD's own, so BM25 and the encoder have work to do), and
+adds one new 50-paragraph document through the real ingest pipeline. Printed per N: open_s,
+query_p50_ms, query_p95_ms, add_document_s, rss_mb (that process after its questions: what
+serving holds), peak_rss_mb (after adding, which loads the ingest encoder too) and disk_mb.
+
+Nothing is asserted: the figures are what this machine does with today's index (everything in
+memory, every passage scored, the folder rewritten on add), the baseline for the scale work.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from cited.errors import CitedError
+from cited.settings import Settings
+
+PARAGRAPHS_PER_DOCUMENT = 50
+SENTENCES_PER_PASSAGE = 3
+POOL_SENTENCES = 6000
+QUERIES = 30
+SEED = 13
+
+
+def sentence_pool(squad_path: Path, size: int) -> tuple[list[str], list[str]]:
+    """Distinct sentences of the SQuAD articles (at most `size`), and SQuAD questions to ask."""
+    from eval.reading import load_articles
+    from ingest.chunking import split_sentences
+
+    sentences, questions = [], []
+    for article in load_articles(squad_path, None):
+        for p in article["paragraphs"]:
+            context = " ".join(p["context"].split())
+            sentences += [context[s:e].strip() for s, e in split_sentences(context) if e - s > 40]
+            questions += [qa["question"] for qa in p["qas"]]
+    rng = random.Random(SEED)
+    sentences = list(dict.fromkeys(sentences))
+    rng.shuffle(sentences)
+    rng.shuffle(questions)
+    return sentences[:size], questions[:QUERIES]
+
+
+def build_index(index_dir: Path, n: int, sentences: list[str], vectors: np.ndarray, model: str,
+                settings: Settings) -> None:
+    from ingest.pipeline import chunking_settings
+    from retrieval.records import Chunk, Document, Metadata, Paragraph
+    from retrieval.store import IndexData, write_index
+
+    rng = np.random.default_rng(SEED)
+    picks = rng.integers(0, len(sentences), size=(n, SENTENCES_PER_PASSAGE))
+    documents, chunks, chunk_vectors = [], [], np.empty((n, vectors.shape[1]), dtype=np.float32)
+    sentence_rows = picks.reshape(-1)
+    for d, first in enumerate(range(0, n, PARAGRAPHS_PER_DOCUMENT)):
+        doc_id = f"scale-{d:06d}"
+        parts, paragraphs, cursor = [], [], 0
+        for row in range(first, min(first + PARAGRAPHS_PER_DOCUMENT, n)):
+            spans, text = [], ""
+            for i in picks[row]:
+                if text:
+                    text += " "
+                spans.append((cursor + len(text), cursor + len(text) + len(sentences[i])))
+                text += sentences[i]
+            paragraphs.append(Paragraph(len(paragraphs) + 1, cursor, cursor + len(text)))
+            chunks.append(Chunk(doc_id, len(paragraphs), cursor, cursor + len(text), text, sentences=tuple(spans)))
+            mean = vectors[picks[row]].mean(axis=0)
+            chunk_vectors[row] = mean / np.linalg.norm(mean)
+            parts.append(text)
+            cursor += len(text) + 2
+        documents.append(Document(doc_id, "\n\n".join(parts), tuple(paragraphs), Metadata(title=doc_id, source="bench")))
+    write_index(index_dir, IndexData(model=model, dimension=vectors.shape[1], chunking=chunking_settings(settings),
+                                     documents=documents, chunks=chunks, chunk_vectors=chunk_vectors,
+                                     sentence_vectors=vectors[sentence_rows]))
+
+
+def measure(index_dir: Path, questions: list[str], new_document: Path) -> dict:
+    """Run in a child process: open, ask, add; its own peak memory."""
+    from cited.library import Library
+
+    started = time.perf_counter()
+    library = Library.open(index_dir)
+    library.view()
+    open_s = time.perf_counter() - started
+    library.ask(questions[0])  # the encoder's first call is not a query's cost
+    times = []
+    for q in questions:
+        started = time.perf_counter()
+        library.ask(q)
+        times.append((time.perf_counter() - started) * 1000)
+    serving_mb = _rss_mb()
+    started = time.perf_counter()
+    report = library.add(new_document)
+    if report.failed:
+        raise report.failed[0]
+    add_s = time.perf_counter() - started
+    return {"open_s": open_s, "query_p50_ms": float(np.percentile(times, 50)),
+            "query_p95_ms": float(np.percentile(times, 95)), "add_document_s": add_s,
+            "rss_mb": serving_mb, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def _rss_mb() -> float:
+    """This process's resident memory now (what serving questions holds)."""
+    import psutil
+
+    return psutil.Process().memory_info().rss / 1e6
+
+
+def _disk_mb(folder: Path) -> float:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 1e6
+
+
+def run_scale(args, settings: Settings) -> int:
+    from eval.cli import DEFAULT_SQUAD11
+    from eval.server import ROOT, child_environment
+    from retrieval.embed import load_embedder
+
+    try:
+        sizes = [int(x) for x in str(args.scale).split(",")]
+    except ValueError:
+        raise CitedError(f"--scale takes passage counts, e.g. 10000,100000 (got {args.scale!r}).") from None
+    if any(n < PARAGRAPHS_PER_DOCUMENT for n in sizes):
+        raise CitedError(f"--scale: each size must be at least {PARAGRAPHS_PER_DOCUMENT} passages.")
+    sentences, questions = sentence_pool(DEFAULT_SQUAD11, POOL_SENTENCES)
+    embedder = load_embedder(settings.model, 64, "torch")
+    if not args.json:
+        print(f"Encoding {len(sentences):,} distinct SQuAD sentences once …", file=sys.stderr)
+    vectors = np.asarray(embedder.encode(sentences), dtype=np.float32)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="cited-scale-") as tmp:
+        tmp = Path(tmp)
+        new_document = tmp / "new-document.txt"
+        rng = random.Random(SEED + 1)
+        new_document.write_text("\n\n".join(" ".join(rng.sample(sentences, SENTENCES_PER_PASSAGE))
+                                            for _ in range(PARAGRAPHS_PER_DOCUMENT)), encoding="utf-8")
+        for n in sizes:
+            index_dir = tmp / f"index-{n}"
+            started = time.perf_counter()
+            build_index(index_dir, n, sentences, vectors, embedder.name, settings)
+            build_s = time.perf_counter() - started
+            disk = _disk_mb(index_dir)
+            code = ("import json, sys; from pathlib import Path; from eval.scale import measure; "
+                    "print(json.dumps(measure(Path(sys.argv[1]), json.loads(sys.argv[2]), Path(sys.argv[3]))))")
+            child = subprocess.run([sys.executable, "-c", code, str(index_dir), json.dumps(questions), str(new_document)],
+                                   cwd=ROOT, env={**child_environment(), "HF_HUB_OFFLINE": "1"},
+                                   capture_output=True, text=True)
+            if child.returncode != 0:
+                raise CitedError(f"--scale {n}: the measuring process failed: {child.stderr.strip().splitlines()[-1:]}")
+            row = {"chunks": n, **json.loads(child.stdout.strip().splitlines()[-1]), "disk_mb": disk,
+                   "build_s": build_s}
+            rows.append(row)
+            if not args.json:
+                print(_line(row), file=sys.stderr)
+    if args.json:
+        print(json.dumps(rows if len(rows) > 1 else rows[0], indent=2))
+    else:
+        print("\n" + _header())
+        for row in rows:
+            print(_line(row))
+    if getattr(args, "out", None):
+        _plot(rows, Path(args.out))
+    return 0
+
+
+def _header() -> str:
+    return (f"{'chunks':>10} {'open s':>8} {'query p50 ms':>13} {'p95 ms':>8} {'add doc s':>10} {'rss MB':>8} "
+            f"{'peak MB':>8} {'disk MB':>8}")
+
+
+def _line(row: dict) -> str:
+    return (f"{row['chunks']:>10,} {row['open_s']:>8.2f} {row['query_p50_ms']:>13.1f} {row['query_p95_ms']:>8.1f} "
+            f"{row['add_document_s']:>10.2f} {row['rss_mb']:>8.0f} {row['peak_rss_mb']:>8.0f} {row['disk_mb']:>8.0f}")
+
+
+def _plot(rows: list[dict], out: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "scale.json").write_text(json.dumps(rows, indent=2), encoding="utf-8")
+    n = [r["chunks"] for r in rows]
+    fig, axes = plt.subplots(1, 4, figsize=(14, 3.2))
+    for ax, key, label in zip(axes, ("open_s", "query_p50_ms", "add_document_s", "rss_mb"),
+                              ("open (s)", "query p50 (ms)", "add one document (s)", "peak memory (MB)")):
+        ax.plot(n, [r[key] for r in rows], marker="o")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_title(label)
+        ax.set_xlabel("passages")
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(out / "scale.png", dpi=110)
+    plt.close(fig)

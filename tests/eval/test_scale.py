@@ -1,0 +1,39 @@
+"""`cited bench --scale`: a corpus written straight to the store opens as an index whose every
+offset holds, and the whole command prints its figures (real model, real store, a child process)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from cited.settings import Settings
+from eval.scale import build_index
+from retrieval.store import read_index
+from ui.cli import main
+
+
+def test_a_built_corpus_is_a_valid_index(tmp_path):
+    sentences = [f"Sentence number {i} tells of the harbour of Tarsin and its {i} ships." for i in range(20)]
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(20, 8)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    build_index(tmp_path / "index", 120, sentences, vectors, "test-model", Settings.from_env(environ={}))
+    index = read_index(tmp_path / "index")
+    assert len(index.chunks) == 120 and len(index.documents) == 3  # 50 paragraphs a document
+    for c in index.chunks:
+        doc = index.document(c.doc)
+        assert doc.text[c.start:c.end] == c.text  # offsets are sacred
+        assert all(doc.text[s:e] in sentences for s, e in c.sentences)
+    assert index.sentence_vectors.shape == (360, 8)
+    assert np.allclose(np.linalg.norm(index.chunk_vectors, axis=1), 1.0, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_bench_scale_prints_its_figures(capsys):
+    assert main(["bench", "--scale", "100", "--json"]) == 0
+    row = json.loads(capsys.readouterr().out)
+    for key in ("chunks", "open_s", "query_p50_ms", "query_p95_ms", "add_document_s", "rss_mb", "disk_mb"):
+        assert row[key] > 0, key
+    assert row["chunks"] == 100 and row["query_p95_ms"] >= row["query_p50_ms"]
