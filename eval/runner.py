@@ -52,7 +52,7 @@ def run_questions(answerer: Answerer, questions: list[EvalQuestion], mode: str, 
     for q in iterator:
         started = time.perf_counter()
         query = retriever.prepare(q.question)
-        signals = retriever.signals(query)
+        signals = retriever.signals(query, q.doc or None)
         ranked = retriever.rank(query, signals, max(k, RANK_DEPTH), mode, q.doc)
         answer = answerer.compose(query, signals, ranked[:k])
         seconds = time.perf_counter() - started

@@ -147,7 +147,7 @@ class Answerer:
         asked = clean_question(question, limit)
         reading = standalone(asked, [clean_question(h, limit) for h in history if h and h.strip()])
         query = self.retriever.prepare(reading)
-        signals = self.retriever.signals(query)
+        signals = self.retriever.signals(query, doc or None)
         passages = self.retriever.rank(query, signals, k, mode, doc)
         answer = self.compose(query, signals, passages)
         if reading != asked:

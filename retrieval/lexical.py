@@ -1,10 +1,12 @@
-"""BM25 (bm25s) over texts, with English stemming and stopwords. Built in memory when an index
-is loaded: a few milliseconds for an article, so nothing of it needs to be stored."""
+"""BM25 (bm25s) over texts, with English stemming and stopwords. Built when an index is written
+and saved beside it (bm25s's own files: JSON and .npy arrays, no pickle), then memory-mapped when
+the index is opened, so opening a large library does not tokenize it again."""
 
 from __future__ import annotations
 
 import sys
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -49,6 +51,21 @@ class Bm25Index:
         self._bm25 = bm25s.BM25(backend="numpy", csc_backend="numpy")
         if texts:
             self._bm25.index(tokenize(texts), show_progress=False)
+
+    def save(self, folder: Path) -> None:
+        """bm25s's files in `folder` (only when it holds texts: an empty index is made, not read)."""
+        if self.size:
+            self._bm25.save(str(folder), show_progress=False)
+
+    @classmethod
+    def load(cls, folder: Path, size: int) -> "Bm25Index":
+        """The index saved in `folder` for `size` texts, its arrays memory-mapped."""
+        bm25s = _bm25s()
+        index = cls.__new__(cls)
+        index.size = size
+        index._bm25 = bm25s.BM25.load(str(folder), mmap=True, show_progress=False)
+        index._bm25.backend = "numpy"
+        return index
 
     def scores(self, query_tokens: list[str]) -> np.ndarray:
         """BM25 score of every text for the query (zeros when nothing matches)."""

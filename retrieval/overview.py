@@ -65,7 +65,7 @@ def overview_kind(question: str, retriever: Retriever, signals: Signals, doc: st
     if _CONCLUDES.search(question) and len(question.split()) <= 12:
         return CONCLUSION
     if _ASKS_WHY.match(question):
-        title = next((row for row, c in enumerate(retriever.chunks) if c.doc == doc and c.kind == "title"), None)
+        title = retriever.title_row(doc)
         if title is not None and signals.sentence_dense[retriever.sentence_starts[title]] >= TITLE_MATCH:
             return SUMMARY
     return None
@@ -73,7 +73,7 @@ def overview_kind(question: str, retriever: Retriever, signals: Signals, doc: st
 
 def _rows(retriever: Retriever, doc: str) -> tuple[list[int], list[int]]:
     """The chunk rows of a document's text, and of its top-level section headings."""
-    rows = [row for row, c in enumerate(retriever.chunks) if c.doc == doc]
+    rows = [int(row) for row in retriever.rows_for(doc)]
     text_rows = [row for row in rows if retriever.chunks[row].kind == "text"]
     tops = [row for row in rows if retriever.chunks[row].kind == "heading" and len(retriever.chunks[row].section) == 1]
     return text_rows, tops

@@ -3,6 +3,11 @@
 Hybrid fuses four signals (Signals), each z-scored over the candidate passages for the question
 and summed with the weights in Settings (retrieval/fusion.py): the passage's dense similarity, its
 best sentence's dense similarity, the passage's BM25 score and its best sentence's BM25 score.
+
+Up to EXACT_BELOW passages every signal scores every passage (an article, a few hundred articles).
+Above it, search runs in two stages: the passage-level dense and BM25 signals each propose their
+top CANDIDATES passages, and the sentence signals and the fusion work on their union only, so a
+question costs what its candidates cost, not what the library holds.
 """
 
 from __future__ import annotations
@@ -18,7 +23,21 @@ from cited.settings import Settings
 from retrieval.embed import Embedder, canonical_model_name, load_embedder
 from retrieval.fusion import weighted_zscore_sum
 from retrieval.lexical import Bm25Index, tokenize
-from retrieval.store import IndexData, read_index
+from retrieval.store import BM25_FOLDERS, IndexData, read_index
+
+EXACT_BELOW = 20_000  # passages; at or below, every signal scores every passage
+CANDIDATES = 1_000  # above it, each passage-level signal proposes this many
+
+
+def _bm25_indexes(index: IndexData) -> tuple[Bm25Index, Bm25Index]:
+    """The index's stored BM25 (memory-mapped), or, for one written before BM25 was stored (or
+    made in memory), BM25 built now from its chunks."""
+    sentences = len(index.sentence_vectors)
+    if index.folder is not None and all((index.folder / name / "params.index.json").exists() for name in BM25_FOLDERS):
+        return (Bm25Index.load(index.folder / BM25_FOLDERS[0], len(index.chunks)),
+                Bm25Index.load(index.folder / BM25_FOLDERS[1], sentences))
+    return (Bm25Index([c.embed_text() for c in index.chunks]),
+            Bm25Index([c.embed_text(s) for c in index.chunks for s in c.sentence_texts()]))
 
 
 @dataclass(frozen=True)
@@ -55,6 +74,9 @@ class Signals:
     best_sentence_bm25: np.ndarray
     sentence_dense: np.ndarray
     sentence_bm25: np.ndarray
+    # The chunk rows the signals were computed for (two-stage search), or None for every row.
+    # Outside them the dense values are -1: never a candidate's.
+    candidates: np.ndarray | None = None
 
     def fused(self) -> tuple[np.ndarray, ...]:
         """The per-chunk signals in the order of Settings.weights."""
@@ -102,9 +124,14 @@ class Retriever:
         counts = np.array([len(c.sentences) for c in self.chunks], dtype=np.int64)
         self.sentence_starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if len(counts) else counts
         self.sentence_chunk = np.repeat(np.arange(len(self.chunks)), counts)
-        self._bm25 = Bm25Index([c.embed_text() for c in self.chunks])
-        self._sentence_bm25 = Bm25Index([c.embed_text(s) for c in self.chunks for s in c.sentence_texts()])
-        self._doc_rows = {d.id: np.array([i for i, c in enumerate(self.chunks) if c.doc == d.id]) for d in index.documents}
+        self._bm25, self._sentence_bm25 = _bm25_indexes(index)
+        rows_of: dict[str, list[int]] = {d.id: [] for d in index.documents}
+        self._title_rows: dict[str, int] = {}
+        for i, c in enumerate(self.chunks):  # one pass: a library has many documents
+            rows_of.setdefault(c.doc, []).append(i)
+            if c.kind == "title":
+                self._title_rows.setdefault(c.doc, i)
+        self._doc_rows = {d.id: np.array(rows_of[d.id], dtype=np.int64) for d in index.documents}
 
     @classmethod
     def load(cls, settings: Settings, embedder: Embedder | None = None) -> "Retriever":
@@ -134,8 +161,11 @@ class Retriever:
             return np.zeros(len(self.chunks), dtype=np.float32)
         return np.maximum.reduceat(sentence_scores, self.sentence_starts)
 
-    def signals(self, query: Query) -> Signals:
-        """Every signal for every chunk, and the per-sentence scores the answerer reuses."""
+    def signals(self, query: Query, doc: str | None = None) -> Signals:
+        """Every signal for every chunk, and the per-sentence scores the answerer reuses; above
+        EXACT_BELOW chunks, for the candidates only (and every chunk of `doc`, if one is asked)."""
+        if len(self.chunks) > EXACT_BELOW:
+            return self._two_stage(query, doc)
         sentence_dense = self._dense_scores(self._sentence_dense, query.vector)
         sentence_bm25 = self._sentence_bm25.scores(query.tokens)
         return Signals(
@@ -146,6 +176,37 @@ class Retriever:
             sentence_dense=sentence_dense,
             sentence_bm25=sentence_bm25,
         )
+
+    def _two_stage(self, query: Query, doc: str | None) -> Signals:
+        n, vector = len(self.chunks), query.vector
+        scores, ids = self._dense.search(vector.reshape(1, -1), CANDIDATES)
+        chunk_dense = np.full(n, -1.0, dtype=np.float32)
+        found = ids[0] >= 0
+        chunk_dense[ids[0][found]] = scores[0][found]
+        chunk_bm25 = self._bm25.scores(query.tokens)
+        lexical = np.argpartition(-chunk_bm25, CANDIDATES)[:CANDIDATES] if CANDIDATES < n else np.arange(n)
+        rows = np.union1d(ids[0][found], lexical[chunk_bm25[lexical] > 0])
+        if doc:
+            rows = np.union1d(rows, self.rows_for(check_doc(doc)))
+        # Each candidate document's title, which overview.py compares with a why-question.
+        titles = [self._title_rows[d] for d in {self.chunks[r].doc for r in rows} if d in self._title_rows]
+        rows = np.union1d(rows, np.array(titles, dtype=np.int64))
+        chunk_dense[rows] = self.index.chunk_vectors[rows] @ vector
+        counts = np.array([len(self.chunks[r].sentences) for r in rows], dtype=np.int64)
+        sentence_rows = np.concatenate([np.arange(self.sentence_starts[r], self.sentence_starts[r] + c)
+                                        for r, c in zip(rows, counts)]) if len(rows) else np.zeros(0, np.int64)
+        sentence_dense = np.full(len(self.sentence_chunk), -1.0, dtype=np.float32)
+        sentence_dense[sentence_rows] = self.index.sentence_vectors[sentence_rows] @ vector
+        sentence_bm25 = self._sentence_bm25.scores(query.tokens)
+        return Signals(
+            chunk_dense=chunk_dense, best_sentence_dense=self._best_per_chunk(sentence_dense), chunk_bm25=chunk_bm25,
+            best_sentence_bm25=self._best_per_chunk(sentence_bm25), sentence_dense=sentence_dense,
+            sentence_bm25=sentence_bm25, candidates=rows,
+        )
+
+    def title_row(self, doc: str) -> int | None:
+        """The chunk row of a document's title paragraph, if it has one."""
+        return self._title_rows.get(doc)
 
     def fuse(self, signals: Signals, mode: str, rows: np.ndarray) -> np.ndarray:
         if mode == "dense":
@@ -167,7 +228,7 @@ class Retriever:
         self, question: str | Query, k: int | None = None, mode: str | None = None, doc: str | None = None
     ) -> list[Passage]:
         query = question if isinstance(question, Query) else self.prepare(question)
-        return self.rank(query, self.signals(query), k, mode, doc)
+        return self.rank(query, self.signals(query, doc or None), k, mode, doc)
 
     def rank(
         self, query: Query, signals: Signals, k: int | None = None,
@@ -178,6 +239,8 @@ class Retriever:
         k = check_k(self.settings.k if k is None else k)
         mode = check_mode(mode or self.settings.mode)
         rows = self.rows_for(check_doc(doc))
+        if signals.candidates is not None:
+            rows = np.intersect1d(rows, signals.candidates)
         if not len(rows):
             return []
         scores = self.fuse(signals, mode, rows)

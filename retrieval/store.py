@@ -32,6 +32,9 @@ CHUNKS = "chunks.jsonl"
 CHUNK_VECTORS = "chunks.faiss"
 SENTENCE_VECTORS = "sentences.faiss"
 DATA_FILES = (DOCUMENTS, CHUNKS, CHUNK_VECTORS, SENTENCE_VECTORS)
+# BM25 of the chunks and of their sentences, as bm25s saves them (retrieval/lexical.py). An index
+# written before they were stored has none; its BM25 is then built when it is opened.
+BM25_FOLDERS = ("bm25-chunks", "bm25-sentences")
 
 
 @dataclass
@@ -48,6 +51,7 @@ class IndexData:
     sentence_vectors: np.ndarray
     created: str = ""
     extra: dict = field(default_factory=dict)
+    folder: Path | None = None  # where it was read from (its stored BM25 is there), if it was
 
     def document(self, doc_id: str) -> Document | None:
         return next((d for d in self.documents if d.id == doc_id), None)
@@ -111,6 +115,7 @@ def _write_files(folder: Path, data: IndexData) -> None:
         # OSError (ENOSPC) like every other write, not a C++ RuntimeError with a traceback.
         with open(folder / name, "wb") as f:
             f.write(faiss.serialize_index(index).tobytes())
+    bm25_files = _write_bm25(folder, data)
     manifest = {
         "schema_version": SCHEMA_VERSION,
         "model": data.model,
@@ -123,12 +128,12 @@ def _write_files(folder: Path, data: IndexData) -> None:
             "sentences": int(len(data.sentence_vectors)),
         },
         "documents": [_manifest_entry(d, data.chunks) for d in data.documents],
-        "files": {name: sha256_file(folder / name) for name in DATA_FILES},
+        "files": {name: sha256_file(folder / name) for name in (*DATA_FILES, *bm25_files)},
         **data.extra,
     }
     with open(folder / MANIFEST, "w", encoding="utf-8") as f:
         json.dump(manifest, f, indent=2, ensure_ascii=False)
-    for name in DATA_FILES + (MANIFEST,):
+    for name in (*DATA_FILES, *bm25_files, MANIFEST):
         _fsync(folder / name)
 
 
@@ -257,6 +262,21 @@ def _manifest_entry(d: Document, chunks: list[Chunk]) -> dict:
     }
 
 
+def _write_bm25(folder: Path, data: IndexData) -> list[str]:
+    """Both BM25 indexes, saved; the relative paths of their files."""
+    from retrieval.lexical import Bm25Index
+
+    texts = {
+        BM25_FOLDERS[0]: [c.embed_text() for c in data.chunks],
+        BM25_FOLDERS[1]: [c.embed_text(s) for c in data.chunks for s in c.sentence_texts()],
+    }
+    written = []
+    for name, corpus in texts.items():
+        Bm25Index(corpus).save(folder / name)
+        written += sorted(str(p.relative_to(folder)) for p in (folder / name).glob("*") if p.is_file())
+    return written
+
+
 # --- reading ---------------------------------------------------------------------------------
 
 
@@ -298,7 +318,7 @@ def read_index(path: Path, expected_model: str | None = None) -> IndexData:
     try:
         files = manifest["files"]
         dimension = int(manifest["dimension"])
-        for name in DATA_FILES:
+        for name in (*DATA_FILES, *(n for n in files if n not in DATA_FILES)):
             file = path / name
             if not file.exists():
                 raise IndexCorrupt(str(path), f"{name} is missing")
@@ -325,7 +345,7 @@ def read_index(path: Path, expected_model: str | None = None) -> IndexData:
     return IndexData(
         model=str(manifest.get("model", "")), dimension=dimension, chunking=manifest.get("chunking", {}),
         documents=documents, chunks=chunks, chunk_vectors=chunk_vectors,
-        sentence_vectors=sentence_vectors, created=manifest.get("created", ""), extra=known,
+        sentence_vectors=sentence_vectors, created=manifest.get("created", ""), extra=known, folder=path,
     )
 
 

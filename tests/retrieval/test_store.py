@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 
+import numpy as np
 import pytest
 
 from cited.errors import IndexCorrupt, IndexMismatch, IndexMissing
@@ -31,8 +32,13 @@ def test_manifest_describes_the_index(article_settings):
 
 
 def test_no_pickle_in_the_index(article_settings):
-    for file in article_settings.index_dir.iterdir():
-        assert not file.read_bytes().startswith(b"\x80"), f"{file.name} looks like a pickle"
+    files = [f for f in article_settings.index_dir.rglob("*") if f.is_file()]
+    assert len(files) > 6  # the stored BM25's files too
+    for file in files:
+        data = file.read_bytes()
+        assert not data.startswith(b"\x80"), f"{file.name} looks like a pickle"
+        if file.suffix == ".npy":  # numpy's own format, never an object (pickled) array
+            assert b"'descr': '|O'" not in data[:200], file.name
 
 
 @pytest.fixture
@@ -101,3 +107,33 @@ def test_reingest_unchanged_file_embeds_nothing(index_copy, article_settings):
     report = ingest([str(ARTICLE)], settings)
     assert report.skipped == ["ecss-pakistan-iran-deescalation"]
     assert report.embedded == 0
+
+
+def test_bm25_is_stored_with_the_index_and_scores_as_built(article_settings, real_embedder):
+    """Opening reads BM25 from the index folder (memory-mapped) instead of tokenizing every chunk
+    again; its scores are those of BM25 built from the chunks."""
+    from retrieval.lexical import Bm25Index, tokenize
+    from retrieval.search import Retriever
+    from retrieval.store import BM25_FOLDERS, read_manifest
+
+    manifest = read_manifest(article_settings.index_dir)
+    assert any(name.startswith(BM25_FOLDERS[0] + "/") for name in manifest["files"])
+    retriever = Retriever.load(article_settings, real_embedder)
+    built = Bm25Index([c.embed_text() for c in retriever.chunks])
+    for question in ("Shiite population of Pakistan", "caretaker government elections", "zzz unknown"):
+        tokens = tokenize([question])[0]
+        assert np.allclose(retriever._bm25.scores(tokens), built.scores(tokens))
+
+
+def test_a_damaged_bm25_file_is_named(article_settings, tmp_path):
+    import shutil
+
+    from cited.errors import IndexCorrupt
+    from retrieval.store import BM25_FOLDERS, read_index
+
+    copy = tmp_path / "index"
+    shutil.copytree(article_settings.index_dir, copy)
+    vocab = copy / BM25_FOLDERS[1] / "vocab.index.json"
+    vocab.write_text(vocab.read_text().replace('"', "'", 2))
+    with pytest.raises(IndexCorrupt, match="bm25-sentences/vocab.index.json"):
+        read_index(copy)
