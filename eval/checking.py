@@ -277,6 +277,7 @@ def run_llm_check(args, settings: Settings) -> int:
 
     questions = load_eval_set(Path(args.set or DEFAULT_SET))[: args.limit or None]
     library = Library.with_bundled_article(replace(settings, reader=""), quiet=True)
+    checker = checker_for(library)
     rows, answers = [], []
     for q in questions:
         started = time.perf_counter()
@@ -285,9 +286,7 @@ def run_llm_check(args, settings: Settings) -> int:
                         "notice": answer.notice, "seconds": time.perf_counter() - started})
         if answer.written is None:
             continue
-        for s in answer.written.sentences:
-            rows.append({"id": q.id, "question": q.question, "answerable": q.answerable, **s.to_json(),
-                         "passages": {n: answer.passages[n - 1].text for n in s.cited if 1 <= n <= len(answer.passages)}})
+        rows += sentence_rows(q, answer, checker)
         if not args.json:
             print(f"{q.id}: {answer.written.text[:100]!r} → {[s.verdict for s in answer.written.sentences]}",
                   file=sys.stderr)
@@ -312,9 +311,30 @@ def run_llm_check(args, settings: Settings) -> int:
     return 0
 
 
+def checker_for(library):
+    from retrieval.check import Checker
+
+    return Checker(library.view().answerer.retriever)
+
+
+def sentence_rows(q, answer, checker) -> list[dict]:
+    """One record per sentence the LLM wrote: its verdict, and its "content verdict": the check
+    of what it says as if it cited every passage it was given (a small model seldom writes
+    markers, and the content rules are what a label can judge)."""
+    rows = []
+    everything = "".join(f"[{n}]" for n in range(1, len(answer.passages) + 1))
+    for s in answer.written.sentences:
+        [content] = checker.check(f"{s.claim.rstrip('.')} {everything}.", answer.passages)[:1] or [s]
+        rows.append({"id": q.id, "question": q.question, "answerable": q.answerable, **s.to_json(),
+                     "content_verdict": content.verdict, "content_reason": content.reason,
+                     "passages": {n: answer.passages[n - 1].text for n in s.cited if 1 <= n <= len(answer.passages)}})
+    return rows
+
+
 def _against_labels(rows: list[dict]) -> dict | None:
     """Precision and recall of "supported" against a person's label of each sentence (is what it
-    says stated by the passages it was given?), over the sentences that have a label."""
+    says stated by the article?), over the sentences that have a label: of the check as shown, and
+    of its content rules alone (the sentence as if it cited every passage it was given)."""
     if not LABELS.exists():
         return None
     labels = {}
@@ -325,8 +345,14 @@ def _against_labels(rows: list[dict]) -> dict | None:
     judged = [(r["supported"], labels[(r["id"], r["text"])]) for r in rows if (r["id"], r["text"]) in labels]
     if not judged:
         return {"labelled": 0}
-    said_and_true = sum(s and y for s, y in judged)
+    content = [(r["content_verdict"] == "supported", labels[(r["id"], r["text"])]) for r in rows
+               if (r["id"], r["text"]) in labels and r["verdict"] != "no answer"]
     return {"labelled": len(judged), "labelled_supported": sum(y for _, y in judged),
-            "check_supported": sum(s for s, _ in judged),
-            "precision": said_and_true / max(1, sum(s for s, _ in judged)),
-            "recall": said_and_true / max(1, sum(y for _, y in judged))}
+            "check": _precision_recall(judged), "content_check": _precision_recall(content)}
+
+
+def _precision_recall(pairs: list[tuple[bool, bool]]) -> dict:
+    said = sum(s for s, _ in pairs)
+    true = sum(y for _, y in pairs)
+    both = sum(s and y for s, y in pairs)
+    return {"said_supported": said, "precision": both / said if said else None, "recall": both / true if true else None}

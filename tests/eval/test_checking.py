@@ -59,3 +59,20 @@ def test_check_eval_runs_on_a_small_squad_file(tmp_path, monkeypatch, capsys):
     assert kinds["true sentence"] == 1.0 and kinds["wrong passage"] >= 0.5
     lines = (tmp_path / "out" / "check-sentences.jsonl").read_text().splitlines()
     assert len(lines) == result["calibration"]["sentences"] + result["article"]["sentences"]
+
+
+def test_the_llm_labels_have_their_form():
+    lines = [json.loads(line) for line in checking.LABELS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(lines) == 299
+    assert all(set(item) == {"id", "text", "supported", "note"} and isinstance(item["supported"], bool)
+               for item in lines)
+    assert 0 < sum(item["supported"] for item in lines) < len(lines)
+
+
+def test_labels_score_the_check_and_its_content_rules():
+    rows = [{"id": "q1", "text": "A [1].", "supported": True, "verdict": "supported", "content_verdict": "supported"},
+            {"id": "q1", "text": "B.", "supported": False, "verdict": "unsupported", "content_verdict": "supported"},
+            {"id": "q2", "text": "C.", "supported": False, "verdict": "unsupported", "content_verdict": "unsupported"}]
+    labels = {("q1", "A [1]."): True, ("q1", "B."): True, ("q2", "C."): False}
+    pairs = [(r["supported"], labels[(r["id"], r["text"])]) for r in rows]
+    assert checking._precision_recall(pairs) == {"said_supported": 1, "precision": 1.0, "recall": 0.5}
