@@ -118,9 +118,13 @@ class Retriever:
         self._dense = faiss.IndexFlatIP(index.dimension)
         if len(index.chunk_vectors):
             self._dense.add(index.chunk_vectors)
-        self._sentence_dense = faiss.IndexFlatIP(index.dimension)
-        if len(index.sentence_vectors):
-            self._sentence_dense.add(index.sentence_vectors)
+        # Every sentence scored by FAISS up to EXACT_BELOW passages; above it only the candidates'
+        # sentences are, from the index's own array, so no second copy of them is held.
+        self._sentence_dense = None
+        if len(index.chunks) <= EXACT_BELOW:
+            self._sentence_dense = faiss.IndexFlatIP(index.dimension)
+            if len(index.sentence_vectors):
+                self._sentence_dense.add(index.sentence_vectors)
         counts = np.array([len(c.sentences) for c in self.chunks], dtype=np.int64)
         self.sentence_starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if len(counts) else counts
         self.sentence_chunk = np.repeat(np.arange(len(self.chunks)), counts)
@@ -164,7 +168,7 @@ class Retriever:
     def signals(self, query: Query, doc: str | None = None) -> Signals:
         """Every signal for every chunk, and the per-sentence scores the answerer reuses; above
         EXACT_BELOW chunks, for the candidates only (and every chunk of `doc`, if one is asked)."""
-        if len(self.chunks) > EXACT_BELOW:
+        if len(self.chunks) > EXACT_BELOW or self._sentence_dense is None:
             return self._two_stage(query, doc)
         sentence_dense = self._dense_scores(self._sentence_dense, query.vector)
         sentence_bm25 = self._sentence_bm25.scores(query.tokens)

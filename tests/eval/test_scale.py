@@ -31,7 +31,11 @@ def test_a_built_corpus_is_a_valid_index(tmp_path):
 
 
 @pytest.mark.slow
-def test_bench_scale_prints_its_figures(capsys):
+def test_bench_scale_prints_its_figures(capsys, monkeypatch):
+    from eval import scale
+
+    monkeypatch.setattr(scale, "POOL_SENTENCES", 300)  # the command's figures, on a small pool
+    monkeypatch.setattr(scale, "QUERIES", 5)
     assert main(["bench", "--scale", "100", "--json"]) == 0
     row = json.loads(capsys.readouterr().out)
     for key in ("chunks", "open_s", "query_p50_ms", "query_p95_ms", "add_document_s", "rss_mb", "disk_mb"):
