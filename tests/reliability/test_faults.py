@@ -51,7 +51,7 @@ def answers_of(index_dir: Path, embedder) -> list[dict]:
 
 
 def files_of(index_dir: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(index_dir.iterdir())}
+    return {str(p.relative_to(index_dir)): p.read_bytes() for p in sorted(index_dir.rglob("*")) if p.is_file()}
 
 
 def leftovers(index_dir: Path) -> list[str]:
@@ -201,9 +201,10 @@ class _Filling:
 @pytest.fixture(params=["tmpfs", "simulated"])
 def full_disk_index(request, two_documents, tmp_path, monkeypatch) -> Path:
     """The two-document index on a disk with room for it and little more."""
-    size = sum(p.stat().st_size for p in two_documents.iterdir())
-    if request.param == "tmpfs":
-        with small_file_system(tmp_path / "disk", size_kb=size // 1024 + 64) as mounted:
+    files = [p for p in two_documents.rglob("*") if p.is_file()]
+    size = sum(p.stat().st_size for p in files)
+    if request.param == "tmpfs":  # room for its files (a 4 kB block each, at least) and 64 kB more
+        with small_file_system(tmp_path / "disk", size_kb=size // 1024 + 4 * len(files) + 64) as mounted:
             if not mounted:
                 pytest.skip("mounting a tmpfs is not permitted here; the simulated full disk runs instead")
             index = tmp_path / "disk" / "index"
