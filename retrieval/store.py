@@ -362,7 +362,7 @@ def _lines(file: Path):
 def _vectors(index) -> np.ndarray:
     if index.ntotal == 0:
         return np.zeros((0, index.d), dtype=np.float32)
-    return index.reconstruct_n(0, index.ntotal).astype(np.float32)
+    return index.reconstruct_n(0, index.ntotal).astype(np.float32, copy=False)  # already float32: no second copy
 
 
 def _document_from(r: dict) -> Document:
