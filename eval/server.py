@@ -51,31 +51,38 @@ def chat_server_process(index_dir: Path, log_path: Path, *extra: str, env: dict[
     process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(url, process, log_path)
+        _wait_until_up(url + "/", process, log_path)
         yield url, process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
+        _stop(process)
         log.close()
 
 
-def _wait_until_up(url: str, process: subprocess.Popen, log_path: Path) -> None:
+def _stop(process: subprocess.Popen) -> None:
+    """Terminate a server we started, and kill it if it does not go within 15 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=15)
+
+
+def _wait_until_up(probe: str, process: subprocess.Popen, log_path: Path, name: str = "the chat server") -> None:
+    """Until `probe` answers 200; a one-line RuntimeError with the log's tail if the server exits
+    or does not answer within START_TIMEOUT_S."""
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the chat server exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
+            raise RuntimeError(f"{name} exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
         try:
-            with urllib.request.urlopen(url + "/", timeout=2) as response:
+            with urllib.request.urlopen(probe, timeout=2) as response:
                 if response.status == 200:
                     return
         except (urllib.error.URLError, OSError):
             pass
         time.sleep(0.3)
-    raise RuntimeError(f"the chat server did not answer within {START_TIMEOUT_S} s:\n{log_path.read_text()[-3000:]}")
+    raise RuntimeError(f"{name} did not answer within {START_TIMEOUT_S} s:\n{log_path.read_text()[-3000:]}")
 
 
 # --- a local LLM server for the LLM writer's tests and `make llm` --------------------------------
@@ -109,24 +116,8 @@ def llm_server(log_path: Path, threads: int = 2):
     process = subprocess.Popen(command, cwd=ROOT, env=child_environment(), stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/v1"
     try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"the LLM server exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{url}/models", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"the LLM server did not start:\n{log_path.read_text()[-3000:]}") from None
-                time.sleep(0.5)
+        _wait_until_up(f"{url}/models", process, log_path, "the LLM server")
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
+        _stop(process)
         log.close()

@@ -146,10 +146,11 @@ def _content_words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text) if len(w) > 3]
 
 
-def _stems(words) -> set[str]:
-    import Stemmer
+def _stems(words) -> list[str]:
+    """Each word's stem, with the stemmer BM25 uses (retrieval/lexical.py)."""
+    from retrieval.lexical import _stemmer
 
-    return set(Stemmer.Stemmer("english").stemWords([w.lower().strip("'’-") for w in words]))
+    return _stemmer().stemWords([w.lower().strip("'’-") for w in words])
 
 
 def _plain_words(text: str) -> list[str]:
@@ -223,8 +224,9 @@ class Checker:
         """The claim's word (not in the cited passages, after stemming) that comes least close to
         any of their words, and how close (1.0 when every word is theirs)."""
         have = list(dict.fromkeys(_plain_words(cited_text)))
-        stems = _stems(have)
-        novel = [w for w in dict.fromkeys(_plain_words(claim)) if next(iter(_stems([w]))) not in stems]
+        stems = set(_stems(have))
+        words = list(dict.fromkeys(_plain_words(claim)))
+        novel = [w for w, stem in zip(words, _stems(words)) if stem not in stems]
         if not novel:
             return "", 1.0
         if not have:
