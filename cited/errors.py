@@ -114,22 +114,27 @@ class IndexError_(CitedError):
     exit_code = 4
 
 
+def _flag(path: str) -> str:
+    """The option that names this index: a folder (--index) or a Milvus URI (--store)."""
+    return "--store" if "://" in str(path) else "--index"
+
+
 class IndexMissing(IndexError_):
     def __init__(self, path: str) -> None:
-        super().__init__(f"No index at {path}: build it with `cited ingest PATH --index {path}`.")
+        super().__init__(f"No index at {path}: build it with `cited ingest PATH {_flag(path)} {path}`.")
 
 
 class IndexCorrupt(IndexError_):
     def __init__(self, path: str, detail: str) -> None:
         super().__init__(
-            f"The index at {path} is damaged ({detail}); rebuild it with `cited ingest PATH --index {path} --rebuild`."
+            f"The index at {path} is damaged ({detail}); rebuild it with `cited ingest PATH {_flag(path)} {path} --rebuild`."
         )
 
 
 class IndexMismatch(IndexError_):
     def __init__(self, path: str, detail: str) -> None:
         super().__init__(
-            f"The index at {path} does not fit ({detail}); rebuild it with `cited ingest PATH --index {path} --rebuild`."
+            f"The index at {path} does not fit ({detail}); rebuild it with `cited ingest PATH {_flag(path)} {path} --rebuild`."
         )
 
 
@@ -141,6 +146,11 @@ class IndexUnreadable(IndexError_):
 class IndexWriteFailed(IndexError_):
     def __init__(self, path: str, detail: str) -> None:
         super().__init__(f"Could not write the index at {path} ({detail}); the previous index is unchanged.")
+
+
+class StoreUnavailable(IndexError_):
+    def __init__(self, uri: str, detail: str) -> None:
+        super().__init__(f"The Milvus store at {uri} is unavailable ({detail}).")
 
 
 class UnknownDocument(IndexError_):

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cited.errors import CitedError, IndexMissing, UnknownDocument
-from cited.settings import Settings
+from cited.settings import Settings, is_milvus_uri
 from ingest.pipeline import IngestReport, ingest, remove_document
 from ingest.sources import URL_TIMEOUT_S, Upload
 from retrieval.answer import Answer, Answerer
@@ -36,7 +36,7 @@ from retrieval.embed import Embedder, canonical_model_name
 from retrieval.reader import reader_for
 from retrieval.records import Document
 from retrieval.search import Passage, Retriever
-from retrieval.store import read_index, read_manifest, recover_interrupted_swap
+from retrieval.stores import open_store
 
 log = logging.getLogger("cited")
 
@@ -69,27 +69,32 @@ class Library:
         self.settings = settings or Settings.from_env()
         self._embedder = embedder
         self._view: View | None = None
-        self._on_disk: tuple[int, int] | None = None
+        self._store = open_store(self.settings)
+        self._on_disk: object = None
         self._lock = threading.Lock()
         self._writer = None  # the LLM writer, made at the first question when settings.llm is set
 
     @classmethod
     def open(cls, index_dir: str | Path | None = None, embedder: Embedder | None = None, **settings) -> "Library":
         """The library at `index_dir` (default: .cited/index or $CITED_INDEX); keyword arguments
-        are Settings fields (model, k, mode, …). The folder need not exist until the first add."""
+        are Settings fields (model, k, mode, …). The folder need not exist until the first add.
+        A Milvus URI (milvus:///path/file.db, http://host:19530) opens that store instead."""
+        if isinstance(index_dir, str) and is_milvus_uri(index_dir):
+            settings["store"], index_dir = index_dir, None
         return cls(Settings.from_env(index_dir=index_dir, **settings), embedder)
 
     @classmethod
     def with_bundled_article(cls, settings: Settings, embedder: Embedder | None = None,
                              quiet: bool = False) -> "Library":
-        """The library at settings.index_dir, ingesting the bundled article first when there is no
-        index yet, so a fresh clone answers at once (`cited ask`, `cited chat`, `cited eval`)."""
+        """The library at settings.index_dir (or settings.store), ingesting the bundled article first
+        when there is no index yet, so a fresh clone answers at once (`cited ask`, `cited chat`,
+        `cited eval`)."""
         library = cls(settings, embedder)
-        if not _index_exists(settings.index_dir):
+        if not library._store.exists():
             if not Path(settings.default_article).exists():  # installed without the repository's data/
-                raise IndexMissing(str(settings.index_dir))
+                raise IndexMissing(library._store.location)
             if not quiet:
-                print(f"No index at {settings.index_dir} yet: ingesting the bundled article …", file=sys.stderr)
+                print(f"No index at {library._store.location} yet: ingesting the bundled article …", file=sys.stderr)
             report = library.add(settings.default_article, progress=not quiet)
             if report.failed:
                 raise report.failed[0]
@@ -104,10 +109,10 @@ class Library:
         """The loaded view, first reloaded if the index on disk was replaced since. An index that
         cannot be loaded (another model, damaged) leaves the old view serving, with a warning."""
         view = self._view
-        if view is not None and _index_stamp(self.settings.index_dir) == self._on_disk:
+        if view is not None and self._store.stamp() == self._on_disk:
             return view
         with self._lock:
-            stamp = _index_stamp(self.settings.index_dir)
+            stamp = self._store.stamp()
             if self._view is None:
                 self._load()
             elif stamp != self._on_disk and stamp is not None:
@@ -121,9 +126,9 @@ class Library:
 
     def _load(self) -> None:
         """Load the index on disk; the caller holds the lock."""
-        stamp = _index_stamp(self.settings.index_dir)  # before loading: a later write reloads again
+        stamp = self._store.stamp()  # before loading: a later write reloads again
         # Without an encoder yet, Retriever.load checks the index's model before loading one.
-        retriever = Retriever.load(self.settings, self._embedder)
+        retriever = Retriever.load(self.settings, self._embedder, self._store)
         self._embedder = retriever.embedder
         self._view = View.of(Answerer(retriever, self.settings, reader_for(self.settings.reader, self.settings.encoder_runtime)))
         self._on_disk = stamp
@@ -131,14 +136,14 @@ class Library:
     def manifest(self) -> dict:
         """The index's manifest (model, counts, and each document's id, title, authors, date,
         source, paragraphs and chunks), read without loading the model."""
-        return read_manifest(self.settings.index_dir)
+        return self._store.manifest()
 
     def documents(self) -> list[Document]:
         """The documents in the index, in the order they were added ([] when there is no index).
         Read from disk when nothing is loaded yet: listing never loads the model."""
         try:
             if self._view is None:
-                return list(read_index(self.settings.index_dir).documents)
+                return list(self._store.read().documents)
             return list(self.view().documents.values())
         except IndexMissing:
             return []
@@ -206,7 +211,7 @@ class Library:
             self._load()
 
     def __repr__(self) -> str:
-        return f"Library({str(self.settings.index_dir)!r}, model={canonical_model_name(self.settings.model)!r})"
+        return f"Library({self._store.location!r}, model={canonical_model_name(self.settings.model)!r})"
 
 
 def _as_input(item: Addable) -> str | Upload:
@@ -217,21 +222,3 @@ def _as_input(item: Addable) -> str | Upload:
     if isinstance(item, (str, Path)):
         return str(item)
     raise CitedError(f"Cannot add {item!r}: give a path, a URL, or an upload as (name, bytes).")
-
-
-def _index_exists(index_dir: Path) -> bool:
-    try:
-        recover_interrupted_swap(index_dir)  # an ingest killed mid-swap moved the index aside
-        return Path(index_dir).exists()
-    except OSError:
-        return True  # cannot even look (no permission): loading the index names the problem
-
-
-def _index_stamp(index_dir: Path) -> tuple[int, int] | None:
-    """Which index is on disk: every write swaps in a new folder, so a new manifest file."""
-    try:
-        st = (Path(index_dir) / "manifest.json").stat()
-    except OSError:
-        return None
-    return st.st_ino, st.st_mtime_ns
-

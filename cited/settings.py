@@ -13,6 +13,7 @@ BUNDLED_MODEL = "all-MiniLM-L6-v2"
 # Where a setting can come from in the environment: CITED_<NAME>.
 _ENV = {
     "index_dir": "CITED_INDEX",
+    "store": "CITED_STORE",
     "model": "CITED_MODEL",
     "k": "CITED_K",
     "mode": "CITED_MODE",
@@ -38,6 +39,9 @@ def _data_dir() -> Path:
 @dataclass(frozen=True)
 class Settings:
     index_dir: Path = Path(".cited/index")
+    # Where the index lives instead of index_dir: "" (the folder), milvus:///path/file.db (Milvus
+    # Lite) or http://host:19530 (a Milvus server; $CITED_MILVUS_TOKEN). retrieval/stores.py.
+    store: str = ""
     model: str = BUNDLED_MODEL
     # Chunking: a chunk never crosses a paragraph; long paragraphs split at sentence ends.
     chunk_size: int = 1200
@@ -94,6 +98,11 @@ class Settings:
     default_article: Path = field(default_factory=lambda: _data_dir() / "ecss-pakistan-iran-deescalation.txt")
 
     @property
+    def index_location(self) -> str:
+        """Where the index is, as messages name it: the Milvus URI or the folder."""
+        return self.store or str(self.index_dir)
+
+    @property
     def max_file_bytes(self) -> int:
         return int(self.max_file_mb * 1_000_000)
 
@@ -123,12 +132,25 @@ class Settings:
             from cited.errors import CitedError
 
             raise CitedError(f"CITED_LLM_UNSUPPORTED must be flag or remove (got {settings.llm_unsupported!r}).")
+        if settings.store and not is_milvus_uri(settings.store):
+            from cited.errors import CitedError
+
+            raise CitedError(
+                f"--store must be milvus:///path/to/file.db (Milvus Lite, on this machine) or http://host:19530 "
+                f"(a Milvus server); leave it out for the index folder (got {settings.store!r}).")
         if settings.llm and not settings.llm.startswith(("http://", "https://")):
             from cited.errors import CitedError
 
             raise CitedError(f"--llm must be the http(s) URL of an OpenAI-compatible server, e.g. "
                              f"http://127.0.0.1:11434/v1 (got {settings.llm!r}).")
         return settings
+
+
+MILVUS_SCHEMES = ("milvus://", "http://", "https://", "tcp://", "grpc://")
+
+
+def is_milvus_uri(store: str) -> bool:
+    return store.startswith(MILVUS_SCHEMES)
 
 
 def _coerce(type_name: str, raw: str, var: str):

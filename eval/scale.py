@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -55,11 +56,10 @@ def sentence_pool(squad_path: Path, size: int) -> tuple[list[str], list[str]]:
     return sentences[:size], questions[:QUERIES]
 
 
-def build_index(index_dir: Path, n: int, sentences: list[str], vectors: np.ndarray, model: str,
-                settings: Settings) -> None:
+def build_index(store, n: int, sentences: list[str], vectors: np.ndarray, model: str, settings: Settings) -> None:
     from ingest.pipeline import chunking_settings
     from retrieval.records import Chunk, Document, Metadata, Paragraph
-    from retrieval.store import IndexData, write_index
+    from retrieval.store import IndexData
 
     rng = np.random.default_rng(SEED)
     picks = rng.integers(0, len(sentences), size=(n, SENTENCES_PER_PASSAGE))
@@ -82,17 +82,17 @@ def build_index(index_dir: Path, n: int, sentences: list[str], vectors: np.ndarr
             parts.append(text)
             cursor += len(text) + 2
         documents.append(Document(doc_id, "\n\n".join(parts), tuple(paragraphs), Metadata(title=doc_id, source="bench")))
-    write_index(index_dir, IndexData(model=model, dimension=vectors.shape[1], chunking=chunking_settings(settings),
+    store.write(IndexData(model=model, dimension=vectors.shape[1], chunking=chunking_settings(settings),
                                      documents=documents, chunks=chunks, chunk_vectors=chunk_vectors,
                                      sentence_vectors=vectors[sentence_rows]))
 
 
-def measure(index_dir: Path, questions: list[str], new_document: Path) -> dict:
-    """Run in a child process: open, ask, add; its own peak memory."""
+def measure(location: str, questions: list[str], new_document: Path) -> dict:
+    """Run in a child process: open (a folder, or a Milvus URI), ask, add; its own peak memory."""
     from cited.library import Library
 
     started = time.perf_counter()
-    library = Library.open(index_dir)
+    library = Library.open(location)
     library.view()
     open_s = time.perf_counter() - started
     library.ask(questions[0])  # the encoder's first call is not a query's cost
@@ -119,8 +119,24 @@ def _rss_mb() -> float:
     return psutil.Process().memory_info().rss / 1e6
 
 
-def _disk_mb(folder: Path) -> float:
-    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 1e6
+def _stores(settings: Settings, tmp: Path, n: int):
+    """The folder store, and the Milvus store of --store (its index named scale_N) beside it."""
+    from retrieval.stores import FolderStore, open_store
+
+    yield "folder", FolderStore(tmp / f"index-{n}")
+    if settings.store:
+        uri = settings.store.partition("#")[0]
+        yield "milvus", open_store(replace(settings, store=f"{uri}#scale_{n}"))
+
+
+def _disk_mb(store) -> float | None:
+    """What the store takes on this machine's disk (a Milvus server's: not known here)."""
+    path = getattr(store, "path", None)
+    if path is None or not Path(path).exists():
+        return None
+    path = Path(path)
+    files = [path] if path.is_file() else [f for f in path.rglob("*") if f.is_file()]
+    return sum(f.stat().st_size for f in files) / 1e6
 
 
 def run_scale(args, settings: Settings) -> int:
@@ -147,23 +163,28 @@ def run_scale(args, settings: Settings) -> int:
         new_document.write_text("\n\n".join(" ".join(rng.sample(sentences, SENTENCES_PER_PASSAGE))
                                             for _ in range(PARAGRAPHS_PER_DOCUMENT)), encoding="utf-8")
         for n in sizes:
-            index_dir = tmp / f"index-{n}"
-            started = time.perf_counter()
-            build_index(index_dir, n, sentences, vectors, embedder.name, settings)
-            build_s = time.perf_counter() - started
-            disk = _disk_mb(index_dir)
-            code = ("import json, sys; from pathlib import Path; from eval.scale import measure; "
-                    "print(json.dumps(measure(Path(sys.argv[1]), json.loads(sys.argv[2]), Path(sys.argv[3]))))")
-            child = subprocess.run([sys.executable, "-c", code, str(index_dir), json.dumps(questions), str(new_document)],
-                                   cwd=ROOT, env={**child_environment(), "HF_HUB_OFFLINE": "1"},
-                                   capture_output=True, text=True)
-            if child.returncode != 0:
-                raise CitedError(f"--scale {n}: the measuring process failed: {child.stderr.strip().splitlines()[-1:]}")
-            row = {"chunks": n, **json.loads(child.stdout.strip().splitlines()[-1]), "disk_mb": disk,
-                   "build_s": build_s}
-            rows.append(row)
-            if not args.json:
-                print(_line(row), file=sys.stderr)
+            for store_name, store in _stores(settings, tmp, n):
+                started = time.perf_counter()
+                build_index(store, n, sentences, vectors, embedder.name, settings)
+                build_s = time.perf_counter() - started
+                if hasattr(store, "close"):
+                    store.close()  # Milvus Lite: the measuring process must be able to open the file
+                code = ("import json, sys; from pathlib import Path; from eval.scale import measure; "
+                        "print(json.dumps(measure(sys.argv[1], json.loads(sys.argv[2]), Path(sys.argv[3]))))")
+                child = subprocess.run([sys.executable, "-c", code, store.location, json.dumps(questions),
+                                        str(new_document)], cwd=ROOT, env={**child_environment(), "HF_HUB_OFFLINE": "1"},
+                                       capture_output=True, text=True)
+                if child.returncode != 0:
+                    raise CitedError(f"--scale {n}: the measuring process failed: "
+                                     f"{child.stderr.strip().splitlines()[-1:]}")
+                row = {"chunks": n, "store": store_name, **json.loads(child.stdout.strip().splitlines()[-1]),
+                       "disk_mb": _disk_mb(store), "build_s": build_s}
+                if hasattr(store, "drop"):
+                    store.drop()
+                    store.close()
+                rows.append(row)
+                if not args.json:
+                    print(_line(row), file=sys.stderr)
     if args.json:
         print(json.dumps(rows if len(rows) > 1 else rows[0], indent=2))
     else:
@@ -176,13 +197,14 @@ def run_scale(args, settings: Settings) -> int:
 
 
 def _header() -> str:
-    return (f"{'chunks':>10} {'open s':>8} {'query p50 ms':>13} {'p95 ms':>8} {'add doc s':>10} {'rss MB':>8} "
+    return (f"{'chunks':>10} {'store':>7} {'open s':>8} {'query p50 ms':>13} {'p95 ms':>8} {'add doc s':>10} {'rss MB':>8} "
             f"{'peak MB':>8} {'disk MB':>8}")
 
 
 def _line(row: dict) -> str:
-    return (f"{row['chunks']:>10,} {row['open_s']:>8.2f} {row['query_p50_ms']:>13.1f} {row['query_p95_ms']:>8.1f} "
-            f"{row['add_document_s']:>10.2f} {row['rss_mb']:>8.0f} {row['peak_rss_mb']:>8.0f} {row['disk_mb']:>8.0f}")
+    disk = "-" if row["disk_mb"] is None else f"{row['disk_mb']:.0f}"
+    return (f"{row['chunks']:>10,} {row['store']:>7} {row['open_s']:>8.2f} {row['query_p50_ms']:>13.1f} {row['query_p95_ms']:>8.1f} "
+            f"{row['add_document_s']:>10.2f} {row['rss_mb']:>8.0f} {row['peak_rss_mb']:>8.0f} {disk:>8}")
 
 
 def _plot(rows: list[dict], out: Path) -> None:
@@ -193,16 +215,18 @@ def _plot(rows: list[dict], out: Path) -> None:
 
     out.mkdir(parents=True, exist_ok=True)
     (out / "scale.json").write_text(json.dumps(rows, indent=2), encoding="utf-8")
-    n = [r["chunks"] for r in rows]
     fig, axes = plt.subplots(1, 4, figsize=(14, 3.2))
     for ax, key, label in zip(axes, ("open_s", "query_p50_ms", "add_document_s", "rss_mb"),
-                              ("open (s)", "query p50 (ms)", "add one document (s)", "peak memory (MB)")):
-        ax.plot(n, [r[key] for r in rows], marker="o")
+                              ("open (s)", "query p50 (ms)", "add one document (s)", "memory serving (MB)")):
+        for store in dict.fromkeys(r["store"] for r in rows):
+            mine = [r for r in rows if r["store"] == store]
+            ax.plot([r["chunks"] for r in mine], [r[key] for r in mine], marker="o", label=store)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_title(label)
         ax.set_xlabel("passages")
         ax.grid(alpha=0.3)
+    axes[0].legend()
     fig.tight_layout()
     fig.savefig(out / "scale.png", dpi=110)
     plt.close(fig)

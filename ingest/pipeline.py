@@ -1,4 +1,5 @@
-"""ingest(): files → documents → chunks → vectors → the index folder, incrementally and atomically."""
+"""ingest(): files → documents → chunks → vectors → the index store (a folder, or Milvus),
+incrementally: unchanged documents are never embedded again."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from ingest.language import detect
 from ingest.sources import URL_TIMEOUT_S, Upload, document_id, expand_inputs, read_input, read_upload, source_of
 from retrieval.embed import Embedder, canonical_model_name, load_embedder
 from retrieval.records import Chunk, Document
-from retrieval.store import IndexData, index_lock, read_index, write_index
+from retrieval.store import IndexData
+from retrieval.stores import open_store
 
 # Texts per call to the encoder; the progress bar moves once per call. Each call waits for its
 # slowest batch, so not too few (512 encodes ~3% faster than 128).
@@ -52,13 +54,14 @@ class IngestReport:
 def load_existing(settings: Settings, model: str, rebuild: bool) -> IndexData | None:
     if rebuild:
         return None
+    store = open_store(settings)
     try:
-        existing = read_index(settings.index_dir, expected_model=model)
+        existing = store.read(expected_model=model)
     except IndexMissing:
         return None
     wanted = chunking_settings(settings)
     if existing.chunking != wanted:
-        raise IndexMismatch(str(settings.index_dir), f"chunking {existing.chunking}, asked for {wanted}")
+        raise IndexMismatch(store.location, f"chunking {existing.chunking}, asked for {wanted}")
     return existing
 
 
@@ -80,7 +83,7 @@ def ingest(
     `cited ingest` and an upload in the chat) take turns, so neither loses the other's
     documents. A document is stored under its absolute path, URL or upload name, and ingesting the
     same source again updates it; bytes already in the index are skipped."""
-    with index_lock(settings.index_dir):
+    with open_store(settings).lock():
         return _ingest(inputs, settings, embedder, rebuild, progress, url_timeout)
 
 
@@ -155,7 +158,7 @@ def _ingest(inputs, settings: Settings, embedder, rebuild: bool, progress: bool,
         model=embedder.name, dimension=embedder.dimension, chunking=chunking_settings(settings),
         documents=documents + fresh, chunks=chunks, chunk_vectors=chunk_vectors, sentence_vectors=sentence_vectors,
     )
-    write_index(settings.index_dir, data)
+    open_store(settings).write(data)
     report.documents = len(data.documents)
     report.chunks, report.sentences = len(chunks), len(sentence_vectors)
     report.seconds = time.perf_counter() - started
@@ -220,12 +223,13 @@ def _kept_vectors(
 
 def remove_document(settings: Settings, doc: str) -> IndexData:
     """Take one document (by id, or by the file path or URL it came from) out of the index."""
-    with index_lock(settings.index_dir):
+    with open_store(settings).lock():
         return _remove(settings, doc)
 
 
 def _remove(settings: Settings, doc: str) -> IndexData:
-    existing = read_index(settings.index_dir)
+    store = open_store(settings)
+    existing = store.read()
     target = existing.document(doc) or next(
         (d for d in existing.documents if d.meta.source in (doc, source_of(doc))), None
     )
@@ -238,5 +242,5 @@ def _remove(settings: Settings, doc: str) -> IndexData:
         documents=[d for d in existing.documents if d is not target], chunks=chunks,
         chunk_vectors=chunk_vectors, sentence_vectors=sentence_vectors,
     )
-    write_index(settings.index_dir, data)
+    store.write(data)
     return data

@@ -23,7 +23,8 @@ from cited.settings import Settings
 from retrieval.embed import Embedder, canonical_model_name, load_embedder
 from retrieval.fusion import weighted_zscore_sum
 from retrieval.lexical import Bm25Index, tokenize
-from retrieval.store import BM25_FOLDERS, IndexData, read_index
+from retrieval.store import BM25_FOLDERS, IndexData
+from retrieval.stores import Store, open_store
 
 EXACT_BELOW = 20_000  # passages; at or below, every signal scores every passage
 CANDIDATES = 1_000  # above it, each passage-level signal proposes this many
@@ -108,19 +109,22 @@ def clean_question(question: str, limit: int) -> str:
 class Retriever:
     """Holds one loaded index, its FAISS and BM25 indexes and the encoder; thread-safe to share."""
 
-    def __init__(self, index: IndexData, embedder: Embedder, settings: Settings) -> None:
+    def __init__(self, index: IndexData, embedder: Embedder, settings: Settings, store: Store | None = None) -> None:
         import faiss
 
         self.index = index
         self.embedder = embedder
         self.settings = settings
         self.chunks = index.chunks
+        # Above EXACT_BELOW, a store with a search of its own (Milvus) proposes the candidates;
+        # nothing is then indexed in memory here.
+        self._store = store if store is not None and store.searches() and len(index.chunks) > EXACT_BELOW else None
         # One thread per search: a single question's flat search over 100,000 passages takes 9 ms
         # on one thread and 17 on two here (and more beside onnxruntime's), and a server's
         # concurrent questions use the other core anyway.
         faiss.omp_set_num_threads(1)
         self._dense = faiss.IndexFlatIP(index.dimension)
-        if len(index.chunk_vectors):
+        if len(index.chunk_vectors) and self._store is None:
             self._dense.add(index.chunk_vectors)
         # Every sentence scored by FAISS up to EXACT_BELOW passages; above it only the candidates'
         # sentences are, from the index's own array, so no second copy of them is held.
@@ -132,7 +136,7 @@ class Retriever:
         counts = np.array([len(c.sentences) for c in self.chunks], dtype=np.int64)
         self.sentence_starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if len(counts) else counts
         self.sentence_chunk = np.repeat(np.arange(len(self.chunks)), counts)
-        self._bm25, self._sentence_bm25 = _bm25_indexes(index)
+        self._bm25, self._sentence_bm25 = _bm25_indexes(index) if self._store is None else (None, None)
         rows_of: dict[str, list[int]] = {d.id: [] for d in index.documents}
         self._title_rows: dict[str, int] = {}
         for i, c in enumerate(self.chunks):  # one pass: a library has many documents
@@ -145,10 +149,12 @@ class Retriever:
         self._sentence_counts = counts
 
     @classmethod
-    def load(cls, settings: Settings, embedder: Embedder | None = None) -> "Retriever":
+    def load(cls, settings: Settings, embedder: Embedder | None = None, store: Store | None = None) -> "Retriever":
+        store = store or open_store(settings)
         model = embedder.name if embedder else canonical_model_name(settings.model)
-        index = read_index(settings.index_dir, expected_model=model)
-        return cls(index, embedder or load_embedder(settings.model, settings.batch_size, settings.encoder_runtime), settings)
+        index = store.read(expected_model=model)
+        embedder = embedder or load_embedder(settings.model, settings.batch_size, settings.encoder_runtime)
+        return cls(index, embedder, settings, store)
 
     # -- the question -------------------------------------------------------------------------
 
@@ -188,15 +194,30 @@ class Retriever:
             sentence_bm25=sentence_bm25,
         )
 
-    def _two_stage(self, query: Query, doc: str | None) -> Signals:
+    def _candidates(self, query: Query) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Stage one: the passage-level dense and BM25 candidates (rows, scores), the BM25 of every
+        chunk and of every sentence (zero where a store's own search did not reach)."""
         n, vector = len(self.chunks), query.vector
+        if self._store is not None:
+            found = self._store.candidates(self.index, vector, query.text, CANDIDATES)
+            chunk_bm25 = np.zeros(n, dtype=np.float32)
+            chunk_bm25[found.bm25_rows] = found.bm25_scores
+            sentence_bm25 = np.zeros(len(self.sentence_chunk), dtype=np.float32)
+            sentence_bm25[found.sentence_bm25_rows] = found.sentence_bm25_scores
+            return found.dense_rows, found.dense_scores, found.bm25_rows, chunk_bm25, sentence_bm25
         scores, ids = self._dense.search(vector.reshape(1, -1), CANDIDATES)
-        chunk_dense = np.full(n, -1.0, dtype=np.float32)
         found = ids[0] >= 0
-        chunk_dense[ids[0][found]] = scores[0][found]
         chunk_bm25 = self._bm25.scores(query.tokens)
         lexical = np.argpartition(-chunk_bm25, CANDIDATES)[:CANDIDATES] if CANDIDATES < n else np.arange(n)
-        rows = np.union1d(ids[0][found], lexical[chunk_bm25[lexical] > 0])
+        lexical = lexical[chunk_bm25[lexical] > 0]
+        return ids[0][found], scores[0][found], lexical, chunk_bm25, self._sentence_bm25.scores(query.tokens)
+
+    def _two_stage(self, query: Query, doc: str | None) -> Signals:
+        n, vector = len(self.chunks), query.vector
+        dense_rows, dense_scores, lexical, chunk_bm25, sentence_bm25 = self._candidates(query)
+        chunk_dense = np.full(n, -1.0, dtype=np.float32)
+        chunk_dense[dense_rows] = dense_scores
+        rows = np.union1d(dense_rows, lexical)
         if doc:
             rows = np.union1d(rows, self.rows_for(check_doc(doc)))
         # Each candidate document's title, which overview.py compares with a why-question.
@@ -209,7 +230,6 @@ class Retriever:
         sentence_rows = np.repeat(self.sentence_starts[rows] - offsets, counts) + np.arange(int(counts.sum()))
         sentence_dense = np.full(len(self.sentence_chunk), -1.0, dtype=np.float32)
         sentence_dense[sentence_rows] = self.index.sentence_vectors[sentence_rows] @ vector
-        sentence_bm25 = self._sentence_bm25.scores(query.tokens)
         return Signals(
             chunk_dense=chunk_dense,
             best_sentence_dense=self._best_of_candidates(sentence_dense, sentence_rows, rows, offsets, counts),

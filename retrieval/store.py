@@ -103,10 +103,10 @@ def _write_files(folder: Path, data: IndexData) -> None:
 
     with open(folder / DOCUMENTS, "w", encoding="utf-8") as f:
         for d in data.documents:
-            f.write(json.dumps(_document_record(d), ensure_ascii=False) + "\n")
+            f.write(json.dumps(document_record(d), ensure_ascii=False) + "\n")
     with open(folder / CHUNKS, "w", encoding="utf-8") as f:
         for c in data.chunks:
-            f.write(json.dumps(_chunk_record(c), ensure_ascii=False) + "\n")
+            f.write(json.dumps(chunk_record(c), ensure_ascii=False) + "\n")
     for name, vectors in ((CHUNK_VECTORS, data.chunk_vectors), (SENTENCE_VECTORS, data.sentence_vectors)):
         index = faiss.IndexFlatIP(data.dimension)
         if len(vectors):
@@ -127,7 +127,7 @@ def _write_files(folder: Path, data: IndexData) -> None:
             "chunks": len(data.chunks),
             "sentences": int(len(data.sentence_vectors)),
         },
-        "documents": [_manifest_entry(d, data.chunks) for d in data.documents],
+        "documents": [manifest_entry(d, data.chunks) for d in data.documents],
         "files": {name: sha256_file(folder / name) for name in (*DATA_FILES, *bm25_files)},
         **data.extra,
     }
@@ -236,7 +236,7 @@ def sha256_file(file: Path) -> str:
     return h.hexdigest()
 
 
-def _document_record(d: Document) -> dict:
+def document_record(d: Document) -> dict:
     return {
         "id": d.id,
         "format": d.format,
@@ -247,14 +247,14 @@ def _document_record(d: Document) -> dict:
     }
 
 
-def _chunk_record(c: Chunk) -> dict:
+def chunk_record(c: Chunk) -> dict:
     return {
         "doc": c.doc, "paragraph": c.paragraph, "start": c.start, "end": c.end, "text": c.text,
         "kind": c.kind, "section": list(c.section), "page": c.page, "sentences": [list(s) for s in c.sentences],
     }
 
 
-def _manifest_entry(d: Document, chunks: list[Chunk]) -> dict:
+def manifest_entry(d: Document, chunks: list[Chunk]) -> dict:
     return {
         "id": d.id, "source": d.meta.source, "title": d.meta.title, "authors": list(d.meta.authors),
         "date": d.meta.date, "site": d.meta.site, "language": d.meta.language, "format": d.format, "sha256": d.sha256,
@@ -326,9 +326,9 @@ def read_index(path: Path, expected_model: str | None = None) -> IndexData:
             if sha256_file(file) != files[name]:
                 raise IndexCorrupt(str(path), f"{name} does not match its checksum in {MANIFEST}")
         reading = DOCUMENTS
-        documents = [_document_from(json.loads(line)) for line in _lines(path / DOCUMENTS)]
+        documents = [document_from(json.loads(line)) for line in _lines(path / DOCUMENTS)]
         reading = CHUNKS
-        chunks = [_chunk_from(json.loads(line)) for line in _lines(path / CHUNKS)]
+        chunks = [chunk_from(json.loads(line)) for line in _lines(path / CHUNKS)]
         reading = CHUNK_VECTORS
         chunk_vectors = _vectors(faiss.read_index(str(path / CHUNK_VECTORS)))
         reading = SENTENCE_VECTORS
@@ -365,7 +365,7 @@ def _vectors(index) -> np.ndarray:
     return index.reconstruct_n(0, index.ntotal).astype(np.float32, copy=False)  # already float32: no second copy
 
 
-def _document_from(r: dict) -> Document:
+def document_from(r: dict) -> Document:
     paragraphs = tuple(
         Paragraph(n, start, end, kind, tuple(section), page) for n, start, end, kind, section, page in r["paragraphs"]
     )
@@ -377,7 +377,7 @@ def _document_from(r: dict) -> Document:
     return Document(r["id"], r["text"], paragraphs, meta, r.get("format", "txt"), r.get("sha256", ""))
 
 
-def _chunk_from(r: dict) -> Chunk:
+def chunk_from(r: dict) -> Chunk:
     return Chunk(
         r["doc"], int(r["paragraph"]), int(r["start"]), int(r["end"]), r["text"], r.get("kind", "text"),
         tuple(r.get("section", ())), r.get("page"), tuple((int(s), int(e)) for s, e in r.get("sentences", ())),

@@ -85,3 +85,27 @@ def upload_file(library, path, name: str | None = None) -> str:
     if report.failed:
         raise report.failed[0]
     return upload_message(report, shown)
+
+
+@pytest.fixture(scope="session")
+def milvus_settings(article_settings, tmp_path_factory) -> Settings:
+    """The bundled article's index written to a Milvus Lite store (by the store's own writer, from
+    the folder index: the same records and vectors), held open by this test process."""
+    from retrieval.store import read_index
+    from retrieval.stores import open_store
+
+    uri = f"milvus://{tmp_path_factory.mktemp('milvus') / 'article.db'}"
+    settings = Settings.from_env(environ={}, store=uri)
+    open_store(settings).write(read_index(article_settings.index_dir))
+    return settings
+
+
+@pytest.fixture(scope="session")
+def milvus_answerer(milvus_settings, real_embedder):
+    from retrieval.answer import Answerer
+    from retrieval.reader import reader_for
+    from retrieval.search import Retriever
+
+    reader = reader_for(milvus_settings.reader, milvus_settings.encoder_runtime)
+    return Answerer(Retriever.load(milvus_settings, real_embedder), milvus_settings, reader)
+

@@ -27,6 +27,9 @@ environment: CITED_INDEX, CITED_MODEL, CITED_K, CITED_MODE, CITED_HOST, CITED_PO
 
 def _common(p: argparse.ArgumentParser, retrieval: bool = False) -> None:
     p.add_argument("--index", metavar="DIR", help="index folder (default .cited/index, or $CITED_INDEX)")
+    p.add_argument("--store", metavar="URI",
+                   help="keep the index in Milvus instead of a folder: milvus:///path/file.db (Milvus Lite, on this "
+                        "machine) or http://host:19530 (a Milvus server; $CITED_MILVUS_TOKEN); or $CITED_STORE")
     p.add_argument("--model", metavar="NAME_OR_PATH", help="sentence-transformers model (default: bundled all-MiniLM-L6-v2)")
     if retrieval:
         p.add_argument("-k", type=int, metavar="N", help="passages to retrieve (default 5)")
@@ -127,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
 def settings_from(args: argparse.Namespace) -> Settings:
     return Settings.from_env(
         index_dir=getattr(args, "index", None),
+        store=getattr(args, "store", None),
         model=getattr(args, "model", None),
         k=getattr(args, "k", None),
         mode=getattr(args, "mode", None),
@@ -167,7 +171,7 @@ def cmd_ingest(args, settings: Settings) -> int:
     for label, ids in (("added", report.added), ("updated", report.updated), ("unchanged", report.skipped)):
         for doc_id in ids:
             print(f"{label}: {doc_id}{described.get(doc_id, '')}")
-    print(report.summary() + f" → {settings.index_dir}")
+    print(report.summary() + f" → {settings.index_location}")
     return max((e.exit_code for e in report.failed), default=0)
 
 
@@ -307,7 +311,7 @@ def cmd_list(args, settings: Settings) -> int:
     if args.json:
         print(json.dumps(docs, ensure_ascii=False, indent=2))
         return 0
-    print(f"{settings.index_dir}: {len(docs)} document(s), model {manifest['model']}")
+    print(f"{settings.index_location}: {len(docs)} document(s), model {manifest['model']}")
     if not docs:
         print("  (empty: add articles with `cited ingest PATH`)")
     for d in docs:
@@ -346,7 +350,7 @@ def cmd_remove(args, settings: Settings) -> int:
     from cited.library import Library
 
     left = Library(settings).remove(args.doc)
-    print(f"removed {args.doc}; {len(left)} document(s) left in {settings.index_dir}")
+    print(f"removed {args.doc}; {len(left)} document(s) left in {settings.index_location}")
     return 0
 
 

@@ -11,6 +11,7 @@ import pytest
 from cited.settings import Settings
 from eval.scale import build_index
 from retrieval.store import read_index
+from retrieval.stores import FolderStore
 from ui.cli import main
 
 
@@ -19,7 +20,7 @@ def test_a_built_corpus_is_a_valid_index(tmp_path):
     rng = np.random.default_rng(0)
     vectors = rng.normal(size=(20, 8)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    build_index(tmp_path / "index", 120, sentences, vectors, "test-model", Settings.from_env(environ={}))
+    build_index(FolderStore(tmp_path / "index"), 120, sentences, vectors, "test-model", Settings.from_env(environ={}))
     index = read_index(tmp_path / "index")
     assert len(index.chunks) == 120 and len(index.documents) == 3  # 50 paragraphs a document
     for c in index.chunks:
@@ -38,6 +39,7 @@ def test_bench_scale_prints_its_figures(capsys, monkeypatch):
     monkeypatch.setattr(scale, "QUERIES", 5)
     assert main(["bench", "--scale", "100", "--json"]) == 0
     row = json.loads(capsys.readouterr().out)
+    assert row["store"] == "folder"
     for key in ("chunks", "open_s", "query_p50_ms", "query_p95_ms", "add_document_s", "rss_mb", "disk_mb"):
         assert row[key] > 0, key
     assert row["chunks"] == 100 and row["query_p95_ms"] >= row["query_p50_ms"]

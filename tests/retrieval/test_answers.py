@@ -1,4 +1,5 @@
-"""Questions about the bundled article, answered with the real model and a real FAISS index."""
+"""Questions about the bundled article, answered with the real model and a real FAISS index, on
+both stores: the index folder and Milvus Lite (the same records, read back from Milvus)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,11 @@ ANSWERABLE = [
     ("Which Iraqi city did the IRGC attack?", "Erbil", "Erbil"),
     ("Why does the Iranian air force struggle?", "outdated equipment", "outdated equipment"),
 ]
+
+@pytest.fixture(params=["folder", "milvus"])
+def answerer(request, answerer):
+    return answerer if request.param == "folder" else request.getfixturevalue("milvus_answerer")
+
 
 OFF_TOPIC = [
     "How do I bake sourdough bread?",

@@ -1,0 +1,419 @@
+"""The index in Milvus: `--store milvus:///path/to/file.db` (Milvus Lite, embedded, one process at
+a time) or `--store http://host:19530` (a Milvus server or cluster; $CITED_MILVUS_TOKEN for its
+credentials). The same pymilvus MilvusClient talks to both; only the URI changes.
+
+Three collections, named PREFIX_documents, PREFIX_passages and PREFIX_sentences:
+- documents: each document's record (text, paragraphs, metadata; store.py's JSON) in pieces of at
+  most PIECE characters, and the manifest in the collection's properties (schema version, model,
+  dimension, chunking, a generation that every write bumps);
+- passages: one row per chunk: document, paragraph, offsets, kind, section, page, sentence offsets,
+  text, dense vector, and BM25 from Milvus's own BM25 function over the text as it is embedded;
+- sentences: one row per sentence: its passage, dense vector and BM25.
+
+Every row carries its document's `seq`, given at each write of that document. A write of one
+document inserts its passages and sentences, then its document record (that is the commit), then
+deletes the version before. Reading takes, per document, the newest version whose record is
+whole and ignores rows of any other, so a reader, and a writer killed half-way, never see half a
+document. Writes are per document: another reader may see some documents of one ingest before the
+rest (there are no transactions across rows in Milvus).
+
+Search is cited's own below EXACT_BELOW passages (search.py scores every passage, so answers are
+the same as on the folder store). Above it, Milvus proposes candidates (dense: FLAT, exact; BM25:
+its standard analyzer, without the stemming and stopwords of cited's bm25s) and cited fuses them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from contextlib import nullcontext
+from pathlib import Path
+
+import numpy as np
+
+from cited.errors import IndexCorrupt, IndexMismatch, IndexMissing, IndexWriteFailed, StoreUnavailable
+from retrieval.records import Document
+from retrieval.store import SCHEMA_VERSION, IndexData, chunk_from, chunk_record, document_from, document_record, \
+    index_lock, manifest_entry
+from retrieval.stores import Candidates
+
+PREFIX = "cited"
+PIECE = 60_000  # characters of a document record per row: ASCII JSON, under VARCHAR's 65,535 bytes
+TEXT_BYTES = 65_535  # VARCHAR's limit
+BATCH = 2_000  # rows per insert
+READ_BATCH = 10_000  # rows per page when reading a collection
+CHUNK_BITS, SENTENCE_BITS = 20, 10  # passage id = seq << 20 | i; sentence id = passage id << 10 | j
+
+_clients: dict[str, object] = {}  # one client per URI per process: Milvus Lite opens its file once
+_loaded_uris: set[str] = set()  # the stores (URI#NAME) whose collections this process has loaded
+_clients_lock = threading.Lock()
+
+
+class MilvusStore:
+    def __init__(self, uri: str) -> None:
+        # One Milvus holds several cited indexes, each named by the URI's #NAME (default "cited").
+        self.location = uri
+        self.uri, _, name = uri.partition("#")
+        name = name or PREFIX
+        if not name.replace("_", "").isalnum() or not name[0].isalpha():
+            raise StoreUnavailable(uri, f"#{name}: an index name is letters, digits and _, starting with a letter")
+        self.local = self.uri.startswith("milvus://")
+        self.path = Path(self.uri[len("milvus://"):]) if self.local else None
+        self.names = {kind: f"{name}_{kind}" for kind in ("documents", "passages", "sentences")}
+        self._passage_ids = np.zeros(0, dtype=np.int64)  # of the last read: row → Milvus id
+        self._sentence_ids = np.zeros(0, dtype=np.int64)
+
+    # -- the connection ---------------------------------------------------------------------------
+
+    def client(self):
+        with _clients_lock:
+            if self.uri not in _clients:
+                _clients[self.uri] = self._connect()
+            return _clients[self.uri]
+
+    def close(self) -> None:
+        """Let go of the connection (Milvus Lite: another process may then open the file)."""
+        with _clients_lock:
+            client = _clients.pop(self.uri, None)
+            for location in [loc for loc in _loaded_uris if loc.partition("#")[0] == self.uri]:
+                _loaded_uris.discard(location)
+        if client is not None:
+            client.close()
+
+    def drop(self) -> None:
+        """Delete this index's collections."""
+        client = self.client()
+        for name in self.names.values():
+            if self._call("listing collections", client.has_collection, name):
+                self._call("dropping a collection", client.drop_collection, name)
+        _loaded_uris.discard(self.location)
+
+    def _loaded(self):
+        """The client, with the collections loaded for reading (Milvus keeps them released until
+        asked; loading a loaded collection costs nothing)."""
+        client = self.client()
+        if self.location not in _loaded_uris:
+            for name in self.names.values():
+                self._call("loading a collection", client.load_collection, name)
+            _loaded_uris.add(self.location)
+        return client
+
+    def _connect(self):
+        import logging
+
+        try:
+            from pymilvus import MilvusClient
+            from pymilvus.exceptions import MilvusException
+        except ImportError:
+            raise StoreUnavailable(self.location, "pymilvus is not installed: pip install 'cited[milvus]'") from None
+
+        # pymilvus and Milvus Lite log every failed call with its traceback, and a warning per paged
+        # read on Milvus Lite; cited says what failed in one line instead.
+        for name in ("pymilvus", "milvus_lite"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+        try:
+            if self.local:
+                if not str(self.path).endswith(".db"):
+                    raise StoreUnavailable(self.uri, "a Milvus Lite store is a file ending in .db, e.g. milvus:///tmp/cited.db")
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                return MilvusClient(str(self.path))
+            return MilvusClient(uri=self.uri, token=os.environ.get("CITED_MILVUS_TOKEN", ""), timeout=10)
+        except MilvusException as e:
+            if self.local:
+                raise StoreUnavailable(
+                    self.uri, "Milvus Lite opens its file in one process at a time and another has it open; stop "
+                    f"that one, or serve the file with `milvus-lite server --data-dir {self.path} --host 127.0.0.1` "
+                    "and use --store http://127.0.0.1:19530") from None
+            raise StoreUnavailable(self.uri, f"cannot connect: {getattr(e, 'message', e)}") from None
+        except OSError as e:
+            raise StoreUnavailable(self.uri, e.strerror or str(e)) from None
+
+    def _call(self, what: str, fn, *args, **kwargs):
+        """A Milvus call, its failure as one line naming what was being done."""
+        from pymilvus.exceptions import MilvusException
+
+        try:
+            return fn(*args, **kwargs)
+        except MilvusException as e:
+            raise StoreUnavailable(self.uri, f"{what} failed: {getattr(e, 'message', e)}") from None
+
+    # -- the Store interface ----------------------------------------------------------------------
+
+    def exists(self) -> bool:
+        client = self.client()
+        return bool(self._call("listing collections", client.has_collection, self.names["documents"]))
+
+    def properties(self) -> dict:
+        if not self.exists():
+            raise IndexMissing(self.location)
+        described = self._call("reading the manifest", self.client().describe_collection, self.names["documents"])
+        return dict(described.get("properties") or {})
+
+    def manifest(self) -> dict:
+        """The folder store's manifest, from the documents collection alone (`cited list`)."""
+        props = self._checked_properties()
+        committed = self._committed_documents()
+        entries = [manifest_entry(d, []) | {"chunks": n_chunks} for _, d, n_chunks, _ in committed]
+        counts = {"documents": len(committed), "chunks": sum(c[2] for c in committed),
+                  "sentences": sum(c[3] for c in committed)}
+        return {**_manifest_head(props), "counts": counts, "documents": entries, "store": self.location}
+
+    def read(self, expected_model: str | None = None) -> IndexData:
+        props = self._checked_properties(expected_model)
+        committed = self._committed_documents()
+        seqs = {c[0] for c in committed}
+        passages = sorted((r for r in self._all_rows("passages", PASSAGE_FIELDS) if r["seq"] in seqs),
+                          key=lambda r: r["id"])
+        sentences = sorted((r for r in self._all_rows("sentences", ("id", "seq", "dense")) if r["seq"] in seqs),
+                           key=lambda r: r["id"])
+        dimension = int(props["dimension"])
+        try:
+            chunks = [chunk_from(_chunk_fields(r)) for r in passages]
+        except (KeyError, TypeError, ValueError) as e:
+            raise IndexCorrupt(self.location, f"a passage row is unreadable: {type(e).__name__}") from None
+        if sum(len(c.sentences) for c in chunks) != len(sentences):
+            raise IndexCorrupt(self.location, "the sentences collection does not match the passages' sentences")
+        self._passage_ids = np.array([r["id"] for r in passages], dtype=np.int64)
+        self._sentence_ids = np.array([r["id"] for r in sentences], dtype=np.int64)
+        return IndexData(
+            model=props["model"], dimension=dimension, chunking=json.loads(props["chunking"]),
+            documents=[c[1] for c in committed], chunks=chunks,
+            chunk_vectors=_matrix([r["dense"] for r in passages], dimension),
+            sentence_vectors=_matrix([r["dense"] for r in sentences], dimension),
+            created=props.get("created", ""),
+        )
+
+    def write(self, data: IndexData) -> None:
+        """Writes the documents that changed, one at a time (each committed whole, see above); a
+        failure half-way leaves the documents before it written and the rest as they were."""
+        self._write(data)
+
+    def lock(self):
+        # Milvus Lite: the same file lock as a folder. A server: one writer at a time is the
+        # deployment's to ensure (README); Milvus itself has no lock cited could take.
+        return index_lock(self.path) if self.local else nullcontext()
+
+    def stamp(self) -> object:
+        try:
+            return self.properties().get("generation")
+        except (IndexMissing, StoreUnavailable):
+            return None
+
+    def searches(self) -> bool:
+        return True
+
+    def candidates(self, index: IndexData, vector: np.ndarray, text: str, k: int) -> Candidates:
+        client = self._loaded()
+        dense = self._call("searching", client.search, self.names["passages"], data=[vector.tolist()],
+                           anns_field="dense", limit=k, output_fields=["seq"], search_params={"metric_type": "IP"})
+        bm25 = self._call("searching", client.search, self.names["passages"], data=[text], anns_field="sparse",
+                          limit=k, output_fields=["seq"], search_params=BM25_SEARCH)
+        sentence_bm25 = self._call("searching", client.search, self.names["sentences"], data=[text],
+                                   anns_field="sparse", limit=3 * k, output_fields=["seq"], search_params=BM25_SEARCH)
+        return Candidates(*_rows(dense[0], self._passage_ids), *_rows(bm25[0], self._passage_ids, magnitude=True),
+                          *_rows(sentence_bm25[0], self._sentence_ids, magnitude=True))
+
+    # -- reading ------------------------------------------------------------------------------------
+
+    def _checked_properties(self, expected_model: str | None = None) -> dict:
+        props = self.properties()
+        version = props.get("schema_version")
+        if version != str(SCHEMA_VERSION):
+            raise IndexMismatch(self.location, f"schema version {version}, this cited reads version {SCHEMA_VERSION}")
+        if expected_model is not None and props.get("model") != expected_model:
+            raise IndexMismatch(self.location, f"built with the model '{props.get('model')}', asked to use '{expected_model}'")
+        return props
+
+    def _all_rows(self, kind: str, fields) -> list[dict]:
+        client = self._loaded()
+        rows: list[dict] = []
+        iterator = self._call("reading", client.query_iterator, self.names[kind], batch_size=READ_BATCH, filter="",
+                              output_fields=list(fields), **self._strong())
+        try:
+            while batch := self._call("reading", iterator.next):
+                rows.extend(batch)
+        finally:
+            iterator.close()
+        return rows
+
+    def _committed_documents(self) -> list[tuple[int, Document, int, int]]:
+        """(seq, Document, chunks, sentences) of each document's newest whole version, in the order
+        they were added."""
+        pieces: dict[int, list[dict]] = {}
+        for r in self._all_rows("documents", ("id", "doc", "seq", "part", "parts", "chunks", "sentences", "body")):
+            pieces.setdefault(r["seq"], []).append(r)
+        newest: dict[str, int] = {}
+        for seq, rows in pieces.items():
+            if len(rows) == rows[0]["parts"] and seq > newest.get(rows[0]["doc"], -1):
+                newest[rows[0]["doc"]] = seq
+        out = []
+        for seq in sorted(newest.values()):
+            body = "".join(r["body"] for r in sorted(pieces[seq], key=lambda r: r["part"]))
+            try:
+                out.append((seq, document_from(json.loads(body)), pieces[seq][0]["chunks"], pieces[seq][0]["sentences"]))
+            except (KeyError, TypeError, ValueError) as e:
+                raise IndexCorrupt(self.location, f"a document record is unreadable: {type(e).__name__}") from None
+        return out
+
+    def _strong(self) -> dict:
+        # A server serves reads from a snapshot unless asked; a reader must see the last write.
+        return {} if self.local else {"consistency_level": "Strong"}
+
+    # -- writing ----------------------------------------------------------------------------------
+
+    def _write(self, data: IndexData) -> None:
+        client = self.client()
+        head = {"schema_version": str(SCHEMA_VERSION), "model": data.model, "dimension": str(data.dimension),
+                "chunking": json.dumps(data.chunking, sort_keys=True)}
+        if self.exists():
+            props = self.properties()
+            if any(props.get(k) != v for k, v in head.items()):  # a rebuild for another model or chunking
+                self.drop()
+        if not self.exists():
+            self._create(data.dimension, head)
+        stored = self._committed_documents() if self.exists() else []
+        stored_by_id = {c[1].id: c for c in stored}
+        next_seq = max((c[0] for c in stored), default=0) + 1
+        keep = {d.id for d in data.documents
+                if d.id in stored_by_id and stored_by_id[d.id][1].sha256 == d.sha256 and d.sha256}
+        rows_of = _rows_per_document(data)
+        counts = np.array([len(c.sentences) for c in data.chunks], dtype=np.int64)
+        sentence_starts = np.cumsum(counts) - counts
+        for d in data.documents:
+            if d.id not in keep:
+                self._insert_document(d, next_seq, rows_of[d.id], data, sentence_starts)
+                next_seq += 1
+        for seq, d, _, _ in stored:
+            if d.id not in keep:  # replaced by the version just written, or removed
+                self._delete_version(seq)
+        self._delete_uncommitted()
+        self._bump_generation()
+
+    def _create(self, dimension: int, head: dict) -> None:
+        from pymilvus import DataType, Function, FunctionType, MilvusClient
+
+        client = self.client()
+        for kind in ("passages", "sentences", "documents"):
+            schema = MilvusClient.create_schema(auto_id=False)
+            schema.add_field("id", DataType.INT64, is_primary=True)
+            schema.add_field("doc", DataType.VARCHAR, max_length=TEXT_BYTES)
+            schema.add_field("seq", DataType.INT64)
+            index = client.prepare_index_params()
+            if kind == "documents":
+                for name in ("part", "parts", "chunks", "sentences"):
+                    schema.add_field(name, DataType.INT64)
+                schema.add_field("body", DataType.VARCHAR, max_length=TEXT_BYTES)
+                schema.add_field("marker", DataType.FLOAT_VECTOR, dim=2)  # Milvus wants a vector field
+                index.add_index("marker", index_type="FLAT", metric_type="L2")
+            else:
+                if kind == "passages":
+                    for name in ("paragraph", "start", "end", "page"):
+                        schema.add_field(name, DataType.INT64)
+                    for name in ("kind", "section", "sentences", "text"):
+                        schema.add_field(name, DataType.VARCHAR, max_length=TEXT_BYTES)
+                else:
+                    schema.add_field("passage", DataType.INT64)
+                schema.add_field("bm25_text", DataType.VARCHAR, max_length=TEXT_BYTES, enable_analyzer=True)
+                schema.add_field("dense", DataType.FLOAT_VECTOR, dim=dimension)
+                schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+                schema.add_function(Function(name=f"{kind}_bm25", function_type=FunctionType.BM25,
+                                             input_field_names=["bm25_text"], output_field_names=["sparse"]))
+                index.add_index("dense", index_type="FLAT", metric_type="IP")
+                index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+            properties = {**head, "generation": "0", "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+            self._call("creating a collection", client.create_collection, self.names[kind], schema=schema,
+                       index_params=index, properties=properties if kind == "documents" else {})
+
+    def _insert_document(self, d: Document, seq: int, rows: list[int], data: IndexData,
+                         sentence_starts: np.ndarray) -> None:
+        client = self.client()
+        passages, sentences = [], []
+        for i, row in enumerate(rows):
+            c = data.chunks[row]
+            pid = (seq << CHUNK_BITS) | i
+            passages.append({
+                "id": pid, "doc": d.id, "seq": seq, "paragraph": c.paragraph, "start": c.start, "end": c.end,
+                "page": -1 if c.page is None else c.page, "kind": c.kind, "section": json.dumps(list(c.section)),
+                "sentences": json.dumps([list(s) for s in c.sentences]), "text": _fits(c.text, d.id, self.location),
+                "bm25_text": _fits(c.embed_text(), d.id, self.location), "dense": data.chunk_vectors[row].tolist(),
+            })
+            first = int(sentence_starts[row])
+            for j, text in enumerate(c.sentence_texts()):
+                sentences.append({"id": (pid << SENTENCE_BITS) | j, "doc": d.id, "seq": seq, "passage": pid,
+                                  "bm25_text": c.embed_text(text), "dense": data.sentence_vectors[first + j].tolist()})
+        body = json.dumps(document_record(d), ensure_ascii=True)  # ASCII: a character is a byte
+        parts = [body[i:i + PIECE] for i in range(0, len(body), PIECE)] or [""]
+        records = [{"id": (seq << CHUNK_BITS) | n, "doc": d.id, "seq": seq, "part": n, "parts": len(parts),
+                    "chunks": len(passages), "sentences": len(sentences), "body": piece, "marker": [0.0, 0.0]}
+                   for n, piece in enumerate(parts)]
+        for kind, rows_ in (("passages", passages), ("sentences", sentences), ("documents", records)):
+            for b in range(0, len(rows_), BATCH):  # the document record last: it commits the version
+                self._call("writing", client.insert, self.names[kind], rows_[b:b + BATCH])
+
+    def _delete_version(self, seq: int) -> None:
+        client = self.client()
+        for kind in ("documents", "passages", "sentences"):  # the record first: uncommitted at once
+            self._call("deleting", client.delete, self.names[kind], filter=f"seq == {int(seq)}")
+
+    def _delete_uncommitted(self) -> None:
+        """Rows of versions never committed (a writer killed half-way): readers ignore them already."""
+        committed = sorted(c[0] for c in self._committed_documents())
+        for kind in ("documents", "passages", "sentences"):
+            self._call("deleting", self.client().delete, self.names[kind], filter=f"seq not in {committed}")
+
+    def _bump_generation(self) -> None:
+        generation = f"{time.time_ns()}-{os.getpid()}"
+        self._call("writing the manifest", self.client().alter_collection_properties, self.names["documents"],
+                   properties={"generation": generation})
+
+
+PASSAGE_FIELDS = ("id", "doc", "seq", "paragraph", "start", "end", "page", "kind", "section", "sentences", "text",
+                  "dense")
+BM25_SEARCH = {"metric_type": "BM25", "params": {"drop_ratio_search": 0}}  # Lite wants 0
+
+
+def _chunk_fields(r: dict) -> dict:
+    return {"doc": r["doc"], "paragraph": r["paragraph"], "start": r["start"], "end": r["end"], "text": r["text"],
+            "kind": r["kind"], "section": json.loads(r["section"]), "page": None if r["page"] < 0 else r["page"],
+            "sentences": json.loads(r["sentences"])}
+
+
+def _matrix(vectors: list, dimension: int) -> np.ndarray:
+    if not vectors:
+        return np.zeros((0, dimension), dtype=np.float32)
+    return np.asarray(vectors, dtype=np.float32).reshape(len(vectors), dimension)
+
+
+def _rows(hits, ids: np.ndarray, magnitude: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of the last read for a search's hits, with their scores (hits of rows written since
+    the read are left out). Milvus Lite gives BM25 as a negative distance: rank by order, score
+    by magnitude."""
+    found = np.array([int(h["id"]) for h in hits], dtype=np.int64)
+    scores = np.array([float(h["distance"]) for h in hits], dtype=np.float32)
+    if magnitude:
+        scores = np.abs(scores)
+    rows = np.searchsorted(ids, found)
+    ok = (rows < len(ids)) & (ids[np.minimum(rows, len(ids) - 1)] == found) if len(ids) else np.zeros(0, bool)
+    return rows[ok].astype(np.int64), scores[ok]
+
+
+def _rows_per_document(data: IndexData) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {d.id: [] for d in data.documents}
+    for row, c in enumerate(data.chunks):
+        out.setdefault(c.doc, []).append(row)
+    return out
+
+
+def _fits(text: str, doc: str, uri: str) -> str:
+    if len(text.encode("utf-8")) > TEXT_BYTES:
+        raise IndexWriteFailed(uri, f"a passage of {doc} is over Milvus's {TEXT_BYTES:,}-byte text limit; "
+                                    "ingest with a smaller chunk size")
+    return text
+
+
+def _manifest_head(props: dict) -> dict:
+    return {"schema_version": int(props["schema_version"]), "model": props["model"],
+            "dimension": int(props["dimension"]), "chunking": json.loads(props["chunking"]),
+            "created": props.get("created", "")}

@@ -1,0 +1,229 @@
+"""The index on Milvus (retrieval/milvus_store.py): Milvus Lite embedded, started by the fixtures,
+and its gRPC server. The same records, vectors, answers and citations as the folder store; writes
+per document that a reader never sees half of; Milvus's own search above EXACT_BELOW; one-line
+errors. The real model, real Milvus Lite, real files; the CLI in subprocesses."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from cited.errors import CitedError, IndexMismatch, StoreUnavailable
+from cited.settings import Settings
+from eval.cli import DEFAULT_SET
+from eval.gold import load_eval_set
+from eval.server import ROOT, child_environment, milvus_lite_server
+from ingest.pipeline import ingest, remove_document
+from retrieval import search
+from retrieval.milvus_store import MilvusStore
+from retrieval.store import read_index
+from retrieval.stores import FolderStore, open_store
+from tests.conftest import ARTICLE
+
+
+def test_milvus_holds_what_the_folder_holds(article_settings, milvus_settings):
+    folder, milvus = read_index(article_settings.index_dir), open_store(milvus_settings).read()
+    assert milvus.documents == folder.documents and milvus.chunks == folder.chunks
+    assert np.allclose(milvus.chunk_vectors, folder.chunk_vectors, atol=1e-6)
+    assert np.allclose(milvus.sentence_vectors, folder.sentence_vectors, atol=1e-6)
+    assert (milvus.model, milvus.dimension, milvus.chunking) == (folder.model, folder.dimension, folder.chunking)
+    for c in milvus.chunks:  # offsets are sacred, on either store
+        assert milvus.document(c.doc).text[c.start:c.end] == c.text
+    m, f = open_store(milvus_settings).manifest(), FolderStore(article_settings.index_dir).manifest()
+    assert m["counts"] == f["counts"] and m["documents"] == f["documents"] and m["model"] == f["model"]
+
+
+def test_every_eval_question_gets_the_same_answer_on_both_stores(answerer, milvus_answerer):
+    for q in load_eval_set(DEFAULT_SET):
+        a, b = answerer.ask(q.question), milvus_answerer.ask(q.question)
+        assert (b.text, b.abstained) == (a.text, a.abstained), q.question
+        assert [(n, p.doc, p.start, p.end) for n, p in b.citations] == [(n, p.doc, p.start, p.end) for n, p in a.citations]
+
+
+@pytest.fixture
+def milvus_two_stage(milvus_settings, real_embedder, monkeypatch):
+    """A retriever over the Milvus store as a large library gets one: Milvus proposes candidates."""
+    from retrieval.answer import Answerer
+
+    monkeypatch.setattr(search, "EXACT_BELOW", 0)
+    retriever = search.Retriever.load(milvus_settings, real_embedder)
+    calls = []
+    found = retriever._store.candidates
+    monkeypatch.setattr(retriever._store, "candidates", lambda *a: calls.append(a) or found(*a))
+    return Answerer(retriever, milvus_settings), calls
+
+
+@pytest.mark.parametrize("question,words", [
+    ("Who wrote the article?", "Ali Atef"),
+    ("What share of Pakistan's population is Shiite?", "10% to 15%"),
+    ("Who leads Pakistan's caretaker government?", "Kakar"),
+    ("Which Iraqi city did the IRGC attack?", "Erbil"),
+])
+def test_above_exact_below_milvus_proposes_the_candidates(milvus_two_stage, question, words):
+    answerer, calls = milvus_two_stage
+    answer = answerer.ask(question)
+    assert calls, "Milvus's search was not asked"
+    assert words in answer.text
+    document = answerer.retriever.index.documents[0]
+    for _, p in answer.citations:
+        assert document.text[p.start:p.end] == p.text
+
+
+def test_a_document_scoped_question_stays_in_its_document_on_milvus(milvus_two_stage):
+    answerer, _ = milvus_two_stage
+    doc = answerer.retriever.index.documents[0].id
+    passages = answerer.retriever.search("What share of Pakistan's population is Shiite?", k=3, doc=doc)
+    assert len(passages) == 3 and all(p.doc == doc for p in passages)
+
+
+# --- writing: per document, incremental, never half visible ------------------------------------------
+
+HARBOUR = ("The harbour of Tarsin holds {ships} fishing ships through the winter, when the northern sea freezes "
+           "and the fleet cannot sail.\n\nIts lighthouse is painted red and white, and its keeper, Mara Velt, has "
+           "lit the lamp every evening since the storm of 1911 wrecked the old tower.")
+MILL = ("The mill of Orrin grinds barley and rye for the three villages of the valley, and its wheel turns on "
+        "the river Vel from March to November.\n\nIt was built in 1820 by the brothers Aske, whose names are "
+        "still carved above the door of the grinding room.")
+RIVER = ("A third document about the river Vel, which rises in the hills above Orrin and reaches the sea at "
+         "Tarsin after running for sixty kilometres through farmland and forest.")
+
+
+@pytest.fixture
+def small_store(tmp_path, hashing_embedder):
+    """Milvus Lite with two small documents (the hashing test encoder: no meaning needed)."""
+    for name, text in (("harbour.txt", HARBOUR.format(ships=40)), ("mill.txt", MILL)):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    settings = Settings.from_env(environ={}, store=f"milvus://{tmp_path / 'small.db'}", model="hashing-256")
+    report = ingest([str(tmp_path / "harbour.txt"), str(tmp_path / "mill.txt")], settings, embedder=hashing_embedder)
+    assert len(report.added) == 2
+    return settings, tmp_path
+
+
+def test_ingest_again_embeds_nothing_and_an_edit_rewrites_only_its_document(small_store, hashing_embedder):
+    settings, folder = small_store
+    store = open_store(settings)
+    before = {r["id"] for r in store._all_rows("passages", ("id", "doc")) if r["doc"] == "mill"}
+    again = ingest([str(folder / "harbour.txt"), str(folder / "mill.txt")], settings, embedder=hashing_embedder)
+    assert again.embedded == 0 and len(again.skipped) == 2
+    (folder / "harbour.txt").write_text(HARBOUR.format(ships=41), encoding="utf-8")
+    edit = ingest([str(folder / "harbour.txt")], settings, embedder=hashing_embedder)
+    assert edit.updated == ["harbour"]
+    index = store.read()
+    assert [d.id for d in index.documents] == ["mill", "harbour"]  # as the folder store orders them
+    assert "41 fishing ships" in index.document("harbour").text
+    rows = store._all_rows("passages", ("id", "doc"))
+    assert {r["id"] for r in rows if r["doc"] == "mill"} == before  # the unchanged document was not rewritten
+    assert len(rows) == len(index.chunks)  # the old version is gone
+
+
+def test_remove_takes_one_document_out(small_store):
+    settings, _ = small_store
+    left = remove_document(settings, "mill")
+    index = open_store(settings).read()
+    assert [d.id for d in left.documents] == [d.id for d in index.documents] == ["harbour"]
+    assert all(c.doc == "harbour" for c in index.chunks)
+    assert open_store(settings).manifest()["counts"]["documents"] == 1
+
+
+def test_a_version_written_half_way_is_never_read_and_is_cleaned_up(small_store, hashing_embedder):
+    settings, folder = small_store
+    store = open_store(settings)
+    index = store.read()
+    # A writer killed after the passages of a new version of "mill", before its document record:
+    row = store._all_rows("passages", ("id", "doc", "seq", "paragraph", "start", "end", "page", "kind", "section",
+                                       "sentences", "text", "bm25_text", "dense"))[0]
+    store.client().insert(store.names["passages"], [{**row, "id": 999 << 20, "seq": 999, "text": "half written"}])
+    assert store.read().chunks == index.chunks
+    (folder / "new.txt").write_text(RIVER, encoding="utf-8")
+    ingest([str(folder / "new.txt")], settings, embedder=hashing_embedder)
+    assert not [r for r in store._all_rows("passages", ("id", "seq")) if r["seq"] == 999]
+
+
+def test_a_store_of_another_model_or_schema_is_refused_with_the_rebuild_command(small_store, hashing_embedder):
+    settings, _ = small_store
+    store = open_store(settings)
+    with pytest.raises(IndexMismatch, match=r"cited ingest PATH --store milvus://.*small\.db --rebuild"):
+        store.read(expected_model="all-MiniLM-L6-v2")
+    store.client().alter_collection_properties(store.names["documents"], properties={"schema_version": "0"})
+    with pytest.raises(IndexMismatch, match="schema version 0"):
+        store.read()
+
+
+def test_a_running_server_notices_a_write(small_store, hashing_embedder):
+    from cited.library import Library
+
+    settings, folder = small_store
+    library = Library(settings, hashing_embedder)
+    assert len(library.documents()) == 2 and library.view()
+    (folder / "new.txt").write_text(RIVER, encoding="utf-8")
+    ingest([str(folder / "new.txt")], settings, embedder=hashing_embedder)  # as another writer would
+    assert "new" in library.view().documents
+
+
+def test_several_indexes_live_in_one_milvus_by_name(small_store, hashing_embedder):
+    settings, folder = small_store
+    other = replace(settings, store=settings.store + "#news")
+    ingest([str(folder / "mill.txt")], other, embedder=hashing_embedder)
+    assert [d.id for d in open_store(other).read().documents] == ["mill"]
+    assert len(open_store(settings).read().documents) == 2
+
+
+@pytest.mark.parametrize("uri,message", [
+    ("ftp://host/x", "--store must be milvus:///path/to/file.db"),
+    ("/tmp/some/folder", "--store must be milvus:///path/to/file.db"),
+])
+def test_a_store_that_cannot_be_is_a_one_line_error(uri, message):
+    with pytest.raises(CitedError, match=message):
+        Settings.from_env(environ={}, store=uri)
+
+
+def test_a_lite_store_needs_a_db_file_and_a_plain_name(tmp_path):
+    with pytest.raises(StoreUnavailable, match="ending in .db"):
+        MilvusStore(f"milvus://{tmp_path / 'folder'}").exists()
+    with pytest.raises(StoreUnavailable, match="letters, digits and _"):
+        MilvusStore(f"milvus://{tmp_path / 'x.db'}#no-dashes")
+
+
+# --- the command line, end to end ---------------------------------------------------------------------
+
+
+def cli(*args, timeout=300):
+    return subprocess.run([sys.executable, "-m", "ui.cli", *args], cwd=ROOT, env=child_environment(),
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.mark.slow
+def test_ingest_and_ask_on_milvus_lite_from_the_command_line(tmp_path, milvus_settings):
+    store = f"milvus://{tmp_path / 'm.db'}"
+    made = cli("ingest", str(ARTICLE), "--store", store, "-q")
+    assert made.returncode == 0, made.stderr
+    asked = cli("ask", "Who wrote the article?", "--store", store)
+    assert asked.returncode == 0, asked.stderr
+    assert asked.stdout.startswith("Ali Atef [1]")
+    assert "[1] ecss-pakistan-iran-deescalation ¶2" in asked.stdout
+    listed = cli("list", "--store", store)
+    assert "1 document(s)" in listed.stdout and "Ali Atef" in listed.stdout
+    # This test process holds the fixtures' Lite file open: another process is told what to do.
+    held = cli("ask", "Who wrote the article?", "--store", milvus_settings.store)
+    assert held.returncode == 4
+    assert held.stderr.strip().splitlines() == [held.stderr.strip()]  # one line, no traceback
+    assert "one process at a time" in held.stderr and "milvus-lite server" in held.stderr
+
+
+@pytest.mark.slow
+def test_ingest_and_ask_through_a_milvus_server(tmp_path):
+    with milvus_lite_server(tmp_path / "data", tmp_path / "milvus.log") as uri:
+        made = cli("ingest", str(ARTICLE), "--store", uri, "-q")
+        assert made.returncode == 0, made.stderr
+        asked = cli("ask", "Who wrote the article?", "--store", uri, "--json")
+        assert asked.returncode == 0, asked.stderr
+        import json
+
+        answer = json.loads(asked.stdout)
+        assert answer["answer"].startswith("Ali Atef") and answer["citations"][0]["paragraph"] == 2
+    down = cli("ask", "Who wrote the article?", "--store", uri)  # the server is gone
+    assert down.returncode == 4 and "unavailable" in down.stderr and "Traceback" not in down.stderr
