@@ -202,9 +202,9 @@ class Library:
     def remove(self, doc: str) -> list[str]:
         """Take one document (its id, or the path or URL it came from) out; returns the ids left."""
         with self._lock:
-            data = remove_document(self.settings, doc)
+            left = remove_document(self.settings, doc)
             self._reload_after_write()
-        return [d.id for d in data.documents]
+        return left
 
     def _reload_after_write(self) -> None:
         if self._view is not None or self._embedder is not None:

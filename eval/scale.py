@@ -164,6 +164,8 @@ def run_scale(args, settings: Settings) -> int:
                                             for _ in range(PARAGRAPHS_PER_DOCUMENT)), encoding="utf-8")
         for n in sizes:
             for store_name, store in _stores(settings, tmp, n):
+                if hasattr(store, "drop"):
+                    store.drop()  # what an earlier run left in the same Milvus
                 started = time.perf_counter()
                 build_index(store, n, sentences, vectors, embedder.name, settings)
                 build_s = time.perf_counter() - started

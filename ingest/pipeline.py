@@ -19,8 +19,7 @@ from ingest.language import detect
 from ingest.sources import URL_TIMEOUT_S, Upload, document_id, expand_inputs, read_input, read_upload, source_of
 from retrieval.embed import Embedder, canonical_model_name, load_embedder
 from retrieval.records import Chunk, Document
-from retrieval.store import IndexData
-from retrieval.stores import open_store
+from retrieval.stores import Store, Stored, Update, open_store
 
 # Texts per call to the encoder; the progress bar moves once per call. Each call waits for its
 # slowest batch, so not too few (512 encodes ~3% faster than 128).
@@ -51,12 +50,12 @@ class IngestReport:
         )
 
 
-def load_existing(settings: Settings, model: str, rebuild: bool) -> IndexData | None:
+def load_existing(store: Store, settings: Settings, model: str, rebuild: bool) -> Stored | None:
+    """What the store holds (its documents, without chunks or vectors), or None for a new index."""
     if rebuild:
         return None
-    store = open_store(settings)
     try:
-        existing = store.read(expected_model=model)
+        existing = store.stored(expected_model=model)
     except IndexMissing:
         return None
     wanted = chunking_settings(settings)
@@ -83,15 +82,17 @@ def ingest(
     `cited ingest` and an upload in the chat) take turns, so neither loses the other's
     documents. A document is stored under its absolute path, URL or upload name, and ingesting the
     same source again updates it; bytes already in the index are skipped."""
-    with open_store(settings).lock():
-        return _ingest(inputs, settings, embedder, rebuild, progress, url_timeout)
+    store = open_store(settings)
+    with store.lock():
+        return _ingest(store, inputs, settings, embedder, rebuild, progress, url_timeout)
 
 
-def _ingest(inputs, settings: Settings, embedder, rebuild: bool, progress: bool, url_timeout: float) -> IngestReport:
+def _ingest(store: Store, inputs, settings: Settings, embedder, rebuild: bool, progress: bool,
+            url_timeout: float) -> IngestReport:
     started = time.perf_counter()
     report = IngestReport()
     model_name = embedder.name if embedder else canonical_model_name(settings.model)
-    existing = load_existing(settings, model_name, rebuild)
+    existing = load_existing(store, settings, model_name, rebuild)
     documents = list(existing.documents) if existing else []
     by_source = {d.meta.source: d for d in documents}
     by_sha = {d.sha256: d for d in documents}
@@ -131,13 +132,11 @@ def _ingest(inputs, settings: Settings, embedder, rebuild: bool, progress: bool,
 
     if not fresh:  # nothing new: the index on disk stays exactly as it is
         if existing is not None:
-            report.documents = len(existing.documents)
-            report.chunks, report.sentences = len(existing.chunks), len(existing.sentence_vectors)
+            report.documents, report.chunks, report.sentences = len(existing.documents), existing.chunks, existing.sentences
         report.seconds = time.perf_counter() - started
         return report
 
     embedder = embedder or load_embedder(settings.model, settings.batch_size, settings.encoder_runtime)
-    kept = _kept_vectors(existing, {d.id for d in documents}, embedder.dimension)
     new_chunks: list[Chunk] = []
 
     def texts_per_document():
@@ -151,16 +150,12 @@ def _ingest(inputs, settings: Settings, embedder, rebuild: bool, progress: bool,
     vectors = encode(embedder, texts_per_document(), progress)
     report.embedded = len(vectors)
 
-    chunks = kept[0] + new_chunks
-    chunk_vectors = np.vstack([kept[1], pool_sentences(vectors, [len(c.sentences) for c in new_chunks])])
-    sentence_vectors = np.vstack([kept[2], vectors])
-    data = IndexData(
-        model=embedder.name, dimension=embedder.dimension, chunking=chunking_settings(settings),
-        documents=documents + fresh, chunks=chunks, chunk_vectors=chunk_vectors, sentence_vectors=sentence_vectors,
-    )
-    open_store(settings).write(data)
-    report.documents = len(data.documents)
-    report.chunks, report.sentences = len(chunks), len(sentence_vectors)
+    after = store.apply(Update(
+        model=embedder.name, dimension=embedder.dimension, chunking=chunking_settings(settings), documents=fresh,
+        chunks=new_chunks, chunk_vectors=pool_sentences(vectors, [len(c.sentences) for c in new_chunks]),
+        sentence_vectors=vectors, removed={d.id for d in fresh}, rebuild=rebuild,
+    ))
+    report.documents, report.chunks, report.sentences = len(after.documents), after.chunks, after.sentences
     report.seconds = time.perf_counter() - started
     return report
 
@@ -202,45 +197,16 @@ def pool_sentences(sentence_vectors: np.ndarray, counts: list[int]) -> np.ndarra
     return out
 
 
-def _kept_vectors(
-    existing: IndexData | None, keep: set[str], dimension: int
-) -> tuple[list[Chunk], np.ndarray, np.ndarray]:
-    """The chunks and vectors of documents that stay as they are: reused, never re-embedded."""
-    if existing is None:
-        empty = np.zeros((0, dimension), dtype=np.float32)
-        return [], empty, empty
-    chunks, chunk_rows, sentence_rows = [], [], []
-    cursor = 0
-    for i, c in enumerate(existing.chunks):
-        n = len(c.sentences)
-        if c.doc in keep:
-            chunks.append(c)
-            chunk_rows.append(i)
-            sentence_rows.extend(range(cursor, cursor + n))
-        cursor += n
-    return chunks, existing.chunk_vectors[chunk_rows], existing.sentence_vectors[sentence_rows]
-
-
-def remove_document(settings: Settings, doc: str) -> IndexData:
-    """Take one document (by id, or by the file path or URL it came from) out of the index."""
-    with open_store(settings).lock():
-        return _remove(settings, doc)
-
-
-def _remove(settings: Settings, doc: str) -> IndexData:
+def remove_document(settings: Settings, doc: str) -> list[str]:
+    """Take one document (by id, or by the file path or URL it came from) out of the index; the
+    ids of the documents left."""
     store = open_store(settings)
-    existing = store.read()
-    target = existing.document(doc) or next(
-        (d for d in existing.documents if d.meta.source in (doc, source_of(doc))), None
-    )
-    if target is None:
-        raise UnknownDocument(doc, [d.id for d in existing.documents])
-    keep = {d.id for d in existing.documents if d is not target}
-    chunks, chunk_vectors, sentence_vectors = _kept_vectors(existing, keep, existing.dimension)
-    data = IndexData(
-        model=existing.model, dimension=existing.dimension, chunking=existing.chunking,
-        documents=[d for d in existing.documents if d is not target], chunks=chunks,
-        chunk_vectors=chunk_vectors, sentence_vectors=sentence_vectors,
-    )
-    store.write(data)
-    return data
+    with store.lock():
+        existing = store.stored()
+        target = next((d for d in existing.documents if d.id == doc), None) or next(
+            (d for d in existing.documents if d.meta.source in (doc, source_of(doc))), None
+        )
+        if target is None:
+            raise UnknownDocument(doc, [d.id for d in existing.documents])
+        after = store.apply(Update(existing.model, existing.dimension, existing.chunking, removed={target.id}))
+    return [d.id for d in after.documents]

@@ -14,8 +14,10 @@ Every row carries its document's `seq`, given at each write of that document. A 
 document inserts its passages and sentences, then its document record (that is the commit), then
 deletes the version before. Reading takes, per document, the newest version whose record is
 whole and ignores rows of any other, so a reader, and a writer killed half-way, never see half a
-document. Writes are per document: another reader may see some documents of one ingest before the
-rest (there are no transactions across rows in Milvus).
+document; the seqs a write is about to use are noted in the manifest ("pending"), and the next
+writer deletes what a killed one left. Writes are per document: another reader may see some
+documents of one ingest before the rest (there are no transactions across rows in Milvus). Adding
+a document reads only the documents collection, never the passages or their vectors.
 
 Search is cited's own below EXACT_BELOW passages (search.py scores every passage, so answers are
 the same as on the folder store). Above it, Milvus proposes candidates (dense: FLAT, exact; BM25:
@@ -37,7 +39,7 @@ from cited.errors import IndexCorrupt, IndexMismatch, IndexMissing, IndexWriteFa
 from retrieval.records import Document
 from retrieval.store import SCHEMA_VERSION, IndexData, chunk_from, chunk_record, document_from, document_record, \
     index_lock, manifest_entry
-from retrieval.stores import Candidates
+from retrieval.stores import Candidates, Stored, Update
 
 PREFIX = "cited"
 PIECE = 60_000  # characters of a document record per row: ASCII JSON, under VARCHAR's 65,535 bytes
@@ -81,6 +83,10 @@ class MilvusStore:
                 _loaded_uris.discard(location)
         if client is not None:
             client.close()
+        if self.local:  # pymilvus serves a Lite file from an in-process gRPC server holding its lock
+            from milvus_lite.server_manager import server_manager_instance
+
+            server_manager_instance.release_server(str(self.path))
 
     def drop(self) -> None:
         """Delete this index's collections."""
@@ -109,9 +115,10 @@ class MilvusStore:
         except ImportError:
             raise StoreUnavailable(self.location, "pymilvus is not installed: pip install 'cited[milvus]'") from None
 
-        # pymilvus and Milvus Lite log every failed call with its traceback, and a warning per paged
-        # read on Milvus Lite; cited says what failed in one line instead.
-        for name in ("pymilvus", "milvus_lite"):
+        # pymilvus and Milvus Lite log every failed call with its traceback, and Lite's in-process
+        # gRPC server an error per paged read (a timestamp call it does not implement); cited says
+        # what failed in one line instead.
+        for name in ("pymilvus", "milvus_lite", "grpc._server"):
             logging.getLogger(name).setLevel(logging.CRITICAL)
         try:
             if self.local:
@@ -185,10 +192,38 @@ class MilvusStore:
             created=props.get("created", ""),
         )
 
-    def write(self, data: IndexData) -> None:
-        """Writes the documents that changed, one at a time (each committed whole, see above); a
-        failure half-way leaves the documents before it written and the rest as they were."""
-        self._write(data)
+    def stored(self, expected_model: str | None = None) -> Stored:
+        props = self._checked_properties(expected_model)
+        return self._stored(props, self._committed_documents())
+
+    def apply(self, update: Update) -> Stored:
+        """Writes the new documents one at a time (each committed whole, see above), then takes
+        out the versions they replace and the documents removed. A failure half-way leaves the
+        documents before it written and the rest as they were."""
+        head = {"schema_version": str(SCHEMA_VERSION), "model": update.model, "dimension": str(update.dimension),
+                "chunking": json.dumps(update.chunking, sort_keys=True)}
+        if self.exists() and (update.rebuild or any(self.properties().get(k) != v for k, v in head.items())):
+            self.drop()  # a rebuild (for another model or chunking, or asked for)
+        if not self.exists():
+            self._create(update.dimension, head)
+        committed, stale = self._versions()
+        self._delete_seqs(stale)  # left by a writer that was killed
+        next_seq = max([c[0] for c in committed] + stale, default=0) + 1
+        seqs = list(range(next_seq, next_seq + len(update.documents)))
+        self._set_property("pending", json.dumps(seqs))  # the next writer cleans up after a crash
+        rows_of = _rows_per_document(update.chunks)
+        counts = np.array([len(c.sentences) for c in update.chunks], dtype=np.int64)
+        sentence_starts = np.cumsum(counts) - counts
+        for seq, d in zip(seqs, update.documents):
+            self._insert_document(d, seq, rows_of.get(d.id, []), update, sentence_starts)
+        out = update.removed | {d.id for d in update.documents}
+        self._delete_seqs([c[0] for c in committed if c[1].id in out])
+        self._set_property("pending", "[]")
+        self._set_property("generation", f"{time.time_ns()}-{os.getpid()}")
+        return self._stored(self.properties(), self._committed_documents())
+
+    def write(self, data: IndexData) -> Stored:
+        return self.apply(Update.whole(data))
 
     def lock(self):
         # Milvus Lite: the same file lock as a folder. A server: one writer at a time is the
@@ -239,8 +274,13 @@ class MilvusStore:
         return rows
 
     def _committed_documents(self) -> list[tuple[int, Document, int, int]]:
+        return self._versions()[0]
+
+    def _versions(self) -> tuple[list[tuple[int, Document, int, int]], list[int]]:
         """(seq, Document, chunks, sentences) of each document's newest whole version, in the order
-        they were added."""
+        they were added; and the seqs of versions no reader sees (superseded, or never committed:
+        a writer killed half-way), for the next writer to delete."""
+        pending = set(json.loads(self.properties().get("pending", "[]")))
         pieces: dict[int, list[dict]] = {}
         for r in self._all_rows("documents", ("id", "doc", "seq", "part", "parts", "chunks", "sentences", "body")):
             pieces.setdefault(r["seq"], []).append(r)
@@ -255,41 +295,14 @@ class MilvusStore:
                 out.append((seq, document_from(json.loads(body)), pieces[seq][0]["chunks"], pieces[seq][0]["sentences"]))
             except (KeyError, TypeError, ValueError) as e:
                 raise IndexCorrupt(self.location, f"a document record is unreadable: {type(e).__name__}") from None
-        return out
+        live = set(newest.values())
+        return out, sorted((set(pieces) | pending) - live)
 
     def _strong(self) -> dict:
         # A server serves reads from a snapshot unless asked; a reader must see the last write.
         return {} if self.local else {"consistency_level": "Strong"}
 
     # -- writing ----------------------------------------------------------------------------------
-
-    def _write(self, data: IndexData) -> None:
-        client = self.client()
-        head = {"schema_version": str(SCHEMA_VERSION), "model": data.model, "dimension": str(data.dimension),
-                "chunking": json.dumps(data.chunking, sort_keys=True)}
-        if self.exists():
-            props = self.properties()
-            if any(props.get(k) != v for k, v in head.items()):  # a rebuild for another model or chunking
-                self.drop()
-        if not self.exists():
-            self._create(data.dimension, head)
-        stored = self._committed_documents() if self.exists() else []
-        stored_by_id = {c[1].id: c for c in stored}
-        next_seq = max((c[0] for c in stored), default=0) + 1
-        keep = {d.id for d in data.documents
-                if d.id in stored_by_id and stored_by_id[d.id][1].sha256 == d.sha256 and d.sha256}
-        rows_of = _rows_per_document(data)
-        counts = np.array([len(c.sentences) for c in data.chunks], dtype=np.int64)
-        sentence_starts = np.cumsum(counts) - counts
-        for d in data.documents:
-            if d.id not in keep:
-                self._insert_document(d, next_seq, rows_of[d.id], data, sentence_starts)
-                next_seq += 1
-        for seq, d, _, _ in stored:
-            if d.id not in keep:  # replaced by the version just written, or removed
-                self._delete_version(seq)
-        self._delete_uncommitted()
-        self._bump_generation()
 
     def _create(self, dimension: int, head: dict) -> None:
         from pymilvus import DataType, Function, FunctionType, MilvusClient
@@ -326,7 +339,7 @@ class MilvusStore:
             self._call("creating a collection", client.create_collection, self.names[kind], schema=schema,
                        index_params=index, properties=properties if kind == "documents" else {})
 
-    def _insert_document(self, d: Document, seq: int, rows: list[int], data: IndexData,
+    def _insert_document(self, d: Document, seq: int, rows: list[int], data: Update,
                          sentence_starts: np.ndarray) -> None:
         client = self.client()
         passages, sentences = [], []
@@ -352,21 +365,19 @@ class MilvusStore:
             for b in range(0, len(rows_), BATCH):  # the document record last: it commits the version
                 self._call("writing", client.insert, self.names[kind], rows_[b:b + BATCH])
 
-    def _delete_version(self, seq: int) -> None:
-        client = self.client()
+    def _delete_seqs(self, seqs: list[int]) -> None:
+        if not seqs:
+            return
         for kind in ("documents", "passages", "sentences"):  # the record first: uncommitted at once
-            self._call("deleting", client.delete, self.names[kind], filter=f"seq == {int(seq)}")
+            self._call("deleting", self.client().delete, self.names[kind], filter=f"seq in {sorted(int(q) for q in seqs)}")
 
-    def _delete_uncommitted(self) -> None:
-        """Rows of versions never committed (a writer killed half-way): readers ignore them already."""
-        committed = sorted(c[0] for c in self._committed_documents())
-        for kind in ("documents", "passages", "sentences"):
-            self._call("deleting", self.client().delete, self.names[kind], filter=f"seq not in {committed}")
-
-    def _bump_generation(self) -> None:
-        generation = f"{time.time_ns()}-{os.getpid()}"
+    def _set_property(self, name: str, value: str) -> None:
         self._call("writing the manifest", self.client().alter_collection_properties, self.names["documents"],
-                   properties={"generation": generation})
+                   properties={name: value})
+
+    def _stored(self, props: dict, committed) -> Stored:
+        return Stored([c[1] for c in committed], props["model"], int(props["dimension"]), json.loads(props["chunking"]),
+                      sum(c[2] for c in committed), sum(c[3] for c in committed))
 
 
 PASSAGE_FIELDS = ("id", "doc", "seq", "paragraph", "start", "end", "page", "kind", "section", "sentences", "text",
@@ -399,9 +410,9 @@ def _rows(hits, ids: np.ndarray, magnitude: bool = False) -> tuple[np.ndarray, n
     return rows[ok].astype(np.int64), scores[ok]
 
 
-def _rows_per_document(data: IndexData) -> dict[str, list[int]]:
-    out: dict[str, list[int]] = {d.id: [] for d in data.documents}
-    for row, c in enumerate(data.chunks):
+def _rows_per_document(chunks: list) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for row, c in enumerate(chunks):
         out.setdefault(c.doc, []).append(row)
     return out
 

@@ -1,22 +1,60 @@
 """Where an index lives, behind one small interface: the folder store (the default, store.py) or
 Milvus (milvus_store.py, `--store milvus:///path.db` or `--store http://host:19530`).
 
-Every store can: say whether it holds an index, give its manifest, read it whole (IndexData),
-write a new version of it (the store keeps what did not change), hold the one writer's lock,
-give a stamp that changes with every write (so a running server reloads), and, for a large
-index, propose each signal's top candidates for a question (two-stage search, search.py).
+Every store can: say whether it holds an index, give its manifest, list what it stores (the
+documents, without their chunks or vectors: what ingest needs to decide what changed), read it
+whole (IndexData, for search), apply an Update (documents added, replaced or removed: the store
+writes what it must), hold the one writer's lock, give a stamp that changes with every write (so a
+running server reloads), and, for a large index, propose each signal's top candidates for a
+question (two-stage search, search.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ContextManager, Protocol
 
 import numpy as np
 
 from cited.settings import is_milvus_uri
+from retrieval.records import Chunk, Document
 from retrieval.store import IndexData, index_lock, read_index, read_manifest, recover_interrupted_swap, write_index
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What a store holds, short of chunks and vectors."""
+
+    documents: list[Document]
+    model: str
+    dimension: int
+    chunking: dict
+    chunks: int
+    sentences: int
+
+
+@dataclass
+class Update:
+    """One ingest's or remove's change: new documents (or new versions of stored ones, which
+    replace them) with their chunks and vectors, in the documents' order; ids to take out; or, with
+    rebuild, everything else out."""
+
+    model: str
+    dimension: int
+    chunking: dict
+    documents: list[Document] = field(default_factory=list)
+    chunks: list[Chunk] = field(default_factory=list)
+    chunk_vectors: np.ndarray | None = None
+    sentence_vectors: np.ndarray | None = None
+    removed: set[str] = field(default_factory=set)
+    rebuild: bool = False
+
+    @classmethod
+    def whole(cls, data: IndexData) -> "Update":
+        """The store's index replaced by `data`."""
+        return cls(data.model, data.dimension, data.chunking, list(data.documents), list(data.chunks),
+                   data.chunk_vectors, data.sentence_vectors, rebuild=True)
 
 @dataclass(frozen=True)
 class Candidates:
@@ -37,8 +75,9 @@ class Store(Protocol):
 
     def exists(self) -> bool: ...
     def manifest(self) -> dict: ...
+    def stored(self, expected_model: str | None = None) -> Stored: ...
     def read(self, expected_model: str | None = None) -> IndexData: ...
-    def write(self, data: IndexData) -> None: ...
+    def apply(self, update: Update) -> Stored: ...
     def lock(self) -> ContextManager: ...
     def stamp(self) -> object: ...
     # False: the store has no search of its own; the retriever searches in memory (FAISS, bm25s).
@@ -47,11 +86,13 @@ class Store(Protocol):
 
 
 class FolderStore:
-    """The index folder of store.py: atomic whole-folder writes, memory-mapped BM25."""
+    """The index folder of store.py: atomic whole-folder writes, memory-mapped BM25. An update
+    rewrites the folder: the kept documents' chunks and vectors are copied, never embedded again."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.location = str(self.path)
+        self._read: IndexData | None = None  # what stored() read, for the apply() that follows it
 
     def exists(self) -> bool:
         try:
@@ -63,11 +104,37 @@ class FolderStore:
     def manifest(self) -> dict:
         return read_manifest(self.path)
 
+    def stored(self, expected_model: str | None = None) -> Stored:
+        index = self._read = read_index(self.path, expected_model=expected_model)
+        return Stored(index.documents, index.model, index.dimension, index.chunking, len(index.chunks),
+                      len(index.sentence_vectors))
+
     def read(self, expected_model: str | None = None) -> IndexData:
         return read_index(self.path, expected_model=expected_model)
 
-    def write(self, data: IndexData) -> None:
+    def apply(self, update: Update) -> Stored:
+        """Called under lock(), after stored() when the update builds on what is there."""
+        existing = None if update.rebuild else self._read
+        if existing is None and not update.rebuild and self.exists():
+            existing = read_index(self.path)
+        replaced = update.removed | {d.id for d in update.documents}
+        documents = [d for d in existing.documents if d.id not in replaced] if existing else []
+        chunks, chunk_vectors, sentence_vectors = kept_rows(existing, {d.id for d in documents}, update.dimension)
+        empty = np.zeros((0, update.dimension), dtype=np.float32)
+        data = IndexData(
+            model=update.model, dimension=update.dimension, chunking=update.chunking,
+            documents=documents + update.documents, chunks=chunks + update.chunks,
+            chunk_vectors=np.vstack([chunk_vectors, update.chunk_vectors if update.chunk_vectors is not None else empty]),
+            sentence_vectors=np.vstack([sentence_vectors,
+                                        update.sentence_vectors if update.sentence_vectors is not None else empty]),
+        )
         write_index(self.path, data)
+        self._read = None
+        return Stored(data.documents, data.model, data.dimension, data.chunking, len(data.chunks),
+                      len(data.sentence_vectors))
+
+    def write(self, data: IndexData) -> Stored:
+        return self.apply(Update.whole(data))
 
     def lock(self) -> ContextManager:
         return index_lock(self.path)
@@ -85,6 +152,23 @@ class FolderStore:
 
     def candidates(self, index: IndexData, vector: np.ndarray, text: str, k: int) -> Candidates:
         raise NotImplementedError("the folder store is searched in memory (retrieval/search.py)")
+
+
+def kept_rows(existing: IndexData | None, keep: set[str], dimension: int) -> tuple[list[Chunk], np.ndarray, np.ndarray]:
+    """The chunks and vectors of the documents in `keep`: reused, never embedded again."""
+    if existing is None:
+        empty = np.zeros((0, dimension), dtype=np.float32)
+        return [], empty, empty
+    chunks, chunk_rows, sentence_rows = [], [], []
+    cursor = 0
+    for i, c in enumerate(existing.chunks):
+        n = len(c.sentences)
+        if c.doc in keep:
+            chunks.append(c)
+            chunk_rows.append(i)
+            sentence_rows.extend(range(cursor, cursor + n))
+        cursor += n
+    return chunks, existing.chunk_vectors[chunk_rows], existing.sentence_vectors[sentence_rows]
 
 
 def open_store(settings) -> Store:

@@ -40,7 +40,10 @@ def assert_grounded(answer: dict, documents: dict) -> None:
         return
     for s in answer["sentences"]:
         assert documents[s["doc"]].text[s["start"] : s["end"]] == s["text"]
-    assert answer["answer"] == " ".join(f"{s['text']} [{s['citation']}]" for s in answer["sentences"])
+    # The answer is its sentences, each with its marker, in order (an outline puts each item on a
+    # line of its own: only the whitespace between them differs).
+    written = " ".join(f"{s['text']} [{s['citation']}]" for s in answer["sentences"])
+    assert answer["answer"].split() == written.split()
     cited = {c["n"]: c for c in answer["citations"]}
     for s in answer["sentences"]:
         c = cited[s["citation"]]

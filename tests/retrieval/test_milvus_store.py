@@ -124,7 +124,7 @@ def test_remove_takes_one_document_out(small_store):
     settings, _ = small_store
     left = remove_document(settings, "mill")
     index = open_store(settings).read()
-    assert [d.id for d in left.documents] == [d.id for d in index.documents] == ["harbour"]
+    assert left == [d.id for d in index.documents] == ["harbour"]
     assert all(c.doc == "harbour" for c in index.chunks)
     assert open_store(settings).manifest()["counts"]["documents"] == 1
 
@@ -133,7 +133,9 @@ def test_a_version_written_half_way_is_never_read_and_is_cleaned_up(small_store,
     settings, folder = small_store
     store = open_store(settings)
     index = store.read()
-    # A writer killed after the passages of a new version of "mill", before its document record:
+    # A writer killed after the passages of a new version of "mill", before its document record
+    # (it had noted the version's seq as pending first, as every write does):
+    store._set_property("pending", "[999]")
     row = store._all_rows("passages", ("id", "doc", "seq", "paragraph", "start", "end", "page", "kind", "section",
                                        "sentences", "text", "bm25_text", "dense"))[0]
     store.client().insert(store.names["passages"], [{**row, "id": 999 << 20, "seq": 999, "text": "half written"}])
