@@ -10,7 +10,8 @@ def add_bench_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--queries", type=int, default=50, help="warm queries to time (default 50)")
     p.add_argument("--load", action="store_true", help="run the concurrent-users load test instead")
     p.add_argument("--scale", metavar="N[,N…]", help="instead: build indexes of N passages each (e.g. 10000,100000) and "
-                   "print open time, query p50/p95, adding one document, memory and disk")
+                   "print open time, query p50/p95, adding one document, memory and disk; with --store URI, on the folder "
+                   "and on that Milvus side by side")
     p.add_argument("--json", action="store_true", help="with --scale: print the figures as JSON")
     p.add_argument("--out", metavar="DIR", help="with --scale: write scale.json and the curve (scale.png) here")
     p.add_argument("--clients", type=int, default=20, help="with --load: concurrent clients (default 20)")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
-from dataclasses import replace
 from pathlib import Path
 
 from cited.errors import CitedError
@@ -17,6 +16,7 @@ from cited.settings import Settings
 from eval.gold import EvalQuestion, read_jsonl
 from eval.metrics import Outcome
 from eval.runner import figures, run_questions
+from eval.squad import per_article_settings
 
 LANGUAGE_SET = Path(__file__).resolve().parent / "sets" / "languages.jsonl"
 MODES = ("dense", "bm25", "hybrid")
@@ -56,7 +56,7 @@ def run_language_eval(args, settings: Settings) -> int:
     embedder = load_embedder(settings.model, settings.batch_size, settings.encoder_runtime)
     with tempfile.TemporaryDirectory(prefix="cited-languages-") as tmp:
         for i, (file, questions) in enumerate(pages.items()):
-            library = Library(replace(settings, index_dir=Path(tmp) / f"index-{i:02d}"), embedder)
+            library = Library(per_article_settings(settings, Path(tmp), i), embedder)
             report = library.add(root / file, rebuild=True)
             if report.failed:
                 raise report.failed[0]

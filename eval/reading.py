@@ -31,6 +31,7 @@ import numpy as np
 
 from cited.errors import CitedError
 from cited.settings import Settings
+from eval.squad import per_article_settings
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "benchmarks"
 DEFAULT_SQUAD2 = SHARED / "squad-dev" / "squad2-dev.public.json"
@@ -146,7 +147,7 @@ def each_article_indexed(articles: list[dict], settings: Settings):
         for i, article in enumerate(articles):
             source = Path(tmp) / f"{i:02d}.txt"
             source.write_text(article_text(article), encoding="utf-8")
-            library = Library(replace(settings, index_dir=Path(tmp) / f"index-{i:02d}"), embedder)
+            library = Library(per_article_settings(settings, Path(tmp), i), embedder)
             report = library.add(source, rebuild=True)
             if report.failed:
                 raise report.failed[0]

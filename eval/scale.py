@@ -10,8 +10,9 @@ adds one new 50-paragraph document through the real ingest pipeline. Printed per
 query_p50_ms, query_p95_ms, add_document_s, rss_mb (that process after its questions: what
 serving holds), peak_rss_mb (after adding, which loads the ingest encoder too) and disk_mb.
 
-Nothing is asserted: the figures are what this machine does with today's index (everything in
-memory, every passage scored, the folder rewritten on add), the baseline for the scale work.
+With --store URI (a Milvus), each N is also built and measured there (an index named scale_N,
+dropped afterwards), beside the folder. Nothing is asserted: the figures are what this machine
+does with today's stores.
 """
 
 from __future__ import annotations

@@ -80,7 +80,7 @@ def evaluate_squad(path: Path, settings: Settings, modes: tuple[str, ...], k: in
             source = Path(tmp) / f"{i:02d}.txt"
             text = article_text(article)
             source.write_text(text, encoding="utf-8")
-            article_settings = replace(settings, index_dir=Path(tmp) / f"index-{i:02d}")
+            article_settings = per_article_settings(settings, Path(tmp), i)
             library = Library(article_settings, embedder)
             report = library.add(source, rebuild=True)
             if report.failed:
@@ -107,6 +107,13 @@ def mean_figures(results: dict[str, dict], mode: str) -> dict:
     per_article = [r[mode] for r in results.values()]
     keys = per_article[0].keys()
     return {k: float(np.nanmean([f[k] for f in per_article])) for k in keys}
+
+
+def per_article_settings(settings, folder: Path, i: int):
+    """Settings for the i-th article's own index: a folder in `folder`, or, on a Milvus store, an
+    index of its own in it (#eval_NN, rebuilt by the eval's ingest)."""
+    store = f"{settings.store.partition('#')[0]}#eval_{i:02d}" if settings.store else ""
+    return replace(settings, index_dir=folder / f"index-{i:02d}", store=store)
 
 
 def run_squad(args, settings: Settings) -> int:

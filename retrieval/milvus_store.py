@@ -37,7 +37,7 @@ import numpy as np
 
 from cited.errors import IndexCorrupt, IndexMismatch, IndexMissing, IndexWriteFailed, StoreUnavailable
 from retrieval.records import Document
-from retrieval.store import SCHEMA_VERSION, IndexData, chunk_from, chunk_record, document_from, document_record, \
+from retrieval.store import SCHEMA_VERSION, IndexData, chunk_from, document_from, document_record, \
     index_lock, manifest_entry
 from retrieval.stores import Candidates, Stored, Update
 

@@ -32,14 +32,15 @@ def test_a_built_corpus_is_a_valid_index(tmp_path):
 
 
 @pytest.mark.slow
-def test_bench_scale_prints_its_figures(capsys, monkeypatch):
+def test_bench_scale_prints_its_figures_for_both_stores(capsys, monkeypatch, tmp_path):
     from eval import scale
 
     monkeypatch.setattr(scale, "POOL_SENTENCES", 300)  # the command's figures, on a small pool
     monkeypatch.setattr(scale, "QUERIES", 5)
-    assert main(["bench", "--scale", "100", "--json"]) == 0
-    row = json.loads(capsys.readouterr().out)
-    assert row["store"] == "folder"
-    for key in ("chunks", "open_s", "query_p50_ms", "query_p95_ms", "add_document_s", "rss_mb", "disk_mb"):
-        assert row[key] > 0, key
-    assert row["chunks"] == 100 and row["query_p95_ms"] >= row["query_p50_ms"]
+    assert main(["bench", "--scale", "100", "--json", "--store", f"milvus://{tmp_path / 'scale.db'}"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [row["store"] for row in rows] == ["folder", "milvus"]
+    for row in rows:
+        for key in ("chunks", "open_s", "query_p50_ms", "query_p95_ms", "add_document_s", "rss_mb", "disk_mb"):
+            assert row[key] > 0, key
+        assert row["chunks"] == 100 and row["query_p95_ms"] >= row["query_p50_ms"]
