@@ -103,6 +103,11 @@ class Library:
         library.view()  # load now: the first question should not pay for it
         return library
 
+    @property
+    def store(self):
+        """Where the index lives (retrieval/stores.py): the folder store, or a Milvus store."""
+        return self._store
+
     # -- reading ----------------------------------------------------------------------------------
 
     def view(self) -> View:

@@ -41,6 +41,9 @@ def add_eval_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--llm", metavar="URL", help="with --check: run the eval set through this OpenAI-compatible "
                    "server's LLM and measure the check on what it writes (against eval/sets/llm_check_labels.jsonl)")
     p.add_argument("--llm-model", metavar="NAME", help="with --llm: the server's model (default: the first it lists)")
+    p.add_argument("--rankers", action="store_true",
+                   help="with --store (a Milvus): cited's fusion against Milvus's own RRF and weighted hybrid rankers "
+                        "on the eval set (--set)")
     p.add_argument("--articles", metavar="public|all|FILE", default="public",
                    help="with --reading: the public evaluation articles (default), all, or titles listed in FILE")
     p.add_argument("--calibrate", action="store_true",
@@ -72,6 +75,10 @@ def run_eval(args, settings) -> int:
         from eval.checking import run_check_eval
 
         return run_check_eval(args, settings)
+    if args.rankers:
+        from eval.rankers import run_rankers
+
+        return run_rankers(args, settings)
     if args.tune:
         from eval.tune import run_tune
 

@@ -250,6 +250,19 @@ class MilvusStore:
         return Candidates(*_rows(dense[0], self._passage_ids), *_rows(bm25[0], self._passage_ids, magnitude=True),
                           *_rows(sentence_bm25[0], self._sentence_ids, magnitude=True))
 
+    def hybrid(self, vector: np.ndarray, text: str, k: int, ranker: str) -> np.ndarray:
+        """Milvus's own fusion of its dense and BM25 searches ("rrf": RRFRanker(60); "weighted":
+        WeightedRanker(0.5, 0.5)): the top k rows of the last read. Not what cited answers with
+        (cited fuses its four signals itself); `cited eval --rankers` compares the two."""
+        from pymilvus import AnnSearchRequest, RRFRanker, WeightedRanker
+
+        requests = [AnnSearchRequest([vector.tolist()], "dense", {"metric_type": "IP"}, limit=k),
+                    AnnSearchRequest([text], "sparse", BM25_SEARCH, limit=k)]
+        fusion = RRFRanker(60) if ranker == "rrf" else WeightedRanker(0.5, 0.5)
+        hits = self._call("searching", self._loaded().hybrid_search, self.names["passages"], requests, fusion,
+                          limit=k, output_fields=["seq"])
+        return _rows(hits[0], self._passage_ids)[0]
+
     # -- reading ------------------------------------------------------------------------------------
 
     def _checked_properties(self, expected_model: str | None = None) -> dict:

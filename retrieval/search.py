@@ -109,16 +109,20 @@ def clean_question(question: str, limit: int) -> str:
 class Retriever:
     """Holds one loaded index, its FAISS and BM25 indexes and the encoder; thread-safe to share."""
 
-    def __init__(self, index: IndexData, embedder: Embedder, settings: Settings, store: Store | None = None) -> None:
+    def __init__(self, index: IndexData, embedder: Embedder, settings: Settings, store: Store | None = None,
+                 exact_below: int | None = None) -> None:
         import faiss
 
         self.index = index
         self.embedder = embedder
         self.settings = settings
         self.chunks = index.chunks
-        # Above EXACT_BELOW, a store with a search of its own (Milvus) proposes the candidates;
-        # nothing is then indexed in memory here.
-        self._store = store if store is not None and store.searches() and len(index.chunks) > EXACT_BELOW else None
+        # Above EXACT_BELOW (or exact_below, to measure two-stage search on a small index), a store
+        # with a search of its own (Milvus) proposes the candidates; nothing is then indexed in
+        # memory here.
+        self._exact_below = exact_below
+        limit = EXACT_BELOW if exact_below is None else exact_below
+        self._store = store if store is not None and store.searches() and len(index.chunks) > limit else None
         # One thread per search: a single question's flat search over 100,000 passages takes 9 ms
         # on one thread and 17 on two here (and more beside onnxruntime's), and a server's
         # concurrent questions use the other core anyway.
@@ -129,7 +133,7 @@ class Retriever:
         # Every sentence scored by FAISS up to EXACT_BELOW passages; above it only the candidates'
         # sentences are, from the index's own array, so no second copy of them is held.
         self._sentence_dense = None
-        if len(index.chunks) <= EXACT_BELOW:
+        if len(index.chunks) <= limit:
             self._sentence_dense = faiss.IndexFlatIP(index.dimension)
             if len(index.sentence_vectors):
                 self._sentence_dense.add(index.sentence_vectors)
@@ -181,7 +185,8 @@ class Retriever:
     def signals(self, query: Query, doc: str | None = None) -> Signals:
         """Every signal for every chunk, and the per-sentence scores the answerer reuses; above
         EXACT_BELOW chunks, for the candidates only (and every chunk of `doc`, if one is asked)."""
-        if len(self.chunks) > EXACT_BELOW or self._sentence_dense is None:
+        limit = EXACT_BELOW if self._exact_below is None else self._exact_below
+        if len(self.chunks) > limit or self._sentence_dense is None:
             return self._two_stage(query, doc)
         sentence_dense = self._dense_scores(self._sentence_dense, query.vector)
         sentence_bm25 = self._sentence_bm25.scores(query.tokens)

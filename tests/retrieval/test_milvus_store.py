@@ -5,6 +5,7 @@ errors. The real model, real Milvus Lite, real files; the CLI in subprocesses.""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from dataclasses import replace
@@ -223,9 +224,25 @@ def test_ingest_and_ask_through_a_milvus_server(tmp_path):
         assert made.returncode == 0, made.stderr
         asked = cli("ask", "Who wrote the article?", "--store", uri, "--json")
         assert asked.returncode == 0, asked.stderr
-        import json
-
         answer = json.loads(asked.stdout)
         assert answer["answer"].startswith("Ali Atef") and answer["citations"][0]["paragraph"] == 2
     down = cli("ask", "Who wrote the article?", "--store", uri)  # the server is gone
     assert down.returncode == 4 and "unavailable" in down.stderr and "Traceback" not in down.stderr
+
+
+def test_cited_eval_rankers_compares_cited_fusion_with_milvus_rankers(milvus_settings, capsys):
+    from ui.cli import main
+
+    assert main(["eval", "--rankers", "--store", milvus_settings.store, "--json", "--limit", "12"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert list(rows) == ["cited", "cited, Milvus candidates", "Milvus RRF", "Milvus weighted"]
+    for name, row in rows.items():
+        assert 0 < row["mrr@10"] <= 1 and row["hit@1"] <= row["hit@3"] <= row["hit@5"], name
+        assert row["p50_ms"] > 0
+
+
+def test_rankers_without_a_milvus_store_is_a_one_line_error(article_settings, capsys):
+    from ui.cli import main
+
+    assert main(["eval", "--rankers", "--index", str(article_settings.index_dir)]) == 1
+    assert "give a Milvus store" in capsys.readouterr().err
