@@ -162,7 +162,7 @@ class MilvusStore:
         """The folder store's manifest, from the documents collection alone (`cited list`)."""
         props = self._checked_properties()
         committed = self._committed_documents()
-        entries = [manifest_entry(d, []) | {"chunks": n_chunks} for _, d, n_chunks, _ in committed]
+        entries = [manifest_entry(d, n_chunks) for _, d, n_chunks, _ in committed]
         counts = {"documents": len(committed), "chunks": sum(c[2] for c in committed),
                   "sentences": sum(c[3] for c in committed)}
         return {**_manifest_head(props), "counts": counts, "documents": entries, "store": self.location}

@@ -16,6 +16,7 @@ import os
 import shutil
 import time
 import uuid
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -116,6 +117,7 @@ def _write_files(folder: Path, data: IndexData) -> None:
         with open(folder / name, "wb") as f:
             f.write(faiss.serialize_index(index).tobytes())
     bm25_files = _write_bm25(folder, data)
+    chunks_per_document = Counter(c.doc for c in data.chunks)  # one pass: a library has many documents
     manifest = {
         "schema_version": SCHEMA_VERSION,
         "model": data.model,
@@ -127,7 +129,7 @@ def _write_files(folder: Path, data: IndexData) -> None:
             "chunks": len(data.chunks),
             "sentences": int(len(data.sentence_vectors)),
         },
-        "documents": [manifest_entry(d, data.chunks) for d in data.documents],
+        "documents": [manifest_entry(d, chunks_per_document.get(d.id, 0)) for d in data.documents],
         "files": {name: sha256_file(folder / name) for name in (*DATA_FILES, *bm25_files)},
         **data.extra,
     }
@@ -254,11 +256,11 @@ def chunk_record(c: Chunk) -> dict:
     }
 
 
-def manifest_entry(d: Document, chunks: list[Chunk]) -> dict:
+def manifest_entry(d: Document, chunks: int) -> dict:
     return {
         "id": d.id, "source": d.meta.source, "title": d.meta.title, "authors": list(d.meta.authors),
         "date": d.meta.date, "site": d.meta.site, "language": d.meta.language, "format": d.format, "sha256": d.sha256,
-        "paragraphs": len(d.paragraphs), "chunks": sum(1 for c in chunks if c.doc == d.id),
+        "paragraphs": len(d.paragraphs), "chunks": chunks,
     }
 
 
