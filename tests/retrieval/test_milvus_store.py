@@ -246,3 +246,18 @@ def test_rankers_without_a_milvus_store_is_a_one_line_error(article_settings, ca
 
     assert main(["eval", "--rankers", "--index", str(article_settings.index_dir)]) == 1
     assert "give a Milvus store" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_the_chat_server_answers_from_a_milvus_store(tmp_path):
+    from gradio_client import Client
+
+    from eval.server import chat_server
+
+    store = f"milvus://{tmp_path / 'chat.db'}"
+    assert cli("ingest", str(ARTICLE), "--store", store, "-q").returncode == 0
+    with chat_server(tmp_path / "unused-index", tmp_path / "chat.log", "--store", store) as url:
+        answer = Client(url, verbose=False).predict("Who wrote the article?", api_name="/ask")
+    assert answer["answer"] == "Ali Atef [1]"
+    assert answer["citations"][0]["paragraph"] == 2 and answer["citations"][0]["text"] == "Ali Atef"
+    assert not (tmp_path / "unused-index").exists()  # the folder store was never touched
