@@ -110,9 +110,10 @@ def mean_figures(results: dict[str, dict], mode: str) -> dict:
 
 
 def per_article_settings(settings, folder: Path, i: int):
-    """Settings for the i-th article's own index: a folder in `folder`, or, on a Milvus store, an
-    index of its own in it (#eval_NN, rebuilt by the eval's ingest)."""
-    store = f"{settings.store.partition('#')[0]}#eval_{i:02d}" if settings.store else ""
+    """Settings for the i-th article's own index: a folder in `folder`, or, on a Milvus store, the
+    index named eval in it, which each article's ingest rebuilds (an article is done with before
+    the next is ingested), so one eval leaves one index behind, not one per article."""
+    store = f"{settings.store.partition('#')[0]}#eval" if settings.store else ""
     return replace(settings, index_dir=folder / f"index-{i:02d}", store=store)
 
 
