@@ -39,8 +39,8 @@ def run_rankers(args, settings: Settings) -> int:
     library = Library.with_bundled_article(settings, quiet=args.json)
     answerer = library.view().answerer
     retriever, store = answerer.retriever, library.store
+    # Loading the library read the store, so the rankers' hits map to the retrievers' rows.
     forced = Retriever(retriever.index, retriever.embedder, settings, store, exact_below=0)
-    store.read()  # the rows the rankers' hits map to, as the retrievers were loaded with
     questions = load_eval_set(Path(args.set))[: args.limit or None]
     rows = {}
     for name in RANKERS:
@@ -65,7 +65,7 @@ def run_rankers(args, settings: Settings) -> int:
         print(json.dumps(rows, indent=2))
         return 0
     print(f"{len(questions)} questions of {args.set} on {settings.store}\n")
-    print(f"| ranker | hit@1 | hit@3 | hit@5 | MRR@10 | nDCG@10 | p50 ms |\n|---|---|---|---|---|---|---|")
+    print("| ranker | hit@1 | hit@3 | hit@5 | MRR@10 | nDCG@10 | p50 ms |\n|---|---|---|---|---|---|---|")
     for name, r in rows.items():
         print(f"| {name} | {r['hit@1']:.3f} | {r['hit@3']:.3f} | {r['hit@5']:.3f} | {r['mrr@10']:.3f} | "
               f"{r['ndcg@10']:.3f} | {r['p50_ms']:.1f} |")

@@ -231,15 +231,18 @@ class MilvusStore:
         return index_lock(self.path) if self.local else nullcontext()
 
     def stamp(self) -> object:
+        """Asked at every question: one call (a missing collection is an error, hence None)."""
         try:
-            return self.properties().get("generation")
-        except (IndexMissing, StoreUnavailable):
+            described = self._call("reading the manifest", self.client().describe_collection, self.names["documents"])
+        except StoreUnavailable:
             return None
+        return (described.get("properties") or {}).get("generation")
 
     def searches(self) -> bool:
         return True
 
-    def candidates(self, index: IndexData, vector: np.ndarray, text: str, k: int) -> Candidates:
+    def candidates(self, vector: np.ndarray, text: str, k: int) -> Candidates:
+        """Each signal's top candidates, as rows of the last read (the index the retriever holds)."""
         client = self._loaded()
         dense = self._call("searching", client.search, self.names["passages"], data=[vector.tolist()],
                            anns_field="dense", limit=k, output_fields=["seq"], search_params={"metric_type": "IP"})

@@ -121,7 +121,7 @@ class Retriever:
         # with a search of its own (Milvus) proposes the candidates; nothing is then indexed in
         # memory here.
         self._exact_below = exact_below
-        limit = EXACT_BELOW if exact_below is None else exact_below
+        limit = self._exact_limit()
         self._store = store if store is not None and store.searches() and len(index.chunks) > limit else None
         # One thread per search: a single question's flat search over 100,000 passages takes 9 ms
         # on one thread and 17 on two here (and more beside onnxruntime's), and a server's
@@ -151,6 +151,11 @@ class Retriever:
         # Per chunk: its document's title row (-1 if none) and its number of sentences.
         self._title_of_chunk = np.array([self._title_rows.get(c.doc, -1) for c in self.chunks], dtype=np.int64)
         self._sentence_counts = counts
+
+    def _exact_limit(self) -> int:
+        """Up to this many passages every signal scores every passage (read at each question, so
+        tests can lower EXACT_BELOW on a loaded retriever)."""
+        return EXACT_BELOW if self._exact_below is None else self._exact_below
 
     @classmethod
     def load(cls, settings: Settings, embedder: Embedder | None = None, store: Store | None = None) -> "Retriever":
@@ -185,8 +190,7 @@ class Retriever:
     def signals(self, query: Query, doc: str | None = None) -> Signals:
         """Every signal for every chunk, and the per-sentence scores the answerer reuses; above
         EXACT_BELOW chunks, for the candidates only (and every chunk of `doc`, if one is asked)."""
-        limit = EXACT_BELOW if self._exact_below is None else self._exact_below
-        if len(self.chunks) > limit or self._sentence_dense is None:
+        if len(self.chunks) > self._exact_limit() or self._sentence_dense is None:
             return self._two_stage(query, doc)
         sentence_dense = self._dense_scores(self._sentence_dense, query.vector)
         sentence_bm25 = self._sentence_bm25.scores(query.tokens)
@@ -204,7 +208,7 @@ class Retriever:
         chunk and of every sentence (zero where a store's own search did not reach)."""
         n, vector = len(self.chunks), query.vector
         if self._store is not None:
-            found = self._store.candidates(self.index, vector, query.text, CANDIDATES)
+            found = self._store.candidates(vector, query.text, CANDIDATES)
             chunk_bm25 = np.zeros(n, dtype=np.float32)
             chunk_bm25[found.bm25_rows] = found.bm25_scores
             sentence_bm25 = np.zeros(len(self.sentence_chunk), dtype=np.float32)

@@ -82,7 +82,7 @@ class Store(Protocol):
     def stamp(self) -> object: ...
     # False: the store has no search of its own; the retriever searches in memory (FAISS, bm25s).
     def searches(self) -> bool: ...
-    def candidates(self, index: IndexData, vector: np.ndarray, text: str, k: int) -> Candidates: ...
+    def candidates(self, vector: np.ndarray, text: str, k: int) -> Candidates: ...
 
 
 class FolderStore:
@@ -150,7 +150,7 @@ class FolderStore:
     def searches(self) -> bool:
         return False
 
-    def candidates(self, index: IndexData, vector: np.ndarray, text: str, k: int) -> Candidates:
+    def candidates(self, vector: np.ndarray, text: str, k: int) -> Candidates:
         raise NotImplementedError("the folder store is searched in memory (retrieval/search.py)")
 
 
