@@ -133,7 +133,9 @@ class Library:
         """Load the index on disk; the caller holds the lock."""
         stamp = self._store.stamp()  # before loading: a later write reloads again
         # Without an encoder yet, Retriever.load checks the index's model before loading one.
-        retriever = Retriever.load(self.settings, self._embedder, self._store)
+        # What of the loaded index is unchanged on disk is reused: after a small add, only its segment is read.
+        previous = self._view.answerer.retriever.index if self._view is not None else None
+        retriever = Retriever.load(self.settings, self._embedder, self._store, previous)
         self._embedder = retriever.embedder
         self._view = View.of(Answerer(retriever, self.settings, reader_for(self.settings.reader, self.settings.encoder_runtime)))
         self._on_disk = stamp
@@ -210,6 +212,16 @@ class Library:
             left = remove_document(self.settings, doc)
             self._reload_after_write()
         return left
+
+    def compact(self):
+        """Merge the segments small adds left and drop removed documents' rows: the index written
+        whole once (retrieval/segments.py); what was merged (false if nothing)."""
+        store = self._store
+        with self._lock, store.lock():
+            done = store.compact()
+            if done:
+                self._reload_after_write()
+        return done
 
     def _reload_after_write(self) -> None:
         if self._view is not None or self._embedder is not None:

@@ -72,3 +72,49 @@ class Bm25Index:
         if not self.size or not query_tokens:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(query_tokens), dtype=np.float32)
+
+
+def _idf(df: np.ndarray, n: int) -> np.ndarray:
+    """bm25s's "lucene" idf, which its stored scores are multiplied by."""
+    return np.log1p((n - df + 0.5) / (df + 0.5))
+
+
+class SegmentedBm25:
+    """BM25 over an index stored in parts (the index folder and its segments), each with its own
+    saved bm25s index, scored as one: each part's stored scores are rescaled per query term from
+    the part's idf to the idf over all parts' texts (Lucene sums document frequencies across
+    segments the same way). Document lengths are still averaged per part, so scores differ a
+    little from one index over everything until `cited compact` writes one. Rows of documents
+    no longer live are dropped after scoring (`rows`: the live rows of each part, None for all)."""
+
+    def __init__(self, parts: list[tuple[Bm25Index, np.ndarray | None]]) -> None:
+        self.parts = parts
+        self.size = sum(index.size if rows is None else len(rows) for index, rows in parts)
+        self._total = sum(index.size for index, _ in parts)  # every stored text, live or not
+
+    def _frequencies(self, index: Bm25Index, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The part's token ids for `tokens` (-1 where it has none) and their document frequencies."""
+        if not index.size:
+            return np.full(len(tokens), -1), np.zeros(len(tokens))
+        vocab, indptr = index._bm25.vocab_dict, index._bm25.scores["indptr"]
+        ids = np.array([vocab.get(t, -1) for t in tokens], dtype=np.int64)
+        df = np.where(ids >= 0, indptr[ids + 1] - indptr[ids], 0) if len(ids) else np.zeros(0)
+        return ids, df.astype(np.float64)
+
+    def scores(self, query_tokens: list[str]) -> np.ndarray:
+        out = []
+        looked_up = [self._frequencies(index, query_tokens) for index, _ in self.parts]
+        df_total = sum(df for _, df in looked_up) if looked_up else np.zeros(0)
+        global_idf = _idf(df_total, self._total)
+        for (index, rows), (ids, df) in zip(self.parts, looked_up):
+            scores = np.zeros(index.size, dtype=np.float32)
+            if index.size:
+                stored = index._bm25.scores
+                for token_id, part_df, idf in zip(ids, df, global_idf):
+                    if token_id < 0:
+                        continue
+                    start, end = stored["indptr"][token_id], stored["indptr"][token_id + 1]
+                    scale = idf / _idf(part_df, index.size)
+                    np.add.at(scores, stored["indices"][start:end], stored["data"][start:end] * scale)
+            out.append(scores if rows is None else scores[rows])
+        return np.concatenate(out) if out else np.zeros(0, dtype=np.float32)

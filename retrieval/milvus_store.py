@@ -37,10 +37,11 @@ import numpy as np
 
 from cited.errors import IndexCorrupt, IndexMismatch, IndexMissing, IndexWriteFailed, StoreUnavailable
 from retrieval.records import Document
-from retrieval.store import SCHEMA_VERSION, IndexData, chunk_from, document_from, document_record, \
+from retrieval.store import IndexData, chunk_from, document_from, document_record, \
     index_lock, manifest_entry
-from retrieval.stores import Candidates, Stored, Update
+from retrieval.stores import Candidates, Compacted, Stored, Update
 
+SCHEMA_VERSION = 1  # of the collections below (the folder's manifest has its own)
 PREFIX = "cited"
 PIECE = 60_000  # characters of a document record per row: ASCII JSON, under VARCHAR's 65,535 bytes
 TEXT_BYTES = 65_535  # VARCHAR's limit
@@ -162,12 +163,13 @@ class MilvusStore:
         """The folder store's manifest, from the documents collection alone (`cited list`)."""
         props = self._checked_properties()
         committed = self._committed_documents()
-        entries = [manifest_entry(d, n_chunks) for _, d, n_chunks, _ in committed]
+        entries = [manifest_entry(d, n_chunks, n_sentences) for _, d, n_chunks, n_sentences in committed]
         counts = {"documents": len(committed), "chunks": sum(c[2] for c in committed),
                   "sentences": sum(c[3] for c in committed)}
         return {**_manifest_head(props), "counts": counts, "documents": entries, "store": self.location}
 
-    def read(self, expected_model: str | None = None) -> IndexData:
+    def read(self, expected_model: str | None = None, previous: IndexData | None = None) -> IndexData:
+        """The whole index (read again whole: `previous` is for stores that can reuse it)."""
         props = self._checked_properties(expected_model)
         committed = self._committed_documents()
         seqs = {c[0] for c in committed}
@@ -224,6 +226,11 @@ class MilvusStore:
 
     def write(self, data: IndexData) -> Stored:
         return self.apply(Update.whole(data))
+
+    def compact(self) -> Compacted:
+        """Nothing for cited to do: each document is written apart already, and Milvus merges its
+        own segments."""
+        return Compacted(0, 0)
 
     def lock(self):
         # Milvus Lite: the same file lock as a folder. A server: one writer at a time is the

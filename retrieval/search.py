@@ -22,7 +22,7 @@ from cited.params import check_doc, check_k, check_mode
 from cited.settings import Settings
 from retrieval.embed import Embedder, canonical_model_name, load_embedder
 from retrieval.fusion import weighted_zscore_sum
-from retrieval.lexical import Bm25Index, tokenize
+from retrieval.lexical import Bm25Index, SegmentedBm25, tokenize
 from retrieval.store import BM25_FOLDERS, IndexData
 from retrieval.stores import Store, open_store
 
@@ -30,13 +30,20 @@ EXACT_BELOW = 20_000  # passages; at or below, every signal scores every passage
 CANDIDATES = 1_000  # above it, each passage-level signal proposes this many
 
 
-def _bm25_indexes(index: IndexData) -> tuple[Bm25Index, Bm25Index]:
-    """The index's stored BM25 (memory-mapped), or, for one written before BM25 was stored (or
-    made in memory), BM25 built now from its chunks."""
-    sentences = len(index.sentence_vectors)
-    if index.folder is not None and all((index.folder / name / "params.index.json").exists() for name in BM25_FOLDERS):
-        return (Bm25Index.load(index.folder / BM25_FOLDERS[0], len(index.chunks)),
-                Bm25Index.load(index.folder / BM25_FOLDERS[1], sentences))
+def _bm25_indexes(index: IndexData) -> tuple[Bm25Index | SegmentedBm25, Bm25Index | SegmentedBm25]:
+    """The index's stored BM25 (memory-mapped; one per part, scored as one, when it has segments),
+    or, for one written before BM25 was stored (or made in memory), BM25 built now from its chunks."""
+    parts = index.parts
+    if parts and all(p.chunks == 0 or (p.folder / name / "params.index.json").exists()
+                     for p in parts for name in BM25_FOLDERS):
+        def stored(p, name, size):
+            return Bm25Index.load(p.folder / name, size) if size else Bm25Index([])
+
+        if len(parts) == 1 and parts[0].chunk_rows is None:  # one part, all live: bm25s as saved
+            return (stored(parts[0], BM25_FOLDERS[0], parts[0].chunks),
+                    stored(parts[0], BM25_FOLDERS[1], parts[0].sentences))
+        return (SegmentedBm25([(stored(p, BM25_FOLDERS[0], p.chunks), p.chunk_rows) for p in parts]),
+                SegmentedBm25([(stored(p, BM25_FOLDERS[1], p.sentences), p.sentence_rows) for p in parts]))
     return (Bm25Index([c.embed_text() for c in index.chunks]),
             Bm25Index([c.embed_text(s) for c in index.chunks for s in c.sentence_texts()]))
 
@@ -158,10 +165,12 @@ class Retriever:
         return EXACT_BELOW if self._exact_below is None else self._exact_below
 
     @classmethod
-    def load(cls, settings: Settings, embedder: Embedder | None = None, store: Store | None = None) -> "Retriever":
+    def load(cls, settings: Settings, embedder: Embedder | None = None, store: Store | None = None,
+             previous: IndexData | None = None) -> "Retriever":
+        """The store's index (reusing what of `previous`, the index loaded before, is unchanged)."""
         store = store or open_store(settings)
         model = embedder.name if embedder else canonical_model_name(settings.model)
-        index = store.read(expected_model=model)
+        index = store.read(expected_model=model, previous=previous)
         embedder = embedder or load_embedder(settings.model, settings.batch_size, settings.encoder_runtime)
         return cls(index, embedder, settings, store)
 

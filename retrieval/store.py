@@ -1,15 +1,16 @@
-"""The index folder: a versioned manifest.json, documents.jsonl, chunks.jsonl and two FAISS files.
+"""The index folder: a versioned manifest.json, documents.jsonl, chunks.jsonl and two FAISS files,
+and the BM25 of both; then any segments (segments.py) added since, each a folder of the same files.
 
-Written atomically: everything goes to a temporary sibling folder, which is then swapped in with
-one rename, so a reader sees either the old index or the new one, never half of either. Every
-file's sha256 is in the manifest, so damage is found and named on load. No pickle anywhere.
+Written atomically: a whole index goes to a temporary sibling folder, which is then swapped in with
+one rename, so a reader sees either the old index or the new one, never half of either (a segment
+is written whole before the manifest that names it replaces the old one). The manifest lists the
+documents that are live and the part (the folder itself, "", or a segment) holding each; rows of
+any other document are dead and skipped on load. Every file's sha256 is in the manifest, so
+damage is found and named on load. No pickle anywhere.
 """
 
 from __future__ import annotations
 
-import ctypes
-import errno
-import glob
 import hashlib
 import json
 import os
@@ -18,15 +19,20 @@ import time
 import uuid
 from collections import Counter
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from cited.errors import IndexCorrupt, IndexMismatch, IndexMissing, IndexUnreadable, IndexWriteFailed
+from retrieval import atomic
+from retrieval.atomic import (  # noqa: F401  (index_lock: the stores' writers take it from here)
+    fsync, fsync_dir, index_lock, recover_interrupted_swap, remove_stale_temporaries,
+)
 from retrieval.records import Chunk, Document, Metadata, Paragraph
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: segments; a version 1 folder is read as one without segments
+READABLE_VERSIONS = (1, 2)
 MANIFEST = "manifest.json"
 DOCUMENTS = "documents.jsonl"
 CHUNKS = "chunks.jsonl"
@@ -36,6 +42,7 @@ DATA_FILES = (DOCUMENTS, CHUNKS, CHUNK_VECTORS, SENTENCE_VECTORS)
 # BM25 of the chunks and of their sentences, as bm25s saves them (retrieval/lexical.py). An index
 # written before they were stored has none; its BM25 is then built when it is opened.
 BM25_FOLDERS = ("bm25-chunks", "bm25-sentences")
+SEGMENTS = "segments"  # the folder of the segments added since the index was last written whole
 
 
 @dataclass
@@ -52,32 +59,30 @@ class IndexData:
     sentence_vectors: np.ndarray
     created: str = ""
     extra: dict = field(default_factory=dict)
-    folder: Path | None = None  # where it was read from (its stored BM25 is there), if it was
+    parts: list["Part"] = field(default_factory=list)  # where it was read from (its stored BM25), if it was
 
     def document(self, doc_id: str) -> Document | None:
         return next((d for d in self.documents if d.id == doc_id), None)
 
 
-# --- one writer at a time ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Part:
+    """One folder an index was read from (the index folder, or one of its segments): its files (as
+    the manifest lists them: the same files if equal), how many chunk and sentence rows it stores,
+    and which of them are live (None: all), in IndexData's order."""
 
+    folder: Path
+    files: dict
+    documents: int  # live
+    chunks: int
+    sentences: int
+    chunk_rows: np.ndarray | None = None
+    sentence_rows: np.ndarray | None = None
 
-@contextmanager
-def index_lock(path: Path):
-    """Held by a writer from reading the old index to swapping in the new one; another writer
-    waits its turn (readers never wait: they see the old index or the new one)."""
-    import fcntl
-
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(path.parent / f".{path.name}.lock", "a+b")
-    except OSError as e:
-        raise IndexWriteFailed(str(path), f"cannot take the write lock: {e.strerror or e}") from None
-    try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        yield
-    finally:
-        handle.close()  # closing releases the lock, also when the process dies
+    def live(self) -> tuple[int, int, int]:
+        """Its live documents, chunk rows and sentence rows: how many of IndexData's it holds."""
+        return (self.documents, self.chunks if self.chunk_rows is None else len(self.chunk_rows),
+                self.sentences if self.sentence_rows is None else len(self.sentence_rows))
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -90,16 +95,60 @@ def write_index(path: Path, data: IndexData) -> None:
         if path.exists() and not path.is_dir():
             raise IndexWriteFailed(str(path), "it is a file, not an index folder")
         path.parent.mkdir(parents=True, exist_ok=True)
-        _remove_stale_temporaries(path)
+        remove_stale_temporaries(path)
         tmp.mkdir()
         _write_files(tmp, data)
-        _swap_in(tmp, path)
+        atomic.swap_in(tmp, path)
     except OSError as e:
         shutil.rmtree(tmp, ignore_errors=True)
         raise IndexWriteFailed(str(path), e.strerror or str(e)) from None
 
 
 def _write_files(folder: Path, data: IndexData) -> None:
+    files = write_data_files(folder, data)
+    chunks_per_document = Counter(c.doc for c in data.chunks)  # one pass: a library has many documents
+    sentences_per_document = Counter()
+    for c in data.chunks:
+        sentences_per_document[c.doc] += len(c.sentences)
+    counts = {"chunks": len(data.chunks), "sentences": int(len(data.sentence_vectors))}
+    manifest = {
+        "schema_version": SCHEMA_VERSION,
+        "model": data.model,
+        "dimension": data.dimension,
+        "chunking": data.chunking,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "counts": {"documents": len(data.documents), **counts},
+        "documents": [manifest_entry(d, chunks_per_document.get(d.id, 0), sentences_per_document.get(d.id, 0))
+                      for d in data.documents],
+        "files": files,
+        "sizes": file_sizes(folder, files),
+        "base": counts,  # rows stored in the folder itself, live or not
+        "segments": [],
+        **data.extra,
+    }
+    write_manifest(folder, manifest)
+
+
+def write_manifest(folder: Path, manifest: dict) -> None:
+    """manifest.json, replaced in one rename (a reader reads the old one or the new one)."""
+    tmp = folder / f".{MANIFEST}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(manifest, f, indent=2, ensure_ascii=False)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, folder / MANIFEST)
+    finally:
+        tmp.unlink(missing_ok=True)
+    fsync_dir(folder)
+
+
+def file_sizes(folder: Path, files: dict) -> dict[str, int]:
+    return {name: (folder / name).stat().st_size for name in files}
+
+
+def write_data_files(folder: Path, data: IndexData) -> dict[str, str]:
+    """A part's files (documents, chunks, vectors, BM25) in `folder`, synced; {name: sha256}."""
     import faiss
 
     with open(folder / DOCUMENTS, "w", encoding="utf-8") as f:
@@ -117,117 +166,9 @@ def _write_files(folder: Path, data: IndexData) -> None:
         with open(folder / name, "wb") as f:
             f.write(faiss.serialize_index(index).tobytes())
     bm25_files = _write_bm25(folder, data)
-    chunks_per_document = Counter(c.doc for c in data.chunks)  # one pass: a library has many documents
-    manifest = {
-        "schema_version": SCHEMA_VERSION,
-        "model": data.model,
-        "dimension": data.dimension,
-        "chunking": data.chunking,
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "counts": {
-            "documents": len(data.documents),
-            "chunks": len(data.chunks),
-            "sentences": int(len(data.sentence_vectors)),
-        },
-        "documents": [manifest_entry(d, chunks_per_document.get(d.id, 0)) for d in data.documents],
-        "files": {name: sha256_file(folder / name) for name in (*DATA_FILES, *bm25_files)},
-        **data.extra,
-    }
-    with open(folder / MANIFEST, "w", encoding="utf-8") as f:
-        json.dump(manifest, f, indent=2, ensure_ascii=False)
-    for name in (*DATA_FILES, *bm25_files, MANIFEST):
-        _fsync(folder / name)
-
-
-def _swap_in(tmp: Path, path: Path) -> None:
-    if not path.exists():
-        os.rename(tmp, path)
-        _fsync_dir(path.parent)
-        return
-    if _exchange(tmp, path):  # atomic: path now holds the new index, tmp the old one
-        shutil.rmtree(tmp, ignore_errors=True)
-    else:  # no RENAME_EXCHANGE here: two renames, with the old kept until the new is in place
-        old = path.parent / f".{path.name}.old-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        os.rename(path, old)
-        try:
-            os.rename(tmp, path)
-        except OSError:
-            os.rename(old, path)
-            raise
-        shutil.rmtree(old, ignore_errors=True)
-    _fsync_dir(path.parent)
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
-    if result == 0:
-        return True
-    if ctypes.get_errno() in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EXDEV):
-        return False
-    raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
-
-
-def _remove_stale_temporaries(path: Path) -> None:
-    """Folders left by a writer that was killed (its process is gone): temporary folders, and old
-    indexes it had moved aside. The live index is never among them."""
-    recover_interrupted_swap(path)
-    for stale in _left_by_the_dead(path, "tmp") + _left_by_the_dead(path, "old"):
-        shutil.rmtree(stale, ignore_errors=True)
-
-
-def recover_interrupted_swap(path: Path) -> None:
-    """A writer killed between the two renames of the fallback swap left no index at `path`, only
-    the old one moved aside: put it back. (A writer still alive will finish its own swap.)"""
-    path = Path(path)
-    if path.exists():
-        return
-    olds = sorted(_left_by_the_dead(path, "old"), key=lambda p: p.stat().st_mtime)
-    if olds:
-        try:
-            os.rename(olds[-1], path)
-        except OSError:
-            pass  # another process got there first; either way the old index is back
-
-
-def _left_by_the_dead(path: Path, kind: str) -> list[Path]:
-    """`.NAME.tmp-PID-XXXX` or `.NAME.old-PID-XXXX` folders whose process PID no longer runs."""
-    out = []
-    for folder in path.parent.glob(f".{glob.escape(path.name)}.{kind}-*-*"):
-        pid = folder.name.rsplit("-", 2)[-2]
-        if pid.isdigit() and not _alive(int(pid)):
-            out.append(folder)
-    return out
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _fsync(file: Path) -> None:
-    fd = os.open(file, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        _fsync(folder)
-    except OSError:
-        pass  # some file systems cannot fsync a directory; the rename is still atomic
+    for name in (*DATA_FILES, *bm25_files):
+        fsync(folder / name)
+    return {name: sha256_file(folder / name) for name in (*DATA_FILES, *bm25_files)}
 
 
 def sha256_file(file: Path) -> str:
@@ -256,11 +197,11 @@ def chunk_record(c: Chunk) -> dict:
     }
 
 
-def manifest_entry(d: Document, chunks: int) -> dict:
+def manifest_entry(d: Document, chunks: int, sentences: int, segment: str = "") -> dict:
     return {
         "id": d.id, "source": d.meta.source, "title": d.meta.title, "authors": list(d.meta.authors),
         "date": d.meta.date, "site": d.meta.site, "language": d.meta.language, "format": d.format, "sha256": d.sha256,
-        "paragraphs": len(d.paragraphs), "chunks": chunks,
+        "paragraphs": len(d.paragraphs), "chunks": chunks, "sentences": sentences, "segment": segment,
     }
 
 
@@ -300,58 +241,199 @@ def read_manifest(path: Path) -> dict:
         raise IndexCorrupt(str(path), f"{MANIFEST} is unreadable: {type(e).__name__}") from None
     if not isinstance(manifest, dict) or "schema_version" not in manifest:
         raise IndexCorrupt(str(path), f"{MANIFEST} is not a cited manifest")
-    if manifest["schema_version"] != SCHEMA_VERSION:
+    if manifest["schema_version"] not in READABLE_VERSIONS:
         raise IndexMismatch(
             str(path), f"schema version {manifest['schema_version']}, this cited reads version {SCHEMA_VERSION}"
         )
     return manifest
 
 
-def read_index(path: Path, expected_model: str | None = None) -> IndexData:
-    import faiss
-
+def read_index(path: Path, expected_model: str | None = None, previous: IndexData | None = None) -> IndexData:
+    """The whole index: every part's live documents, chunks and vectors, in order. The parts of
+    `previous` (this index as read before) whose files are unchanged are taken from it, not read
+    again: after a segment is added, only the segment is read."""
     path = Path(path)
+    manifest = _checked_manifest(path, expected_model)
+    dimension = _dimension(path, manifest)
+    loaded = _parts_of(previous) if previous is not None and previous.dimension == dimension else {}
+    documents, chunks, chunk_vectors, sentence_vectors, parts = [], [], [], [], []
+    for where in layout(path, manifest):
+        folder, files, live = where.folder, where.files, where.live
+        rows, part = loaded.get(folder, (None, None))
+        if part is None or part.files != files or not live <= {d.id for d in rows[0]}:
+            rows, part = _read_part(path, folder, files, dimension)
+        rows, part = _keep_live(rows, part, live)
+        documents += rows[0]
+        chunks += rows[1]
+        chunk_vectors.append(rows[2])
+        sentence_vectors.append(rows[3])
+        parts.append(part)
+    known = {k: v for k, v in manifest.items() if k not in _MANIFEST_KEYS}
+    return IndexData(
+        model=str(manifest.get("model", "")), dimension=dimension, chunking=manifest.get("chunking", {}),
+        documents=documents, chunks=chunks, chunk_vectors=np.vstack(chunk_vectors),
+        sentence_vectors=np.vstack(sentence_vectors), created=manifest.get("created", ""), extra=known, parts=parts,
+    )
+
+
+def _parts_of(index: IndexData) -> dict[Path, tuple[tuple, Part]]:
+    """Each part of a loaded index, with its rows (documents, chunks, chunk and sentence vectors)."""
+    out, d, c, s = {}, 0, 0, 0
+    for part in index.parts:
+        nd, nc, ns = part.live()
+        out[part.folder] = ((index.documents[d:d + nd], index.chunks[c:c + nc], index.chunk_vectors[c:c + nc],
+                             index.sentence_vectors[s:s + ns]), part)
+        d, c, s = d + nd, c + nc, s + ns
+    return out
+
+
+def read_documents(path: Path, expected_model: str | None = None) -> tuple[list[Document], dict]:
+    """The live documents (no chunks, no vectors) and the manifest: what ingest needs to decide
+    what changed. Every other file of the index is checked to be there with its size (a write
+    should not build on a damaged index; each load checks every sha256)."""
+    path = Path(path)
+    manifest = _checked_manifest(path, expected_model)
+    documents = []
+    for where in layout(path, manifest):
+        _check_files(path, where.folder, where.files, (DOCUMENTS,))
+        _check_sizes(path, where.folder, where.files, where.sizes)
+        with _naming(path, where.folder, DOCUMENTS):
+            documents += [d for d in (document_from(json.loads(line)) for line in _lines(where.folder / DOCUMENTS))
+                          if d.id in where.live]
+    return documents, manifest
+
+
+def _check_sizes(path: Path, folder: Path, files: dict, sizes: dict | None) -> None:
+    """Each file there with the size the manifest gives (or, for a manifest without sizes, its sha256)."""
+    if sizes is None:
+        return _check_files(path, folder, files, list(files))
+    for name in files:
+        with _naming(path, folder, name):
+            file = folder / name
+            if not file.exists():
+                raise IndexCorrupt(str(path), f"{file.relative_to(path)} is missing")
+            if file.stat().st_size != sizes.get(name):
+                raise IndexCorrupt(str(path), f"{file.relative_to(path)} does not match its size in {MANIFEST}")
+
+
+def _checked_manifest(path: Path, expected_model: str | None) -> dict:
     manifest = read_manifest(path)
     if expected_model is not None and manifest.get("model") != expected_model:
         raise IndexMismatch(
             str(path), f"built with the model '{manifest.get('model')}', asked to use '{expected_model}'"
         )
-    reading = MANIFEST  # the file being read, named if it turns out to be unreadable
+    return manifest
+
+
+def _dimension(path: Path, manifest: dict) -> int:
     try:
-        files = manifest["files"]
-        dimension = int(manifest["dimension"])
-        for name in (*DATA_FILES, *(n for n in files if n not in DATA_FILES)):
-            file = path / name
-            if not file.exists():
-                raise IndexCorrupt(str(path), f"{name} is missing")
-            reading = name
-            if sha256_file(file) != files[name]:
-                raise IndexCorrupt(str(path), f"{name} does not match its checksum in {MANIFEST}")
-        reading = DOCUMENTS
-        documents = [document_from(json.loads(line)) for line in _lines(path / DOCUMENTS)]
-        reading = CHUNKS
-        chunks = [chunk_from(json.loads(line)) for line in _lines(path / CHUNKS)]
-        reading = CHUNK_VECTORS
-        chunk_vectors = _vectors(faiss.read_index(str(path / CHUNK_VECTORS)))
-        reading = SENTENCE_VECTORS
-        sentence_vectors = _vectors(faiss.read_index(str(path / SENTENCE_VECTORS)))
+        return int(manifest["dimension"])
+    except (KeyError, TypeError, ValueError):
+        raise IndexCorrupt(str(path), f"{MANIFEST} has no dimension") from None
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where one part of an index is, as its manifest says: its name ("" for the index folder
+    itself), folder, files ({name: sha256}), their sizes (None in manifests before sizes), and the
+    ids of its live documents."""
+
+    name: str
+    folder: Path
+    files: dict
+    sizes: dict | None
+    live: frozenset
+
+
+def layout(path: Path, manifest: dict) -> list[Layout]:
+    """Each part of the index, the folder itself first, then its segments; IndexCorrupt if the
+    manifest does not say it plainly."""
+    try:
+        live: dict[str, set[str]] = {}
+        for entry in manifest.get("documents", []):
+            live.setdefault(_text(entry.get("segment", "")), set()).add(_text(entry["id"]))
+        parts = [("", path, manifest["files"], manifest.get("sizes"))]
+        parts += [(_text(s["name"]), path / SEGMENTS / _text(s["name"]), s["files"], s.get("sizes"))
+                  for s in manifest.get("segments", [])]
+        out = []
+        for name, folder, files, sizes in parts:
+            if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
+                raise TypeError("files")
+            if sizes is not None and not isinstance(sizes, dict):
+                raise TypeError("sizes")
+            out.append(Layout(name, folder, files, sizes, frozenset(live.get(name, ()))))
+        return out
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise IndexCorrupt(str(path), f"{MANIFEST} is unreadable: {type(e).__name__}") from None
+
+
+def _text(value) -> str:
+    if not isinstance(value, str) or "/" in value or value in (".", ".."):
+        raise ValueError(value)
+    return value
+
+
+@contextmanager
+def _naming(path: Path, folder: Path, name: str):
+    """Turns a failure to read `name` into the index error that names it."""
+    shown = str((folder / name).relative_to(path))
+    try:
+        yield
     except PermissionError as e:
-        raise IndexUnreadable(str(path), f"{reading}: {e.strerror}") from None
+        raise IndexUnreadable(str(path), f"{shown}: {e.strerror}") from None
     except (KeyError, TypeError, ValueError, AttributeError, RuntimeError, RecursionError, OSError) as e:
-        raise IndexCorrupt(str(path), f"{reading} is unreadable: {type(e).__name__}") from None
+        raise IndexCorrupt(str(path), f"{shown} is unreadable: {type(e).__name__}") from None
+
+
+def _check_files(path: Path, folder: Path, files: dict, names) -> None:
+    for name in names:
+        with _naming(path, folder, name):
+            file = folder / name
+            if not file.exists():
+                raise IndexCorrupt(str(path), f"{file.relative_to(path)} is missing")
+            if sha256_file(file) != files[name]:
+                raise IndexCorrupt(str(path), f"{file.relative_to(path)} does not match its checksum in {MANIFEST}")
+
+
+def _read_part(path: Path, folder: Path, files: dict, dimension: int) -> tuple[tuple, Part]:
+    """Every row one part stores (documents, chunks, chunk and sentence vectors), checked."""
+    import faiss
+
+    _check_files(path, folder, files, (*DATA_FILES, *(n for n in files if n not in DATA_FILES)))
+    with _naming(path, folder, DOCUMENTS):
+        documents = [document_from(json.loads(line)) for line in _lines(folder / DOCUMENTS)]
+    with _naming(path, folder, CHUNKS):
+        chunks = [chunk_from(json.loads(line)) for line in _lines(folder / CHUNKS)]
+    with _naming(path, folder, CHUNK_VECTORS):
+        chunk_vectors = _vectors(faiss.read_index(str(folder / CHUNK_VECTORS)))
+    with _naming(path, folder, SENTENCE_VECTORS):
+        sentence_vectors = _vectors(faiss.read_index(str(folder / SENTENCE_VECTORS)))
     if chunk_vectors.shape != (len(chunks), dimension):
         raise IndexCorrupt(str(path), f"{CHUNK_VECTORS} holds {chunk_vectors.shape[0]} vectors for {len(chunks)} chunks")
     if len(sentence_vectors) != sum(len(c.sentences) for c in chunks):
         raise IndexCorrupt(str(path), f"{SENTENCE_VECTORS} does not match the chunks' sentences")
-    known = {k: v for k, v in manifest.items() if k not in _MANIFEST_KEYS}
-    return IndexData(
-        model=str(manifest.get("model", "")), dimension=dimension, chunking=manifest.get("chunking", {}),
-        documents=documents, chunks=chunks, chunk_vectors=chunk_vectors,
-        sentence_vectors=sentence_vectors, created=manifest.get("created", ""), extra=known, folder=path,
-    )
+    part = Part(folder, files, len(documents), len(chunks), len(sentence_vectors))
+    return (documents, chunks, chunk_vectors, sentence_vectors), part
 
 
-_MANIFEST_KEYS = {"schema_version", "model", "dimension", "chunking", "created", "counts", "documents", "files"}
+def _keep_live(rows: tuple, part: Part, live: set[str]) -> tuple[tuple, Part]:
+    """A part's rows cut to its live documents, and the Part that says which stored rows they are."""
+    documents, chunks, chunk_vectors, sentence_vectors = rows
+    if all(d.id in live for d in documents):
+        return rows, part
+    keep = np.array([c.doc in live for c in chunks], dtype=bool)
+    keep_sentences = np.repeat(keep, np.array([len(c.sentences) for c in chunks], dtype=np.int64))
+    stored_chunks = part.chunk_rows if part.chunk_rows is not None else np.arange(part.chunks)
+    stored_sentences = part.sentence_rows if part.sentence_rows is not None else np.arange(part.sentences)
+    documents = [d for d in documents if d.id in live]
+    part = replace(part, documents=len(documents), chunk_rows=stored_chunks[keep],
+                   sentence_rows=stored_sentences[keep_sentences])
+    return (documents, [c for c, k in zip(chunks, keep) if k], chunk_vectors[keep],
+            sentence_vectors[keep_sentences]), part
+
+
+_MANIFEST_KEYS = {"schema_version", "model", "dimension", "chunking", "created", "counts", "documents", "files",
+                  "base", "segments", "sizes"}
 
 
 def _lines(file: Path):

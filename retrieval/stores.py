@@ -19,7 +19,10 @@ import numpy as np
 
 from cited.settings import is_milvus_uri
 from retrieval.records import Chunk, Document
-from retrieval.store import IndexData, index_lock, read_index, read_manifest, recover_interrupted_swap, write_index
+from retrieval import segments
+from retrieval.store import (
+    IndexData, index_lock, read_documents, read_index, read_manifest, recover_interrupted_swap, write_index,
+)
 
 
 @dataclass(frozen=True)
@@ -70,15 +73,29 @@ class Candidates:
     sentence_bm25_scores: np.ndarray
 
 
+@dataclass(frozen=True)
+class Compacted:
+    """What `cited compact` merged: segments, and passages of removed or replaced documents."""
+
+    segments: int
+    dead_passages: int
+
+    def __bool__(self) -> bool:
+        return bool(self.segments or self.dead_passages)
+
+
 class Store(Protocol):
     location: str  # what a message names: the folder, or the store's URI
 
     def exists(self) -> bool: ...
     def manifest(self) -> dict: ...
     def stored(self, expected_model: str | None = None) -> Stored: ...
-    def read(self, expected_model: str | None = None) -> IndexData: ...
+    # previous: this store's index as read before, whose unchanged parts a store may reuse.
+    def read(self, expected_model: str | None = None, previous: IndexData | None = None) -> IndexData: ...
     def apply(self, update: Update) -> Stored: ...
     def lock(self) -> ContextManager: ...
+    # Merge what incremental writes left (segments, dead rows) into one.
+    def compact(self) -> Compacted: ...
     def stamp(self) -> object: ...
     # False: the store has no search of its own; the retriever searches in memory (FAISS, bm25s).
     def searches(self) -> bool: ...
@@ -86,13 +103,13 @@ class Store(Protocol):
 
 
 class FolderStore:
-    """The index folder of store.py: atomic whole-folder writes, memory-mapped BM25. An update
-    rewrites the folder: the kept documents' chunks and vectors are copied, never embedded again."""
+    """The index folder of store.py. A small update to a large index is written as a segment
+    (segments.py); any other is a whole, atomic rewrite of the folder, in which the kept
+    documents' chunks and vectors are copied, never embedded again."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.location = str(self.path)
-        self._read: IndexData | None = None  # what stored() read, for the apply() that follows it
 
     def exists(self) -> bool:
         try:
@@ -105,33 +122,51 @@ class FolderStore:
         return read_manifest(self.path)
 
     def stored(self, expected_model: str | None = None) -> Stored:
-        index = self._read = read_index(self.path, expected_model=expected_model)
-        return Stored(index.documents, index.model, index.dimension, index.chunking, len(index.chunks),
-                      len(index.sentence_vectors))
+        documents, manifest = read_documents(self.path, expected_model=expected_model)
+        return _stored(documents, manifest)
 
-    def read(self, expected_model: str | None = None) -> IndexData:
-        return read_index(self.path, expected_model=expected_model)
+    def read(self, expected_model: str | None = None, previous: IndexData | None = None) -> IndexData:
+        return read_index(self.path, expected_model=expected_model, previous=previous)
 
     def apply(self, update: Update) -> Stored:
-        """Called under lock(), after stored() when the update builds on what is there."""
-        existing = None if update.rebuild else self._read
-        if existing is None and not update.rebuild and self.exists():
-            existing = read_index(self.path)
-        replaced = update.removed | {d.id for d in update.documents}
-        documents = [d for d in existing.documents if d.id not in replaced] if existing else []
-        chunks, chunk_vectors, sentence_vectors = kept_rows(existing, {d.id for d in documents}, update.dimension)
-        empty = np.zeros((0, update.dimension), dtype=np.float32)
+        """Called under lock()."""
+        new = IndexData(update.model, update.dimension, update.chunking, update.documents, update.chunks,
+                        _or_empty(update.chunk_vectors, update.dimension),
+                        _or_empty(update.sentence_vectors, update.dimension))
+        if update.rebuild or not self.exists():
+            write_index(self.path, new)
+            return _stored(new.documents, read_manifest(self.path))
+        manifest = read_manifest(self.path)
+        if segments.fits(manifest, update.documents, update.chunks, update.removed):
+            manifest = segments.append(self.path, manifest, new, update.removed)
+            return _stored(read_documents(self.path)[0], manifest)
+        return self._rewrite(read_index(self.path), new, update.removed)
+
+    def _rewrite(self, existing: IndexData, new: IndexData, removed: set[str]) -> Stored:
+        """The whole index written again: the kept documents, then the new ones."""
+        replaced = removed | {d.id for d in new.documents}
+        documents = [d for d in existing.documents if d.id not in replaced]
+        chunks, chunk_vectors, sentence_vectors = kept_rows(existing, {d.id for d in documents}, new.dimension)
         data = IndexData(
-            model=update.model, dimension=update.dimension, chunking=update.chunking,
-            documents=documents + update.documents, chunks=chunks + update.chunks,
-            chunk_vectors=np.vstack([chunk_vectors, update.chunk_vectors if update.chunk_vectors is not None else empty]),
-            sentence_vectors=np.vstack([sentence_vectors,
-                                        update.sentence_vectors if update.sentence_vectors is not None else empty]),
+            model=new.model, dimension=new.dimension, chunking=new.chunking,
+            documents=documents + new.documents, chunks=chunks + new.chunks,
+            chunk_vectors=np.vstack([chunk_vectors, new.chunk_vectors]),
+            sentence_vectors=np.vstack([sentence_vectors, new.sentence_vectors]),
+            extra=existing.extra,
         )
         write_index(self.path, data)
-        self._read = None
-        return Stored(data.documents, data.model, data.dimension, data.chunking, len(data.chunks),
-                      len(data.sentence_vectors))
+        return _stored(data.documents, read_manifest(self.path))
+
+    def compact(self) -> Compacted:
+        """The index written whole, its segments and dead rows merged in (nothing written if it
+        has neither). Called under lock()."""
+        existing = read_index(self.path)
+        done = Compacted(len(existing.parts) - 1, sum(p.chunks for p in existing.parts) - len(existing.chunks))
+        if done:
+            empty = np.zeros((0, existing.dimension), dtype=np.float32)
+            self._rewrite(existing, IndexData(existing.model, existing.dimension, existing.chunking, [], [],
+                                              empty, empty), set())
+        return done
 
     def write(self, data: IndexData) -> Stored:
         return self.apply(Update.whole(data))
@@ -152,6 +187,16 @@ class FolderStore:
 
     def candidates(self, vector: np.ndarray, text: str, k: int) -> Candidates:
         raise NotImplementedError("the folder store is searched in memory (retrieval/search.py)")
+
+
+def _or_empty(vectors: np.ndarray | None, dimension: int) -> np.ndarray:
+    return vectors if vectors is not None else np.zeros((0, dimension), dtype=np.float32)
+
+
+def _stored(documents: list[Document], manifest: dict) -> Stored:
+    counts = manifest.get("counts", {})
+    return Stored(documents, str(manifest.get("model", "")), int(manifest.get("dimension", 0)),
+                  manifest.get("chunking", {}), int(counts.get("chunks", 0)), int(counts.get("sentences", 0)))
 
 
 def kept_rows(existing: IndexData | None, keep: set[str], dimension: int) -> tuple[list[Chunk], np.ndarray, np.ndarray]:

@@ -1,4 +1,4 @@
-"""`cited` — the command line: ingest, ask, chat, list, remove, eval, bench."""
+"""`cited` — the command line: ingest, ask, chat, list, show, remove, compact, eval, bench, train-reader."""
 
 from __future__ import annotations
 
@@ -105,6 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("remove", help="take a document out of the index")
     p.add_argument("doc", metavar="DOC", help="a document id from `cited list`, or the file path or URL it came from")
+    _common(p)
+
+    p = sub.add_parser("compact", help="merge the segments small adds left into one index (a large library)")
     _common(p)
 
     p = sub.add_parser("eval", help="evaluate retrieval and answers on an eval set or SQuAD")
@@ -354,6 +357,19 @@ def cmd_remove(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_compact(args, settings: Settings) -> int:
+    from cited.library import Library
+
+    done = Library(settings).compact()
+    if not done:
+        print(f"nothing to compact in {settings.index_location}")
+        return 0
+    plural = "" if done.segments == 1 else "s"
+    print(f"compacted {settings.index_location}: {done.segments} segment{plural} merged, "
+          f"{done.dead_passages} passages of removed or replaced documents dropped")
+    return 0
+
+
 # What the `eval` extra brings (pyproject.toml): a plain `pip install cited` has none of them.
 EVAL_ONLY = {"ranx", "matplotlib", "psutil", "gradio_client"}
 
@@ -404,7 +420,7 @@ def cmd_train_reader(args, settings: Settings) -> int:
 COMMANDS = {
     "train-reader": cmd_train_reader,
     "ingest": cmd_ingest, "ask": cmd_ask, "chat": cmd_chat, "list": cmd_list,
-    "remove": cmd_remove, "show": cmd_show, "eval": cmd_eval, "bench": cmd_bench,
+    "remove": cmd_remove, "show": cmd_show, "compact": cmd_compact, "eval": cmd_eval, "bench": cmd_bench,
 }
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """One index write that dies abruptly (SIGKILL to itself) at a chosen step of
-retrieval.store.write_index, for the fault tests:
+retrieval.store.write_index (a whole write) or retrieval.segments.append (a segment), for the
+fault tests:
 
     python -m tests.reliability.crash POINT INDEX_DIR remove DOC_ID
     python -m tests.reliability.crash POINT INDEX_DIR ingest FILE      (the real bundled model)
@@ -22,6 +23,10 @@ STEPS = (
     "fallback-between-renames",  # no renameat2: the old index moved aside, the new one not yet in place
     "fallback-after-renames",  # no renameat2: the new index in place, the old one not yet deleted
 )
+SEGMENT_STEPS = (
+    "segment-files",  # a segment's documents, chunks and chunk vectors written, its sentence vectors not yet
+    "before-manifest",  # the segment whole in its folder, the manifest that names it not yet in place
+)
 
 
 def die() -> None:
@@ -31,9 +36,13 @@ def die() -> None:
 def arm(step: str) -> None:
     import faiss
 
-    from retrieval import store
+    from retrieval import atomic, segments
 
-    if step == "writing-files":
+    # Whole writes for the whole-write steps; a segment (or a new manifest alone) for the others.
+    share = 1.0 if step in SEGMENT_STEPS else 0.0
+    segments.SEGMENT_SHARE = segments.DEAD_SHARE = share
+    segments.SEGMENTS_FROM = 1
+    if step in ("writing-files", "segment-files"):
         serialize, calls = faiss.serialize_index, []
 
         def serialize_then_die_on_the_second(index):
@@ -43,19 +52,28 @@ def arm(step: str) -> None:
             return serialize(index)
 
         faiss.serialize_index = serialize_then_die_on_the_second
+    elif step == "before-manifest":
+        replace = os.replace
+
+        def die_before_the_manifest(src, dst):
+            if str(dst).endswith("manifest.json"):
+                die()
+            return replace(src, dst)
+
+        os.replace = die_before_the_manifest
     elif step == "before-swap":
-        store._swap_in = lambda tmp, path: die()
+        atomic.swap_in = lambda tmp, path: die()
     elif step == "after-exchange":
-        exchange = store._exchange
+        exchange = atomic._exchange
 
         def exchange_then_die(a, b):
             if not exchange(a, b):
                 sys.exit("renameat2(RENAME_EXCHANGE) is not available here")
             die()
 
-        store._exchange = exchange_then_die
+        atomic._exchange = exchange_then_die
     elif step.startswith("fallback-"):
-        store._exchange = lambda a, b: False
+        atomic._exchange = lambda a, b: False
         rename, rmtree = os.rename, shutil.rmtree
 
         def rename_then_die(src, dst):
@@ -70,7 +88,7 @@ def arm(step: str) -> None:
 
         os.rename, shutil.rmtree = rename_then_die, die_before_deleting_the_old
     else:
-        sys.exit(f"unknown step {step!r}: one of {', '.join(STEPS)}")
+        sys.exit(f"unknown step {step!r}: one of {', '.join(STEPS + SEGMENT_STEPS)}")
 
 
 def main(argv: list[str]) -> int:

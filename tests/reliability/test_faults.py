@@ -25,7 +25,7 @@ from retrieval.answer import Answerer
 from retrieval.search import Retriever
 from retrieval.store import read_index
 from tests.conftest import ARTICLE, upload_file
-from tests.reliability.crash import STEPS
+from tests.reliability.crash import SEGMENT_STEPS, STEPS
 
 ARTICLE_ID = "ecss-pakistan-iran-deescalation"
 NOTES_ID = "notes-on-teapots"
@@ -117,6 +117,30 @@ def test_a_write_killed_at_any_step_leaves_a_whole_index(step, index, two_docume
     assert report.added == ["kettles"]
     assert leftovers(index) == []
     assert answers_of(index, real_embedder)[0]["answer"] == before[0]["answer"]
+
+
+@pytest.mark.parametrize("step", SEGMENT_STEPS)
+def test_a_segment_write_killed_at_any_step_leaves_the_index_as_it_was(step, index, two_documents, real_embedder,
+                                                                        monkeypatch):
+    from retrieval import segments
+
+    before_files, before = files_of(index), answers_of(index, real_embedder)
+    died = crash(step, index, "ingest", str(two_documents.parent / "kettles.md"))
+    assert died.returncode == -signal.SIGKILL, died.stderr
+    orphans = list((index / "segments").iterdir()) + list(index.glob(".manifest.json.tmp-*"))
+    assert orphans, "the write died half way: its segment folder is still there"
+
+    assert [d.id for d in read_index(index).documents] == [ARTICLE_ID, NOTES_ID]  # no manifest names it
+    assert answers_of(index, real_embedder) == before
+    assert {k: v for k, v in files_of(index).items() if not k.startswith(("segments/", ".manifest"))} == before_files
+
+    # The next writer removes the dead one's folder before writing its own segment.
+    monkeypatch.setattr(segments, "SEGMENT_SHARE", 1.0)
+    monkeypatch.setattr(segments, "SEGMENTS_FROM", 1)
+    settings = Settings.from_env(environ={}, index_dir=index)
+    assert ingest([str(two_documents.parent / "kettles.md")], settings, embedder=real_embedder).added == ["kettles"]
+    assert not any(o.exists() for o in orphans) and len(list((index / "segments").iterdir())) == 1
+    assert [d.id for d in read_index(index).documents] == [ARTICLE_ID, NOTES_ID, "kettles"]
 
 
 @pytest.mark.slow

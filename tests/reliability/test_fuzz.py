@@ -165,7 +165,7 @@ def test_a_tampered_manifest_is_read_or_refused_with_our_error(pristine, tmp_pat
         if not keys:
             break
         key = data.draw(st.sampled_from(keys))
-        if not isinstance(node[key], (dict, list)) or data.draw(st.booleans()):
+        if not isinstance(node[key], (dict, list)) or not node[key] or data.draw(st.booleans()):
             break
         node = node[key]
     assume(key is not None)

@@ -17,7 +17,7 @@ from tests.conftest import ARTICLE
 
 def test_manifest_describes_the_index(article_settings):
     manifest = read_manifest(article_settings.index_dir)
-    assert manifest["schema_version"] == 1
+    assert manifest["schema_version"] == 2 and manifest["segments"] == []
     assert manifest["model"] == "all-MiniLM-L6-v2"
     assert manifest["dimension"] == 384
     assert manifest["chunking"]["chunk_size"] == article_settings.chunk_size

@@ -7,11 +7,10 @@ import json
 import subprocess
 import sys
 import threading
-from pathlib import Path
 
 import pytest
 
-from cited.errors import CitedError, DocumentError, EmptyQuestion
+from cited.errors import CitedError, EmptyQuestion
 from eval.server import ROOT, chat_server, child_environment
 from tests.cited.test_library import NOTES
 
