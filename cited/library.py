@@ -150,7 +150,7 @@ class Library:
         Read from disk when nothing is loaded yet: listing never loads the model."""
         try:
             if self._view is None:
-                return list(self._store.stored().documents)
+                return self._store.documents()
             return list(self.view().documents.values())
         except IndexMissing:
             return []

@@ -6,9 +6,13 @@ articles recombined at random, with the bundled encoder's vectors of those sente
 distinct sentence is encoded once; a passage's vector is the normalized mean of its sentences',
 as ingest makes it). Then a separate process (so its memory is its own) opens the index with
 cited.Library, times QUERIES questions (SQuAD's own, so BM25 and the encoder have work to do), and
-adds one new 50-paragraph document through the real ingest pipeline. Printed per N: open_s,
-query_p50_ms, query_p95_ms, add_document_s, rss_mb (that process after its questions: what
-serving holds), peak_rss_mb (after adding, which loads the ingest encoder too) and disk_mb.
+adds one new 50-paragraph document through the real ingest pipeline (on a folder of 10,000
+passages or more, a segment: retrieval/segments.py), then another (the ingest encoder loaded by
+then), asks again, and compacts. Printed per N: open_s, query_p50_ms, query_p95_ms,
+add_document_s (the first, which loads the ingest encoder), add_another_s,
+query_p50_after_add_ms, compact_s, rss_mb
+(that process after its first questions: what serving holds), peak_rss_mb (after everything,
+the ingest encoder included) and disk_mb (before the add).
 
 With --store URI (a Milvus), each N is also built and measured there (an index named scale_N,
 dropped afterwards), beside the folder. Nothing is asserted: the figures are what this machine
@@ -89,7 +93,8 @@ def build_index(store, n: int, sentences: list[str], vectors: np.ndarray, model:
 
 
 def measure(location: str, questions: list[str], new_document: Path) -> dict:
-    """Run in a child process: open (a folder, or a Milvus URI), ask, add; its own peak memory."""
+    """Run in a child process: open (a folder, or a Milvus URI), ask, add, ask again, compact; its
+    own peak memory."""
     from cited.library import Library
 
     started = time.perf_counter()
@@ -97,20 +102,38 @@ def measure(location: str, questions: list[str], new_document: Path) -> dict:
     library.view()
     open_s = time.perf_counter() - started
     library.ask(questions[0])  # the encoder's first call is not a query's cost
-    times = []
-    for q in questions:
-        started = time.perf_counter()
-        library.ask(q)
-        times.append((time.perf_counter() - started) * 1000)
+    times = _ask_all(library, questions)
     serving_mb = _rss_mb()
     started = time.perf_counter()
     report = library.add(new_document)
     if report.failed:
         raise report.failed[0]
     add_s = time.perf_counter() - started
+    # A second document, the encoder for ingest now loaded (as in a server that has added one).
+    second = new_document.with_name("second-" + new_document.name)
+    second.write_text("\n\n".join(reversed(new_document.read_text(encoding="utf-8").split("\n\n"))), encoding="utf-8")
+    started = time.perf_counter()
+    report = library.add(second)
+    if report.failed:
+        raise report.failed[0]
+    second_s = time.perf_counter() - started
+    after_add = _ask_all(library, questions)  # on the index as the add left it (a segment, on a folder)
+    started = time.perf_counter()
+    library.compact()
+    compact_s = time.perf_counter() - started
     return {"open_s": open_s, "query_p50_ms": float(np.percentile(times, 50)),
-            "query_p95_ms": float(np.percentile(times, 95)), "add_document_s": add_s,
+            "query_p95_ms": float(np.percentile(times, 95)), "add_document_s": add_s, "add_another_s": second_s,
+            "query_p50_after_add_ms": float(np.percentile(after_add, 50)), "compact_s": compact_s,
             "rss_mb": serving_mb, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def _ask_all(library, questions: list[str]) -> list[float]:
+    times = []
+    for q in questions:
+        started = time.perf_counter()
+        library.ask(q)
+        times.append((time.perf_counter() - started) * 1000)
+    return times
 
 
 def _rss_mb() -> float:
@@ -200,14 +223,15 @@ def run_scale(args, settings: Settings) -> int:
 
 
 def _header() -> str:
-    return (f"{'chunks':>10} {'store':>7} {'open s':>8} {'query p50 ms':>13} {'p95 ms':>8} {'add doc s':>10} {'rss MB':>8} "
-            f"{'peak MB':>8} {'disk MB':>8}")
+    return (f"{'chunks':>10} {'store':>7} {'open s':>8} {'query p50 ms':>13} {'p95 ms':>8} {'add doc s':>10} {'another s':>10} "
+            f"{'p50 after ms':>13} {'compact s':>10} {'rss MB':>8} {'peak MB':>8} {'disk MB':>8}")
 
 
 def _line(row: dict) -> str:
     disk = "-" if row["disk_mb"] is None else f"{row['disk_mb']:.0f}"
     return (f"{row['chunks']:>10,} {row['store']:>7} {row['open_s']:>8.2f} {row['query_p50_ms']:>13.1f} {row['query_p95_ms']:>8.1f} "
-            f"{row['add_document_s']:>10.2f} {row['rss_mb']:>8.0f} {row['peak_rss_mb']:>8.0f} {disk:>8}")
+            f"{row['add_document_s']:>10.2f} {row['add_another_s']:>10.2f} {row['query_p50_after_add_ms']:>13.1f} {row['compact_s']:>10.2f} "
+            f"{row['rss_mb']:>8.0f} {row['peak_rss_mb']:>8.0f} {disk:>8}")
 
 
 def _plot(rows: list[dict], out: Path) -> None:

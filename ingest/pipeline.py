@@ -19,7 +19,7 @@ from ingest.language import detect
 from ingest.sources import URL_TIMEOUT_S, Upload, document_id, expand_inputs, read_input, read_upload, source_of
 from retrieval.embed import Embedder, canonical_model_name, load_embedder
 from retrieval.records import Chunk, Document
-from retrieval.stores import Store, Stored, Update, open_store
+from retrieval.stores import Held, Store, Stored, Update, open_store
 
 # Texts per call to the encoder; the progress bar moves once per call. Each call waits for its
 # slowest batch, so not too few (512 encodes ~3% faster than 128).
@@ -93,8 +93,8 @@ def _ingest(store: Store, inputs, settings: Settings, embedder, rebuild: bool, p
     report = IngestReport()
     model_name = embedder.name if embedder else canonical_model_name(settings.model)
     existing = load_existing(store, settings, model_name, rebuild)
-    documents = list(existing.documents) if existing else []
-    by_source = {d.meta.source: d for d in documents}
+    documents = list(existing.documents) if existing else []  # Held: id, source, sha256
+    by_source = {d.source: d for d in documents}
     by_sha = {d.sha256: d for d in documents}
 
     uploads = [i for i in inputs if isinstance(i, Upload)]
@@ -128,7 +128,7 @@ def _ingest(store: Store, inputs, settings: Settings, embedder, rebuild: bool, p
         if old is not None:
             documents.remove(old)
         fresh.append(doc)
-        by_source[source] = by_sha[doc.sha256] = doc
+        by_source[source] = by_sha[doc.sha256] = Held.of(doc)
 
     if not fresh:  # nothing new: the index on disk stays exactly as it is
         if existing is not None:
@@ -204,7 +204,7 @@ def remove_document(settings: Settings, doc: str) -> list[str]:
     with store.lock():
         existing = store.stored()
         target = next((d for d in existing.documents if d.id == doc), None) or next(
-            (d for d in existing.documents if d.meta.source in (doc, source_of(doc))), None
+            (d for d in existing.documents if d.source in (doc, source_of(doc))), None
         )
         if target is None:
             raise UnknownDocument(doc, [d.id for d in existing.documents])

@@ -39,7 +39,7 @@ from cited.errors import IndexCorrupt, IndexMismatch, IndexMissing, IndexWriteFa
 from retrieval.records import Document
 from retrieval.store import IndexData, chunk_from, document_from, document_record, \
     index_lock, manifest_entry
-from retrieval.stores import Candidates, Compacted, Stored, Update
+from retrieval.stores import Candidates, Compacted, Held, Stored, Update
 
 SCHEMA_VERSION = 1  # of the collections below (the folder's manifest has its own)
 PREFIX = "cited"
@@ -197,6 +197,10 @@ class MilvusStore:
     def stored(self, expected_model: str | None = None) -> Stored:
         props = self._checked_properties(expected_model)
         return self._stored(props, self._committed_documents())
+
+    def documents(self) -> list[Document]:
+        self._checked_properties()
+        return [c[1] for c in self._committed_documents()]
 
     def apply(self, update: Update) -> Stored:
         """Writes the new documents one at a time (each committed whole, see above), then takes
@@ -399,7 +403,7 @@ class MilvusStore:
                    properties={name: value})
 
     def _stored(self, props: dict, committed) -> Stored:
-        return Stored([c[1] for c in committed], props["model"], int(props["dimension"]), json.loads(props["chunking"]),
+        return Stored([Held.of(c[1]) for c in committed], props["model"], int(props["dimension"]), json.loads(props["chunking"]),
                       sum(c[2] for c in committed), sum(c[3] for c in committed))
 
 

@@ -287,20 +287,27 @@ def _parts_of(index: IndexData) -> dict[Path, tuple[tuple, Part]]:
     return out
 
 
-def read_documents(path: Path, expected_model: str | None = None) -> tuple[list[Document], dict]:
-    """The live documents (no chunks, no vectors) and the manifest: what ingest needs to decide
-    what changed. Every other file of the index is checked to be there with its size (a write
-    should not build on a damaged index; each load checks every sha256)."""
+def check_parts(path: Path, expected_model: str | None = None) -> dict:
+    """The manifest, once every part's files are checked to be there with their sizes: what a
+    writer needs before it builds on the index (each load checks every sha256)."""
+    path = Path(path)
+    manifest = _checked_manifest(path, expected_model)
+    for where in layout(path, manifest):
+        _check_sizes(path, where.folder, where.files, where.sizes)
+    return manifest
+
+
+def read_documents(path: Path, expected_model: str | None = None) -> list[Document]:
+    """The live documents, without chunks or vectors (`cited list`, `cited show`)."""
     path = Path(path)
     manifest = _checked_manifest(path, expected_model)
     documents = []
     for where in layout(path, manifest):
         _check_files(path, where.folder, where.files, (DOCUMENTS,))
-        _check_sizes(path, where.folder, where.files, where.sizes)
         with _naming(path, where.folder, DOCUMENTS):
             documents += [d for d in (document_from(json.loads(line)) for line in _lines(where.folder / DOCUMENTS))
                           if d.id in where.live]
-    return documents, manifest
+    return documents
 
 
 def _check_sizes(path: Path, folder: Path, files: dict, sizes: dict | None) -> None:

@@ -17,19 +17,34 @@ from typing import ContextManager, Protocol
 
 import numpy as np
 
+from cited.errors import IndexCorrupt
 from cited.settings import is_milvus_uri
 from retrieval.records import Chunk, Document
 from retrieval import segments
 from retrieval.store import (
-    IndexData, index_lock, read_documents, read_index, read_manifest, recover_interrupted_swap, write_index,
+    IndexData, check_parts, index_lock, read_documents, read_index, read_manifest, recover_interrupted_swap, write_index,
 )
 
 
 @dataclass(frozen=True)
-class Stored:
-    """What a store holds, short of chunks and vectors."""
+class Held:
+    """A stored document as a writer sees it: what ingest needs to tell a new document from a
+    changed or an unchanged one."""
 
-    documents: list[Document]
+    id: str
+    source: str
+    sha256: str
+
+    @classmethod
+    def of(cls, d: Document) -> "Held":
+        return cls(d.id, d.meta.source, d.sha256)
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What a store holds, short of texts, chunks and vectors."""
+
+    documents: list[Held]
     model: str
     dimension: int
     chunking: dict
@@ -90,6 +105,7 @@ class Store(Protocol):
     def exists(self) -> bool: ...
     def manifest(self) -> dict: ...
     def stored(self, expected_model: str | None = None) -> Stored: ...
+    def documents(self) -> list[Document]: ...
     # previous: this store's index as read before, whose unchanged parts a store may reuse.
     def read(self, expected_model: str | None = None, previous: IndexData | None = None) -> IndexData: ...
     def apply(self, update: Update) -> Stored: ...
@@ -122,8 +138,12 @@ class FolderStore:
         return read_manifest(self.path)
 
     def stored(self, expected_model: str | None = None) -> Stored:
-        documents, manifest = read_documents(self.path, expected_model=expected_model)
-        return _stored(documents, manifest)
+        """From the manifest alone (its files checked to be there): a large library's add reads
+        no document."""
+        return _stored(check_parts(self.path, expected_model=expected_model), self.location)
+
+    def documents(self) -> list[Document]:
+        return read_documents(self.path)
 
     def read(self, expected_model: str | None = None, previous: IndexData | None = None) -> IndexData:
         return read_index(self.path, expected_model=expected_model, previous=previous)
@@ -135,11 +155,10 @@ class FolderStore:
                         _or_empty(update.sentence_vectors, update.dimension))
         if update.rebuild or not self.exists():
             write_index(self.path, new)
-            return _stored(new.documents, read_manifest(self.path))
+            return _stored(read_manifest(self.path), self.location)
         manifest = read_manifest(self.path)
         if segments.fits(manifest, update.documents, update.chunks, update.removed):
-            manifest = segments.append(self.path, manifest, new, update.removed)
-            return _stored(read_documents(self.path)[0], manifest)
+            return _stored(segments.append(self.path, manifest, new, update.removed), self.location)
         return self._rewrite(read_index(self.path), new, update.removed)
 
     def _rewrite(self, existing: IndexData, new: IndexData, removed: set[str]) -> Stored:
@@ -155,7 +174,7 @@ class FolderStore:
             extra=existing.extra,
         )
         write_index(self.path, data)
-        return _stored(data.documents, read_manifest(self.path))
+        return _stored(read_manifest(self.path), self.location)
 
     def compact(self) -> Compacted:
         """The index written whole, its segments and dead rows merged in (nothing written if it
@@ -193,10 +212,15 @@ def _or_empty(vectors: np.ndarray | None, dimension: int) -> np.ndarray:
     return vectors if vectors is not None else np.zeros((0, dimension), dtype=np.float32)
 
 
-def _stored(documents: list[Document], manifest: dict) -> Stored:
-    counts = manifest.get("counts", {})
-    return Stored(documents, str(manifest.get("model", "")), int(manifest.get("dimension", 0)),
-                  manifest.get("chunking", {}), int(counts.get("chunks", 0)), int(counts.get("sentences", 0)))
+def _stored(manifest: dict, location: str) -> Stored:
+    """What a (checked) manifest says is stored."""
+    try:
+        counts = manifest.get("counts", {})
+        held = [Held(str(e["id"]), str(e.get("source", "")), str(e.get("sha256", ""))) for e in manifest["documents"]]
+        return Stored(held, str(manifest.get("model", "")), int(manifest.get("dimension", 0)),
+                      manifest.get("chunking", {}), int(counts.get("chunks", 0)), int(counts.get("sentences", 0)))
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise IndexCorrupt(location, f"manifest.json is unreadable: {type(e).__name__}") from None
 
 
 def kept_rows(existing: IndexData | None, keep: set[str], dimension: int) -> tuple[list[Chunk], np.ndarray, np.ndarray]:
