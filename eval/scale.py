@@ -41,6 +41,8 @@ SENTENCES_PER_PASSAGE = 3
 POOL_SENTENCES = 6000
 QUERIES = 30
 SEED = 13
+# What a library of 1,000,000 passages should do on 2 cores (the issue that asked for this bench).
+TARGETS_AT_A_MILLION = {"open_s": 3.0, "query_p50_ms": 50.0, "add_another_s": 2.0, "rss_mb": 2500.0}
 
 
 def sentence_pool(squad_path: Path, size: int) -> tuple[list[str], list[str]]:
@@ -243,13 +245,15 @@ def _plot(rows: list[dict], out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / "scale.json").write_text(json.dumps(rows, indent=2), encoding="utf-8")
     fig, axes = plt.subplots(1, 4, figsize=(14, 3.2))
-    for ax, key, label in zip(axes, ("open_s", "query_p50_ms", "add_document_s", "rss_mb"),
-                              ("open (s)", "query p50 (ms)", "add one document (s)", "memory serving (MB)")):
+    for ax, key, label in zip(axes, ("open_s", "query_p50_ms", "add_another_s", "rss_mb"),
+                              ("open (s)", "query p50 (ms)", "add a document, encoder loaded (s)",
+                               "memory serving (MB)")):
         for store in dict.fromkeys(r["store"] for r in rows):
             mine = [r for r in rows if r["store"] == store]
             ax.plot([r["chunks"] for r in mine], [r[key] for r in mine], marker="o", label=store)
+        ax.axhline(TARGETS_AT_A_MILLION[key], color="grey", linestyle="--", linewidth=1, label="target at 1,000,000")
         ax.set_xscale("log")
-        ax.set_yscale("log")
+        ax.set_ylim(bottom=0)
         ax.set_title(label)
         ax.set_xlabel("passages")
         ax.grid(alpha=0.3)

@@ -22,10 +22,11 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
+from cited.errors import IndexWriteFailed
 from retrieval.records import Chunk
 from retrieval.store import (
-    MANIFEST, SCHEMA_VERSION, SEGMENTS, IndexData, file_sizes, manifest_entry, remove_stale_temporaries, write_data_files,
-    write_manifest,
+    MANIFEST, SCHEMA_VERSION, SEGMENTS, IndexData, file_sizes, fsync_dir, manifest_entry, remove_stale_temporaries,
+    write_data_files, write_manifest,
 )
 
 SEGMENTS_FROM = 10_000  # live passages: below, every write is whole
@@ -60,25 +61,33 @@ def _fits(manifest: dict, documents: list, chunks: list[Chunk], removed: set[str
 
 def append(path: Path, manifest: dict, data: IndexData, removed: set[str]) -> dict:
     """Write `data` (new documents, or new versions of stored ones) as a segment of the index at
-    `path`, and `removed` out of it; the new manifest. The caller holds the index's lock."""
+    `path`, and `removed` out of it; the new manifest. The caller holds the index's lock. A
+    failure (a full disk) is an IndexWriteFailed, and the index stays as it was."""
     path = Path(path)
     remove_stale_temporaries(path)  # beside the folder, from a whole write that was killed
     remove_orphans(path, manifest)
-    segments = list(manifest.get("segments", []))
-    name = ""
-    if data.documents:
-        name = f"seg-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
-        folder = path / SEGMENTS / name
-        tmp = path / SEGMENTS / f".tmp-{name}"
-        tmp.mkdir(parents=True)
-        try:
+    segments, name, tmp = list(manifest.get("segments", [])), "", None
+    try:
+        if data.documents:
+            name = f"seg-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
+            folder, tmp = path / SEGMENTS / name, path / SEGMENTS / f".tmp-{name}"
+            tmp.mkdir(parents=True)
             files = write_data_files(tmp, data)
             tmp.rename(folder)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        segments.append({"name": name, "files": files, "sizes": file_sizes(folder, files), "chunks": len(data.chunks),
-                         "sentences": int(len(data.sentence_vectors))})
+            fsync_dir(folder.parent)  # the segment is in place before a manifest names it
+            segments.append({"name": name, "files": files, "sizes": file_sizes(folder, files),
+                             "chunks": len(data.chunks), "sentences": int(len(data.sentence_vectors))})
+        updated = _manifest_with(manifest, data, removed, name, segments)
+        write_manifest(path, updated)
+    except OSError as e:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)  # a renamed segment no manifest names goes at the next write
+        raise IndexWriteFailed(str(path), e.strerror or str(e)) from None
+    return updated
+
+
+def _manifest_with(manifest: dict, data: IndexData, removed: set[str], name: str, segments: list[dict]) -> dict:
+    """The manifest once `data` is in the segment `name` and `removed` is out."""
     replaced = removed | {d.id for d in data.documents}
     entries = [e for e in manifest["documents"] if e["id"] not in replaced]
     chunks, sentences = Counter(), Counter()
@@ -86,7 +95,7 @@ def append(path: Path, manifest: dict, data: IndexData, removed: set[str]) -> di
         chunks[c.doc] += 1
         sentences[c.doc] += len(c.sentences)
     entries += [manifest_entry(d, chunks[d.id], sentences[d.id], name) for d in data.documents]
-    updated = {
+    return {
         **manifest,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "counts": {"documents": len(entries), "chunks": sum(e["chunks"] for e in entries),
@@ -94,8 +103,6 @@ def append(path: Path, manifest: dict, data: IndexData, removed: set[str]) -> di
         "documents": entries,
         "segments": segments,
     }
-    write_manifest(path, updated)
-    return updated
 
 
 def remove_orphans(path: Path, manifest: dict) -> None:

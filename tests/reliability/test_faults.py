@@ -241,10 +241,21 @@ def full_disk_index(request, two_documents, tmp_path, monkeypatch) -> Path:
         yield index
 
 
-def test_a_full_disk_is_one_clear_error_and_the_old_index_stays(full_disk_index, two_documents, real_embedder, capsys):
+@pytest.mark.parametrize("write", ["whole", "segment"])
+def test_a_full_disk_is_one_clear_error_and_the_old_index_stays(full_disk_index, two_documents, real_embedder, capsys,
+                                                                write, monkeypatch, request):
+    from retrieval import segments
     from ui.cli import main
 
     index = full_disk_index
+    if write == "segment":  # a segment is small: the disk is filled closer to the brim for it
+        for name, value in (("SEGMENTS_FROM", 1), ("SEGMENT_SHARE", 1.0), ("DEAD_SHARE", 1.0)):
+            monkeypatch.setattr(segments, name, value)
+        if request.node.callspec.params["full_disk_index"] == "simulated":
+            monkeypatch.setattr(store, "open", FillingDisk(budget=512).open, raising=False)
+        else:
+            disk = os.statvfs(index.parent)
+            (index.parent / "filler").write_bytes(b"\0" * (disk.f_bavail * disk.f_frsize - 8192))
     before_files, before = files_of(index), answers_of(index, real_embedder)
     kettles = str(two_documents.parent / "kettles.md")
     settings = Settings.from_env(environ={}, index_dir=index)
