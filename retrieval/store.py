@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import struct
 import os
 import shutil
 import time
 import uuid
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -271,8 +273,8 @@ def read_index(path: Path, expected_model: str | None = None, previous: IndexDat
     known = {k: v for k, v in manifest.items() if k not in _MANIFEST_KEYS}
     return IndexData(
         model=str(manifest.get("model", "")), dimension=dimension, chunking=manifest.get("chunking", {}),
-        documents=documents, chunks=chunks, chunk_vectors=np.vstack(chunk_vectors),
-        sentence_vectors=np.vstack(sentence_vectors), created=manifest.get("created", ""), extra=known, parts=parts,
+        documents=documents, chunks=chunks, chunk_vectors=_joined(chunk_vectors),
+        sentence_vectors=_joined(sentence_vectors), created=manifest.get("created", ""), extra=known, parts=parts,
     )
 
 
@@ -403,24 +405,73 @@ def _check_files(path: Path, folder: Path, files: dict, names) -> None:
 
 
 def _read_part(path: Path, folder: Path, files: dict, dimension: int) -> tuple[tuple, Part]:
-    """Every row one part stores (documents, chunks, chunk and sentence vectors), checked."""
-    import faiss
+    """Every row one part stores (documents, chunks, chunk and sentence vectors), checked. The
+    files are hashed on other threads while the main one parses (hashlib lets go of the GIL), and
+    a checksum that does not match is the error named, whatever parsing made of the file."""
+    names = (*DATA_FILES, *(n for n in files if n not in DATA_FILES))
+    for name in names:
+        with _naming(path, folder, name):
+            if not (folder / name).exists():
+                raise IndexCorrupt(str(path), f"{(folder / name).relative_to(path)} is missing")
+            files[name]  # a manifest that lists no checksum for it: KeyError, named
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="cited-sha256") as hashing:
+        digests = {name: hashing.submit(sha256_file, folder / name) for name in names}
+        try:
+            rows, failure = _parse_part(path, folder, dimension), None
+        except (IndexCorrupt, IndexUnreadable) as e:
+            rows, failure = None, e
+        for name, digest in digests.items():
+            with _naming(path, folder, name):
+                if digest.result() != files[name]:
+                    raise IndexCorrupt(str(path), f"{(folder / name).relative_to(path)} does not match its checksum in {MANIFEST}")
+    if failure is not None:
+        raise failure
+    documents, chunks, chunk_vectors, sentence_vectors = rows
+    return rows, Part(folder, files, len(documents), len(chunks), len(sentence_vectors))
 
-    _check_files(path, folder, files, (*DATA_FILES, *(n for n in files if n not in DATA_FILES)))
+
+def _parse_part(path: Path, folder: Path, dimension: int) -> tuple:
     with _naming(path, folder, DOCUMENTS):
         documents = [document_from(json.loads(line)) for line in _lines(folder / DOCUMENTS)]
     with _naming(path, folder, CHUNKS):
         chunks = [chunk_from(json.loads(line)) for line in _lines(folder / CHUNKS)]
     with _naming(path, folder, CHUNK_VECTORS):
-        chunk_vectors = _vectors(faiss.read_index(str(folder / CHUNK_VECTORS)))
+        chunk_vectors = flat_vectors(folder / CHUNK_VECTORS)
     with _naming(path, folder, SENTENCE_VECTORS):
-        sentence_vectors = _vectors(faiss.read_index(str(folder / SENTENCE_VECTORS)))
+        sentence_vectors = flat_vectors(folder / SENTENCE_VECTORS)
     if chunk_vectors.shape != (len(chunks), dimension):
         raise IndexCorrupt(str(path), f"{CHUNK_VECTORS} holds {chunk_vectors.shape[0]} vectors for {len(chunks)} chunks")
     if len(sentence_vectors) != sum(len(c.sentences) for c in chunks):
         raise IndexCorrupt(str(path), f"{SENTENCE_VECTORS} does not match the chunks' sentences")
-    part = Part(folder, files, len(documents), len(chunks), len(sentence_vectors))
-    return (documents, chunks, chunk_vectors, sentence_vectors), part
+    return documents, chunks, chunk_vectors, sentence_vectors
+
+
+# FAISS's file of a flat inner-product index: "IxFI", d (int32), ntotal (int64), two unused int64,
+# is_trained (uint8), metric (int32, 0: inner product), the number of floats (uint64), the floats.
+_FLAT_HEADER = struct.Struct("<4siqqqBiQ")
+
+
+def flat_vectors(file: Path) -> np.ndarray:
+    """The vectors of a saved flat FAISS index, memory-mapped where the file is the plain layout
+    above (opening a large index copies nothing; pages are read as questions touch them), else
+    read through FAISS."""
+    with open(file, "rb") as f:
+        head = f.read(_FLAT_HEADER.size)
+    if len(head) == _FLAT_HEADER.size:
+        fourcc, d, n, _, _, _, metric, floats = _FLAT_HEADER.unpack(head)
+        if fourcc == b"IxFI" and metric == 0 and d > 0 and n >= 0 and floats == n * d \
+                and file.stat().st_size == _FLAT_HEADER.size + 4 * floats:
+            if n == 0:
+                return np.zeros((0, d), dtype=np.float32)
+            return np.memmap(file, dtype="<f4", mode="r", offset=_FLAT_HEADER.size, shape=(n, d))
+    import faiss
+
+    return _vectors(faiss.read_index(str(file)))
+
+
+def _joined(arrays: list[np.ndarray]) -> np.ndarray:
+    """One array of the parts' rows (one part: its own, memory-mapped array, not a copy)."""
+    return arrays[0] if len(arrays) == 1 else np.vstack(arrays)
 
 
 def _keep_live(rows: tuple, part: Part, live: set[str]) -> tuple[tuple, Part]:

@@ -137,3 +137,33 @@ def test_a_damaged_bm25_file_is_named(article_settings, tmp_path):
     vocab.write_text(vocab.read_text().replace('"', "'", 2))
     with pytest.raises(IndexCorrupt, match="bm25-sentences/vocab.index.json"):
         read_index(copy)
+
+
+def test_vectors_are_memory_mapped_from_faiss_files_and_equal_faiss_reading(article_settings, tmp_path):
+    import faiss
+
+    from retrieval.store import flat_vectors
+
+    for name in ("chunks.faiss", "sentences.faiss"):
+        file = article_settings.index_dir / name
+        mapped = flat_vectors(file)
+        assert isinstance(mapped, np.memmap) and not mapped.flags.writeable
+        index = faiss.read_index(str(file))
+        np.testing.assert_array_equal(mapped, index.reconstruct_n(0, index.ntotal))
+    # Another layout (here L2, metric 1) is read through FAISS; an empty index gives no rows.
+    vectors = np.random.default_rng(0).random((4, 6), dtype=np.float32)
+    l2 = faiss.IndexFlatL2(6)
+    l2.add(vectors)
+    faiss.write_index(l2, str(tmp_path / "l2.faiss"))
+    read = flat_vectors(tmp_path / "l2.faiss")
+    assert not isinstance(read, np.memmap)
+    np.testing.assert_array_equal(read, vectors)
+    faiss.write_index(faiss.IndexFlatIP(6), str(tmp_path / "empty.faiss"))
+    assert flat_vectors(tmp_path / "empty.faiss").shape == (0, 6)
+
+
+def test_a_damaged_file_is_named_by_its_checksum_before_what_parsing_made_of_it(index_copy):
+    (index_copy / "chunks.jsonl").write_text("not json\n")
+    with pytest.raises(IndexCorrupt) as e:
+        read_index(index_copy)
+    assert "chunks.jsonl does not match its checksum" in str(e.value)
