@@ -414,8 +414,13 @@ def _read_part(path: Path, folder: Path, files: dict, dimension: int) -> tuple[t
             if not (folder / name).exists():
                 raise IndexCorrupt(str(path), f"{(folder / name).relative_to(path)} is missing")
             files[name]  # a manifest that lists no checksum for it: KeyError, named
+    # Threads only where hashing takes long (a small index hashes in milliseconds, after parsing).
+    large = sum((folder / name).stat().st_size for name in names) > PARALLEL_HASHING_FROM
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="cited-sha256") as hashing:
-        digests = {name: hashing.submit(sha256_file, folder / name) for name in names}
+        if large:
+            digests = {name: hashing.submit(sha256_file, folder / name) for name in names}
+        else:
+            digests = {name: _Later(folder / name) for name in names}
         try:
             rows, failure = _parse_part(path, folder, dimension), None
         except (IndexCorrupt, IndexUnreadable) as e:
@@ -428,6 +433,19 @@ def _read_part(path: Path, folder: Path, files: dict, dimension: int) -> tuple[t
         raise failure
     documents, chunks, chunk_vectors, sentence_vectors = rows
     return rows, Part(folder, files, len(documents), len(chunks), len(sentence_vectors))
+
+
+PARALLEL_HASHING_FROM = 64 << 20  # bytes in a part's files
+
+
+class _Later:
+    """A file's digest, computed when asked for (a future's result())."""
+
+    def __init__(self, file: Path) -> None:
+        self.file = file
+
+    def result(self) -> str:
+        return sha256_file(self.file)
 
 
 def _parse_part(path: Path, folder: Path, dimension: int) -> tuple:
