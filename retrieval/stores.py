@@ -194,7 +194,8 @@ class FolderStore:
         return index_lock(self.path)
 
     def stamp(self) -> tuple[int, int] | None:
-        """Every write swaps in a new folder, so a new manifest file."""
+        """Every write puts a new manifest file in place (a whole folder swapped in, or the
+        manifest alone replaced after a segment), so a new inode."""
         try:
             st = (self.path / "manifest.json").stat()
         except OSError:
