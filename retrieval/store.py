@@ -318,9 +318,7 @@ def _check_sizes(path: Path, folder: Path, files: dict, sizes: dict | None) -> N
         return _check_files(path, folder, files, list(files))
     for name in files:
         with _naming(path, folder, name):
-            file = folder / name
-            if not file.exists():
-                raise IndexCorrupt(str(path), f"{file.relative_to(path)} is missing")
+            file = _present(path, folder / name)
             if file.stat().st_size != sizes.get(name):
                 raise IndexCorrupt(str(path), f"{file.relative_to(path)} does not match its size in {MANIFEST}")
 
@@ -394,14 +392,21 @@ def _naming(path: Path, folder: Path, name: str):
         raise IndexCorrupt(str(path), f"{shown} is unreadable: {type(e).__name__}") from None
 
 
-def _check_files(path: Path, folder: Path, files: dict, names) -> None:
+def _check_files(path: Path, folder: Path, files: dict, names, digests: dict | None = None) -> None:
+    """Each file there and matching its sha256 in the manifest (digests: futures of them computed
+    on other threads, by name; else each is computed here)."""
     for name in names:
         with _naming(path, folder, name):
-            file = folder / name
-            if not file.exists():
-                raise IndexCorrupt(str(path), f"{file.relative_to(path)} is missing")
-            if sha256_file(file) != files[name]:
+            file = _present(path, folder / name)
+            digest = digests[name].result() if digests is not None else sha256_file(file)
+            if digest != files[name]:
                 raise IndexCorrupt(str(path), f"{file.relative_to(path)} does not match its checksum in {MANIFEST}")
+
+
+def _present(path: Path, file: Path) -> Path:
+    if not file.exists():
+        raise IndexCorrupt(str(path), f"{file.relative_to(path)} is missing")
+    return file
 
 
 def _read_part(path: Path, folder: Path, files: dict, dimension: int) -> tuple[tuple, Part]:
@@ -409,26 +414,17 @@ def _read_part(path: Path, folder: Path, files: dict, dimension: int) -> tuple[t
     files are hashed on other threads while the main one parses (hashlib lets go of the GIL), and
     a checksum that does not match is the error named, whatever parsing made of the file."""
     names = (*DATA_FILES, *(n for n in files if n not in DATA_FILES))
-    for name in names:
-        with _naming(path, folder, name):
-            if not (folder / name).exists():
-                raise IndexCorrupt(str(path), f"{(folder / name).relative_to(path)} is missing")
-            files[name]  # a manifest that lists no checksum for it: KeyError, named
     # Threads only where hashing takes long (a small index hashes in milliseconds, after parsing).
-    large = sum((folder / name).stat().st_size for name in names) > PARALLEL_HASHING_FROM
+    size = sum(file.stat().st_size for file in (folder / name for name in names) if file.exists())
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="cited-sha256") as hashing:
-        if large:
-            digests = {name: hashing.submit(sha256_file, folder / name) for name in names}
-        else:
-            digests = {name: _Later(folder / name) for name in names}
+        digests = None
+        if size > PARALLEL_HASHING_FROM:
+            digests = {name: hashing.submit(sha256_file, folder / name) for name in names if (folder / name).exists()}
         try:
             rows, failure = _parse_part(path, folder, dimension), None
         except (IndexCorrupt, IndexUnreadable) as e:
             rows, failure = None, e
-        for name, digest in digests.items():
-            with _naming(path, folder, name):
-                if digest.result() != files[name]:
-                    raise IndexCorrupt(str(path), f"{(folder / name).relative_to(path)} does not match its checksum in {MANIFEST}")
+        _check_files(path, folder, files, names, digests)  # a missing file or a checksum first
     if failure is not None:
         raise failure
     documents, chunks, chunk_vectors, sentence_vectors = rows
@@ -436,16 +432,6 @@ def _read_part(path: Path, folder: Path, files: dict, dimension: int) -> tuple[t
 
 
 PARALLEL_HASHING_FROM = 64 << 20  # bytes in a part's files
-
-
-class _Later:
-    """A file's digest, computed when asked for (a future's result())."""
-
-    def __init__(self, file: Path) -> None:
-        self.file = file
-
-    def result(self) -> str:
-        return sha256_file(self.file)
 
 
 def _parse_part(path: Path, folder: Path, dimension: int) -> tuple:

@@ -169,8 +169,8 @@ class FolderStore:
         data = IndexData(
             model=new.model, dimension=new.dimension, chunking=new.chunking,
             documents=documents + new.documents, chunks=chunks + new.chunks,
-            chunk_vectors=np.vstack([chunk_vectors, new.chunk_vectors]),
-            sentence_vectors=np.vstack([sentence_vectors, new.sentence_vectors]),
+            chunk_vectors=_stacked(chunk_vectors, new.chunk_vectors),
+            sentence_vectors=_stacked(sentence_vectors, new.sentence_vectors),
             extra=existing.extra,
         )
         write_index(self.path, data)
@@ -207,6 +207,11 @@ class FolderStore:
 
     def candidates(self, vector: np.ndarray, text: str, k: int) -> Candidates:
         raise NotImplementedError("the folder store is searched in memory (retrieval/search.py)")
+
+
+def _stacked(kept: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """The kept rows, then the new ones (a compaction adds none: no second copy of the kept)."""
+    return np.vstack([kept, new]) if len(new) else kept
 
 
 def _or_empty(vectors: np.ndarray | None, dimension: int) -> np.ndarray:
