@@ -37,9 +37,14 @@ JOIN_MARGIN = 0.06  # a further sentence joins the answer if it scores within th
 # ("Two of these groups are …") continues the one before it, so it follows the best sentence.
 # eval/README.md has the effect of both.
 _LEANS_BACK = re.compile(r"^(It|Its|They|Their|Them|He|His|She|Her|This|These|Those|That|Such|The latter|The former)\b")
-# Questions answered by a reason, a manner or a list: whole sentences, never a short answer.
+# Questions answered by a reason, a manner or a list: whole sentences, never a short answer. So
+# are yes/no questions ("Has India admitted …?"): the reader learnt from SQuAD, which has none, so
+# it has no span to mark and its "no answer" means nothing there.
 _WANTS_SENTENCES = re.compile(r"^\s*(why|how(?!\s+(many|much|long|old|far|large|big|often|tall))|explain|describe|"
-                              r"summari[sz]e|what (are|were) the (reasons|motives|factors|main points))\b", re.I)
+                              r"summari[sz]e|in (a nutshell|short|brief)|"
+                              r"what (\S+\s+){0,3}?(reasons|motives|motivations|factors|main points)|"
+                              r"(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|might|may|must)"
+                              r"(n[’']t)?\s)\b", re.I)
 _PICKS_ONE = re.compile(r"^\s*(which|what)\s+(one|of)\b", re.I)
 _POINTS_BACK = re.compile(r"^(\S+\s+){0,2}(this|these|those|that|such)\b", re.I)
 

@@ -48,4 +48,31 @@ def test_reading_eval_and_calibration_run_on_a_squad2_file(tmp_path, capsys):
         assert chosen["false_abstain"] <= 0.10
     assert len(calibration["curve"]) == 20 and (out / "reader_tradeoff.png").stat().st_size > 0
     raw = [json.loads(line) for line in (out / "calibration-raw.jsonl").read_text().splitlines()]
-    assert len(raw) == 6 and {r["article"] for r in raw} == {"Tea", "Kilns"}
+    whole = [r for r in raw if not r["topical"]]
+    assert len(whole) == 6 and {r["article"] for r in whole} == {"Tea", "Kilns"}
+    # Each article's second paragraph, alone, is asked the first one's two answerable questions.
+    topical = [r for r in raw if r["topical"]]
+    assert {r["article"] for r in topical} == {"Tea (half 2)", "Kilns (half 2)"} and len(topical) == 4
+    assert not any(r["answerable"] for r in topical)
+    assert all(0 <= r["topical_recall"] <= 1 for r in calibration["curve"])
+    product = calibration["chosen_for_the_product"]
+    assert product is None or product["false_abstain"] <= 0.05
+
+
+def test_topical_halves_ask_each_half_only_what_it_does_not_hold():
+    from eval.calibrate import topical_halves
+
+    paragraphs = [{"context": "Tea came from Jiangsu in 1200.", "qas": [
+                      {"id": "a", "question": "Where did tea come from?", "answers": [{"text": "Jiangsu", "answer_start": 14}]},
+                      {"id": "b", "question": "Who banned tea?", "is_impossible": True, "answers": []}]},
+                  {"context": "Museums show tea.", "qas": [
+                      {"id": "c", "question": "What shows tea?", "answers": [{"text": "Museums", "answer_start": 0}]}]},
+                  {"context": "Jiangsu grows tea today.", "qas": []}]
+    halves = topical_halves({"title": "Tea", "paragraphs": paragraphs})
+    # Half 1 (paragraphs 1 and 3) holds "Jiangsu" but not "Museums"; half 2 holds neither answer,
+    # and the unanswerable question is never asked elsewhere.
+    assert [h["title"] for h in halves] == ["Tea (half 1)", "Tea (half 2)"]
+    asked = [[q["id"] for p in h["paragraphs"] for q in p["qas"]] for h in halves]
+    assert asked == [["c/half1"], ["a/half2"]]
+    assert [p["context"] for p in halves[0]["paragraphs"]] == [paragraphs[0]["context"], paragraphs[2]["context"]]
+    assert all(q["is_impossible"] and q["topical"] for h in halves for p in h["paragraphs"] for q in p["qas"])

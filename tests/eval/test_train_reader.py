@@ -26,7 +26,8 @@ def article(title: str, topic: str, impossible: bool) -> dict:
     if impossible:
         qas.append({"id": f"{title}-3", "question": f"Who banned {topic} in 1900?", "is_impossible": True, "answers": []})
     return {"title": title, "paragraphs": [{"context": context, "qas": qas},
-                                           {"context": f"Museums show {topic} to visitors every day.", "qas": []}]}
+                                           {"context": f"Museums show {topic} to visitors every day, and their guides explain "
+                                                       f"how it was made and traded over the centuries.", "qas": []}]}
 
 
 @pytest.mark.slow

@@ -83,6 +83,12 @@ def test_a_reason_question_keeps_whole_sentences(reading_library):
     assert answer.short_answer is None
 
 
+def test_a_yes_no_question_keeps_whole_sentences(reading_library):
+    # SQuAD, which the reader learnt from, has no yes/no questions: it would mark "Iran" here.
+    answer = reading_library.ask("Has India admitted to supporting Baloch groups?")
+    assert answer.short_answer is None and not answer.abstained and answer.sentences
+
+
 def test_the_reader_on_onnxruntime_reads_as_it_does_on_torch(reader, article_document):
     import pysbd
 
