@@ -68,7 +68,7 @@ def ingest_figures(settings: Settings, tmp: Path, squad: str | None) -> list[tup
     # Warm: the encoder, and the imports and caches of the readers, cleaner and splitters.
     embedder.encode(["warm up the encoder"] * 8)
     ingest(corpora["article"], replace(settings, index_dir=tmp / "warm-up"), embedder=embedder, rebuild=True)
-    from retrieval.store import read_index
+    from retrieval.store_reading import read_index
 
     for name, files in corpora.items():
         target = replace(settings, index_dir=tmp / f"ingest-{len(rows)}")

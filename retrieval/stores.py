@@ -21,9 +21,8 @@ from cited.errors import IndexCorrupt
 from cited.settings import is_milvus_uri
 from retrieval.records import Chunk, Document
 from retrieval import segments
-from retrieval.store import (
-    IndexData, check_parts, index_lock, read_documents, read_index, read_manifest, recover_interrupted_swap, write_index,
-)
+from retrieval.store import IndexData, index_lock, recover_interrupted_swap, write_index
+from retrieval.store_reading import check_parts, read_documents, read_index, read_manifest
 
 
 @dataclass(frozen=True)

@@ -91,7 +91,7 @@ def upload_file(library, path, name: str | None = None) -> str:
 def milvus_settings(article_settings, tmp_path_factory) -> Settings:
     """The bundled article's index written to a Milvus Lite store (by the store's own writer, from
     the folder index: the same records and vectors), held open by this test process."""
-    from retrieval.store import read_index
+    from retrieval.store_reading import read_index
     from retrieval.stores import open_store
 
     uri = f"milvus://{tmp_path_factory.mktemp('milvus') / 'article.db'}"

@@ -10,7 +10,7 @@ import pytest
 
 from cited.settings import Settings
 from eval.scale import build_index
-from retrieval.store import read_index
+from retrieval.store_reading import read_index
 from retrieval.stores import FolderStore
 from ui.cli import main
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.store import read_index
+from retrieval.store_reading import read_index
 from tests.ingest import pdfs
 from ui.cli import main
 

@@ -17,7 +17,7 @@ import pytest
 from cited.settings import Settings
 from retrieval.answer import Answerer
 from retrieval.search import Retriever
-from retrieval.store import read_index
+from retrieval.store_reading import read_index
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CITED = Path(sys.executable).parent / "cited"

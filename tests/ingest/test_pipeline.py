@@ -13,7 +13,7 @@ from cited.errors import UnknownDocument
 from cited.settings import Settings
 from ingest.pipeline import encode, ingest, remove_document
 from retrieval.search import Retriever
-from retrieval.store import read_index, read_manifest
+from retrieval.store_reading import read_index, read_manifest
 from tests.conftest import ARTICLE
 
 FIXTURES = Path(__file__).parent / "fixtures"

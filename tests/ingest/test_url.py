@@ -19,7 +19,7 @@ from cited.settings import Settings
 from ingest.pipeline import ingest
 from ingest.readers import read_file
 from ingest.sources import read_url
-from retrieval.store import read_index
+from retrieval.store_reading import read_index
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # The same command line with the tests' hashing encoder registered (tests/embedders.py).

@@ -23,7 +23,7 @@ from ingest.pipeline import ingest
 from retrieval import store
 from retrieval.answer import Answerer
 from retrieval.search import Retriever
-from retrieval.store import read_index
+from retrieval.store_reading import read_index
 from tests.conftest import ARTICLE, upload_file
 from tests.reliability.crash import SEGMENT_STEPS, STEPS
 

@@ -17,7 +17,7 @@ from ingest.chunking import chunk_document
 from ingest.document import assemble
 from ingest.readers import read_bytes
 from retrieval.answer import ABSTAIN_TEXT
-from retrieval.store import read_index
+from retrieval.store_reading import read_index
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 ARTICLE_WORDS = ("Pakistan", "Iran", "Shiite", "Baloch", "attacks", "elections", "Israel", "who", "wrote", "what",

@@ -21,7 +21,7 @@ from eval.server import ROOT, child_environment, milvus_lite_server
 from ingest.pipeline import ingest, remove_document
 from retrieval import search
 from retrieval.milvus_store import MilvusStore
-from retrieval.store import read_index
+from retrieval.store_reading import read_index
 from retrieval.stores import FolderStore, open_store
 from tests.conftest import ARTICLE
 

@@ -16,7 +16,8 @@ from ingest.pipeline import ingest, remove_document
 from retrieval import segments
 from retrieval.lexical import Bm25Index, SegmentedBm25, tokenize
 from retrieval.search import Retriever
-from retrieval.store import read_index, read_manifest, sha256_file
+from retrieval.store import sha256_file
+from retrieval.store_reading import read_index, read_manifest
 from retrieval.stores import FolderStore
 from cited.settings import Settings
 from tests.conftest import ARTICLE
@@ -220,15 +221,15 @@ def test_cited_compact_from_the_command_line(tmp_path, squad_files, real_embedde
 
 def test_a_loaded_library_reads_only_what_changed(tmp_path, squad_files, real_embedder, appending, monkeypatch):
     from cited.library import Library
-    from retrieval import store
+    from retrieval import store_reading
 
     files, questions = squad_files
     library = Library.open(tmp_path / "index", embedder=real_embedder)
     library.add(str(ARTICLE), str(files["Normans"]))
     library.view()
     read = []
-    real_read_part = store._read_part
-    monkeypatch.setattr(store, "_read_part", lambda path, folder, *a: read.append(folder) or real_read_part(path, folder, *a))
+    real_read_part = store_reading._read_part
+    monkeypatch.setattr(store_reading, "_read_part", lambda path, folder, *a: read.append(folder) or real_read_part(path, folder, *a))
 
     library.add(str(files["Oxygen"]))  # a segment: only it is read, the rest is reused
 

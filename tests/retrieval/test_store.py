@@ -11,7 +11,7 @@ import pytest
 from cited.errors import IndexCorrupt, IndexMismatch, IndexMissing
 from ingest.pipeline import ingest
 from retrieval.search import Retriever
-from retrieval.store import read_index, read_manifest
+from retrieval.store_reading import read_index, read_manifest
 from tests.conftest import ARTICLE
 
 
@@ -114,7 +114,8 @@ def test_bm25_is_stored_with_the_index_and_scores_as_built(article_settings, rea
     again; its scores are those of BM25 built from the chunks."""
     from retrieval.lexical import Bm25Index, tokenize
     from retrieval.search import Retriever
-    from retrieval.store import BM25_FOLDERS, read_manifest
+    from retrieval.store import BM25_FOLDERS
+    from retrieval.store_reading import read_manifest
 
     manifest = read_manifest(article_settings.index_dir)
     assert any(name.startswith(BM25_FOLDERS[0] + "/") for name in manifest["files"])
@@ -129,7 +130,8 @@ def test_a_damaged_bm25_file_is_named(article_settings, tmp_path):
     import shutil
 
     from cited.errors import IndexCorrupt
-    from retrieval.store import BM25_FOLDERS, read_index
+    from retrieval.store import BM25_FOLDERS
+    from retrieval.store_reading import read_index
 
     copy = tmp_path / "index"
     shutil.copytree(article_settings.index_dir, copy)
@@ -142,7 +144,7 @@ def test_a_damaged_bm25_file_is_named(article_settings, tmp_path):
 def test_vectors_are_memory_mapped_from_faiss_files_and_equal_faiss_reading(article_settings, tmp_path):
     import faiss
 
-    from retrieval.store import flat_vectors
+    from retrieval.store_reading import flat_vectors
 
     for name in ("chunks.faiss", "sentences.faiss"):
         file = article_settings.index_dir / name
