@@ -4,11 +4,12 @@ the index is opened, so opening a large library does not tokenize it again."""
 
 from __future__ import annotations
 
-import sys
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from cited.imports import imported_without
 
 
 @lru_cache(maxsize=1)
@@ -25,18 +26,7 @@ _UNUSED_BY_BM25S = ("numba", "scipy")
 
 
 def _bm25s():
-    """bm25s, imported without the packages above (they stay importable for others after)."""
-    if "bm25s" in sys.modules:
-        return sys.modules["bm25s"]
-    hidden = [name for name in _UNUSED_BY_BM25S if name not in sys.modules]
-    for name in hidden:
-        sys.modules[name] = None  # `import name` raises ImportError, for this import only
-    try:
-        import bm25s
-    finally:
-        for name in hidden:
-            del sys.modules[name]
-    return bm25s
+    return imported_without("bm25s", _UNUSED_BY_BM25S)
 
 
 def tokenize(texts: list[str]) -> list[list[str]]:

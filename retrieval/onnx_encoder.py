@@ -9,6 +9,12 @@ sentence-transformers (vectors within cosine 0.99999 of its own, tests/retrieval
 Many texts at once (an ingest) still go to sentence-transformers, which batches them over the cores
 faster than one onnxruntime thread would.
 
+The word-embedding matrix (30,522 rows, 47 MB, half the model) is not in the ONNX graph: it is
+written beside it, and the rows a question's tokens need (a few dozen) are read from that file as
+it is asked (`WordVectors`), so a server holds none of it. Mapping the file instead would bring in
+neighbouring pages with every row (the kernel's fault-around), most of the file after some
+questions. The graph takes those rows as its input; its outputs are the same, to the bit.
+
 The cache folder is $CITED_CACHE, else $XDG_CACHE_HOME/cited, else ~/.cache/cited; never inside
 site-packages. A missing or damaged export is made again; one that cannot be made leaves cited on
 sentence-transformers, with a warning.
@@ -22,6 +28,7 @@ import os
 import tempfile
 import threading
 import warnings
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +41,9 @@ log = logging.getLogger("cited")
 OPSET = 17
 MAX_TOKENS = 256  # the model's max_seq_length (sentence_bert_config.json)
 FEW_TEXTS = 8  # more than this at once (an ingest) go to sentence-transformers
-INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+INPUTS = ("word_vectors", "attention_mask", "token_type_ids")
+WORD_VECTORS = "word_vectors.f32"  # the word-embedding matrix, little-endian float32, row by token id
+EXPORT_FORMAT = 2  # 2: the word vectors outside the graph; an export of another format is made again
 
 
 def cache_dir() -> Path:
@@ -55,7 +64,10 @@ def find_export(weights_sha256: str, name: str = BUNDLED_MODEL) -> Path | None:
     folder = export_dir(weights_sha256, name)
     try:
         meta = json.loads((folder / "export.json").read_text(encoding="utf-8"))
-        if meta.get("weights_sha256") != weights_sha256 or sha256_file(folder / "model.onnx") != meta.get("onnx_sha256"):
+        if meta.get("format") != EXPORT_FORMAT:
+            return None
+        if meta.get("weights_sha256") != weights_sha256 or sha256_file(folder / "model.onnx") != meta.get("onnx_sha256") \
+                or sha256_file(folder / WORD_VECTORS) != meta.get("word_vectors_sha256"):
             log.warning("The ONNX export in %s does not match its record; it will be made again.", folder)
             return None
     except (OSError, ValueError):
@@ -76,24 +88,28 @@ def export(model_dir: Path, weights_sha256: str) -> Path:
             super().__init__()
             self.inner = inner
 
-        def forward(self, input_ids, attention_mask, token_type_ids):
-            return self.inner(input_ids=input_ids, attention_mask=attention_mask,
+        def forward(self, word_vectors, attention_mask, token_type_ids):
+            return self.inner(inputs_embeds=word_vectors, attention_mask=attention_mask,
                               token_type_ids=token_type_ids).last_hidden_state
 
-    return export_module(LastHiddenState(model), weights_sha256, BUNDLED_MODEL, ("last_hidden_state",))
+    return export_module(LastHiddenState(model), model.embeddings.word_embeddings.weight, weights_sha256,
+                         BUNDLED_MODEL, ("last_hidden_state",))
 
 
-def export_module(module, weights_sha256: str, name: str, outputs: tuple[str, ...]) -> Path:
-    """Export a torch module taking (input_ids, attention_mask, token_type_ids) to the cache,
-    atomically, optimized once, with its sha256 in export.json beside it."""
+def export_module(module, word_embeddings, weights_sha256: str, name: str, outputs: tuple[str, ...]) -> Path:
+    """Export a torch module taking (word_vectors, attention_mask, token_type_ids) to the cache,
+    atomically, optimized once, with its word-embedding matrix (`word_embeddings`, the rows its
+    word_vectors are read from) beside it and the sha256 of both in export.json."""
     import onnxruntime
     import torch
 
     folder = export_dir(weights_sha256, name)
     folder.mkdir(parents=True, exist_ok=True)
-    example = tuple(torch.ones(1, 8, dtype=torch.long) for _ in INPUTS)
+    rows, dimension = word_embeddings.shape
+    example = (torch.zeros(1, 8, dimension), torch.ones(1, 8, dtype=torch.long), torch.zeros(1, 8, dtype=torch.long))
     axes = {i: {0: "batch", 1: "tokens"} for i in INPUTS}
-    raw, optimized = (Path(tempfile.mkstemp(suffix=suffix, dir=folder)[1]) for suffix in (".raw.tmp", ".onnx.tmp"))
+    raw, optimized, vectors = (Path(tempfile.mkstemp(suffix=suffix, dir=folder)[1])
+                               for suffix in (".raw.tmp", ".onnx.tmp", ".f32.tmp"))
     try:
         # The tracer warns of branches it records as constants (no causal mask, no cache), which
         # hold for these encoders; tests/retrieval/test_onnx_encoder.py and test_reader.py check
@@ -108,13 +124,17 @@ def export_module(module, weights_sha256: str, name: str, outputs: tuple[str, ..
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
         options.optimized_model_filepath = str(optimized)
         onnxruntime.InferenceSession(str(raw), options, providers=["CPUExecutionProvider"])
-        meta = {"model": name, "weights_sha256": weights_sha256, "onnx_sha256": sha256_file(optimized),
-                "opset": OPSET, "exported_with": f"torch {torch.__version__}, onnxruntime {onnxruntime.__version__}"}
+        vectors.write_bytes(word_embeddings.detach().to(torch.float32).contiguous().numpy().astype("<f4").tobytes())
+        meta = {"model": name, "format": EXPORT_FORMAT, "weights_sha256": weights_sha256,
+                "onnx_sha256": sha256_file(optimized), "word_vectors_sha256": sha256_file(vectors),
+                "word_vectors_shape": [rows, dimension], "opset": OPSET,
+                "exported_with": f"torch {torch.__version__}, onnxruntime {onnxruntime.__version__}"}
+        os.replace(vectors, folder / WORD_VECTORS)
         os.replace(optimized, folder / "model.onnx")
         (folder / "export.json.tmp").write_text(json.dumps(meta, indent=2), encoding="utf-8")
         os.replace(folder / "export.json.tmp", folder / "export.json")
     finally:
-        for leftover in (raw, optimized):
+        for leftover in (raw, optimized, vectors):
             leftover.unlink(missing_ok=True)
     return folder / "model.onnx"
 
@@ -131,6 +151,26 @@ def session(path: Path):
     return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
+class WordVectors:
+    """The rows of an export's word-embedding matrix, read from its file by token id (os.pread:
+    positional, so threads may share it)."""
+
+    def __init__(self, model_path: Path) -> None:
+        meta = json.loads((model_path.parent / "export.json").read_text(encoding="utf-8"))
+        self.rows, self.dimension = meta["word_vectors_shape"]
+        self._row_bytes = 4 * self.dimension
+        self._fd = os.open(model_path.parent / WORD_VECTORS, os.O_RDONLY)
+        self._closer = weakref.finalize(self, os.close, self._fd)
+
+    def of(self, ids: np.ndarray) -> np.ndarray:
+        """The word vectors of `ids` (any shape), float32, with a last axis of `dimension`."""
+        unique, where = np.unique(ids, return_inverse=True)
+        table = np.empty((len(unique), self.dimension), dtype=np.float32)
+        for i, token in enumerate(unique.tolist()):
+            table[i] = np.frombuffer(os.pread(self._fd, self._row_bytes, token * self._row_bytes), dtype="<f4")
+        return table[where.reshape(ids.shape)]
+
+
 class OnnxEncoder:
     """Questions (a few texts) on onnxruntime; many texts handed to `bulk()`, a
     sentence-transformers embedder made on first need. Thread-safe: calls run one at a time."""
@@ -145,6 +185,7 @@ class OnnxEncoder:
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
         self.session = session(onnx_path)
+        self.words = WordVectors(onnx_path)
         self._lock = threading.Lock()
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
@@ -156,7 +197,7 @@ class OnnxEncoder:
             encodings = self.tokenizer.encode_batch(texts)
             ids = np.array([e.ids for e in encodings], dtype=np.int64)
             mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-            hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask,
+            hidden = self.session.run(None, {"word_vectors": self.words.of(ids), "attention_mask": mask,
                                              "token_type_ids": np.zeros_like(ids)})[0]
         # Mean over the real tokens, then unit length: sentence-transformers' Pooling + Normalize.
         summed = (hidden * mask[..., None]).sum(axis=1)

@@ -139,14 +139,17 @@ def _onnx_forward(weights: Path, base: Path, folder: Path, digest: str):
         verify_bundled_weights(base)
         try:
             model = _load(weights, base)
-            path = onnx_encoder.export_module(model, digest, name="reader", outputs=("answerable", "ends"))
+            path = onnx_encoder.export_module(model, model.parts["encoder"].embeddings.word_embeddings.weight, digest,
+                                              name="reader", outputs=("answerable", "ends"))
         except (ImportError, OSError, RuntimeError, ValueError, KeyError) as e:
             log.warning("The reader stays on torch: its ONNX export failed (%s).", str(e).splitlines()[0][:160])
             return None
     session = onnx_encoder.session(path)
+    words = onnx_encoder.WordVectors(path)
 
     def forward(ids: np.ndarray, types: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        answerable, ends = session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})
+        answerable, ends = session.run(None, {"word_vectors": words.of(ids), "attention_mask": mask,
+                                              "token_type_ids": types})
         return answerable, ends
 
     return forward
@@ -176,7 +179,9 @@ def _load(weights: Path, base: Path):
             self.parts = parts
 
         def forward(self, input_ids, attention_mask, token_type_ids):
-            hidden = self.parts["encoder"](input_ids=input_ids, token_type_ids=token_type_ids,
+            # input_ids are token ids (on torch) or their word vectors (as exported to ONNX).
+            given = {"inputs_embeds": input_ids} if input_ids.is_floating_point() else {"input_ids": input_ids}
+            hidden = self.parts["encoder"](**given, token_type_ids=token_type_ids,
                                            attention_mask=attention_mask).last_hidden_state
             answerable = torch.sigmoid(self.parts["answerable"](hidden[:, 0]).squeeze(-1))
             return answerable, self.parts["span"](hidden)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import gradio as gr
+from ui.gradio_lib import gr
 
 from cited.errors import CitedError
 from cited.library import Library

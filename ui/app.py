@@ -17,10 +17,6 @@ import tempfile
 import threading
 from functools import partial
 
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-
-import gradio as gr  # noqa: E402
-
 from cited.errors import CitedError  # noqa: E402
 from cited.library import Library  # noqa: E402
 from cited.params import MAX_K, MODES  # noqa: E402
@@ -28,6 +24,7 @@ from cited.settings import Settings  # noqa: E402
 from ingest.readers import SUPPORTED  # noqa: E402
 from ui import handlers, render  # noqa: E402
 from ui.api import api_functions  # noqa: E402
+from ui.gradio_lib import gr  # noqa: E402
 from ui.assets import CSS, JS  # noqa: E402
 from ui.openai_api import routes as openai_routes  # noqa: E402
 

@@ -12,7 +12,7 @@ import threading
 import time
 from pathlib import Path
 
-import gradio as gr
+from ui.gradio_lib import gr
 
 from cited.errors import CitedError, EmptyQuestion
 from cited.library import Library

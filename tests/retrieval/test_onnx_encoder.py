@@ -3,6 +3,7 @@ damaged export is made again, and a question asked from the command line never i
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -46,16 +47,35 @@ def test_the_export_is_cached_with_its_sha256_and_a_damaged_one_is_not_used(enco
     monkeypatch.setenv("CITED_CACHE", str(tmp_path))
     copy = onnx_encoder.export_dir(BUNDLED_SHA256)
     copy.mkdir(parents=True)
-    for name in ("model.onnx", "export.json"):
+    for name in ("model.onnx", "export.json", onnx_encoder.WORD_VECTORS):
         (copy / name).write_bytes((found.parent / name).read_bytes())
     assert onnx_encoder.find_export(BUNDLED_SHA256) == copy / "model.onnx"
-    with open(copy / "model.onnx", "r+b") as f:  # one byte changed
-        f.seek(1000)
-        byte = f.read(1)
-        f.seek(1000)
-        f.write(bytes([byte[0] ^ 1]))
-    assert onnx_encoder.find_export(BUNDLED_SHA256) is None
+    for name in ("model.onnx", onnx_encoder.WORD_VECTORS):
+        original = (copy / name).read_bytes()
+        with open(copy / name, "r+b") as f:  # one byte changed
+            f.seek(1000)
+            f.write(bytes([original[1000] ^ 1]))
+        assert onnx_encoder.find_export(BUNDLED_SHA256) is None
+        (copy / name).write_bytes(original)
+    assert onnx_encoder.find_export(BUNDLED_SHA256) == copy / "model.onnx"
     assert onnx_encoder.find_export("0" * 64) is None  # another model's weights: not this export
+    # An export made before the word vectors left the graph is made again, not used.
+    meta = json.loads((copy / "export.json").read_text())
+    (copy / "export.json").write_text(json.dumps({k: v for k, v in meta.items() if k != "format"}))
+    assert onnx_encoder.find_export(BUNDLED_SHA256) is None
+
+
+def test_word_vectors_are_read_by_row_outside_the_graph(encoders):
+    onnx, _ = encoders
+    path = onnx_encoder.find_export(BUNDLED_SHA256)
+    # The graph takes the rows as its input and holds no word-embedding matrix of its own.
+    assert [i.name for i in onnx.session.get_inputs()] == list(onnx_encoder.INPUTS)
+    assert path.stat().st_size < (path.parent / onnx_encoder.WORD_VECTORS).stat().st_size
+    rows, dimension = onnx.words.rows, onnx.words.dimension
+    assert (rows, dimension) == (30522, 384)
+    matrix = np.fromfile(path.parent / onnx_encoder.WORD_VECTORS, dtype="<f4").reshape(rows, dimension)
+    ids = np.array([[101, 2040, 2626, 1996, 3720, 102], [101, 2040, 102, 0, 0, 0]])
+    assert np.array_equal(onnx.words.of(ids), matrix[ids])
 
 
 def test_the_runtime_is_a_setting():
