@@ -25,6 +25,7 @@ from retrieval.outline import announced_list, matching_section
 from retrieval.overview import SUMMARY, article_overview, conclusion, overview_kind
 from retrieval.reader import Reader, SpanReading
 from retrieval.search import Passage, Query, Retriever, Signals, clean_question
+from retrieval.vector_rows import rows_of
 from retrieval.writer import Written
 
 ABSTAIN_TEXT = "The article does not say."
@@ -301,7 +302,9 @@ class Answerer:
         """The best single sentence or pair of consecutive sentences (an answer often sits in the
         sentence after the one that names the question's topic), then any other sentence scoring
         nearly as well as the best one chosen, up to Settings.max_answer_sentences."""
-        vectors = self.retriever.index.sentence_vectors
+        paired = [i for i in range(len(singles) - 1) if singles[i + 1].passage.chunk == singles[i].passage.chunk]
+        needed = sorted({singles[j].row for i in paired for j in (i, i + 1)})
+        vectors = dict(zip(needed, rows_of(self.retriever.index.sentence_vectors, needed)))
         best_score, best = -np.inf, [singles[0]]
         for i, c in enumerate(singles):
             if c.score > best_score:

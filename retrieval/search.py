@@ -20,6 +20,7 @@ import numpy as np
 from cited.errors import EmptyQuestion, QuestionTooLong, UnknownDocument
 from cited.params import check_doc, check_k, check_mode
 from cited.settings import Settings
+from retrieval import vector_rows
 from retrieval.embed import Embedder, canonical_model_name, load_embedder
 from retrieval.fusion import weighted_zscore_sum
 from retrieval.lexical import Bm25Index, SegmentedBm25, tokenize
@@ -137,6 +138,7 @@ class Retriever:
         self._dense = faiss.IndexFlatIP(index.dimension)
         if len(index.chunk_vectors) and self._store is None:
             self._dense.add(index.chunk_vectors)
+            vector_rows.release(index.chunk_vectors)  # FAISS holds its copy; the file's pages can go
         # Every sentence scored by FAISS up to EXACT_BELOW passages; above it only the candidates'
         # sentences are, from the index's own array, so no second copy of them is held.
         self._sentence_dense = None
@@ -144,6 +146,7 @@ class Retriever:
             self._sentence_dense = faiss.IndexFlatIP(index.dimension)
             if len(index.sentence_vectors):
                 self._sentence_dense.add(index.sentence_vectors)
+                vector_rows.release(index.sentence_vectors)
         counts = np.array([len(c.sentences) for c in self.chunks], dtype=np.int64)
         self.sentence_starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if len(counts) else counts
         self.sentence_chunk = np.repeat(np.arange(len(self.chunks)), counts)
@@ -241,13 +244,13 @@ class Retriever:
         # Each candidate document's title, which overview.py compares with a why-question.
         titles = self._title_of_chunk[rows]
         rows = np.union1d(rows, titles[titles >= 0])
-        chunk_dense[rows] = self.index.chunk_vectors[rows] @ vector
+        chunk_dense[rows] = vector_rows.rows_of(self.index.chunk_vectors, rows) @ vector
         # The candidates' sentences, as one array of sentence rows, and where each candidate's begin.
         counts = self._sentence_counts[rows]
         offsets = np.cumsum(counts) - counts
         sentence_rows = np.repeat(self.sentence_starts[rows] - offsets, counts) + np.arange(int(counts.sum()))
         sentence_dense = np.full(len(self.sentence_chunk), -1.0, dtype=np.float32)
-        sentence_dense[sentence_rows] = self.index.sentence_vectors[sentence_rows] @ vector
+        sentence_dense[sentence_rows] = vector_rows.rows_of(self.index.sentence_vectors, sentence_rows) @ vector
         return Signals(
             chunk_dense=chunk_dense,
             best_sentence_dense=self._best_of_candidates(sentence_dense, sentence_rows, rows, offsets, counts),

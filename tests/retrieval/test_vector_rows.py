@@ -1,0 +1,52 @@
+"""Rows of a memory-mapped vector file, read by os.pread: the same rows as indexing the array, from
+the file as it was opened, and in-memory arrays indexed as they are."""
+
+from __future__ import annotations
+
+import os
+
+import faiss
+import numpy as np
+import pytest
+
+from retrieval import vector_rows
+from retrieval.store_reading import flat_vectors
+
+
+def _flat_file(path, vectors):
+    index = faiss.IndexFlatIP(vectors.shape[1])
+    index.add(vectors)
+    faiss.write_index(index, str(path))
+    return path
+
+
+def test_rows_read_from_the_file_are_the_arrays_rows(tmp_path):
+    vectors = np.random.default_rng(0).standard_normal((500, 16)).astype(np.float32)
+    array = flat_vectors(_flat_file(tmp_path / "v.faiss", vectors))
+    assert isinstance(array, np.memmap)
+    for rows in ([], [7], [3, 4, 5, 6], [499, 0, 250, 251, 252, 0, 10], list(range(0, 500, 3))):
+        read = vector_rows.rows_of(array, np.array(rows, dtype=np.int64))
+        assert read.dtype == np.float32 and read.shape == (len(rows), 16)
+        assert np.array_equal(read, vectors[rows])
+    with pytest.raises(IndexError):
+        vector_rows.rows_of(array, [500])
+
+
+def test_rows_come_from_the_file_as_it_was_opened(tmp_path):
+    rng = np.random.default_rng(1)
+    old, new = (rng.standard_normal((50, 8)).astype(np.float32) for _ in range(2))
+    file = _flat_file(tmp_path / "v.faiss", old)
+    array = flat_vectors(file)
+    os.replace(_flat_file(tmp_path / "other.faiss", new), file)  # a rewrite swaps the file in
+    assert np.array_equal(vector_rows.rows_of(array, [1, 2, 30]), old[[1, 2, 30]])
+    assert np.array_equal(flat_vectors(file)[[1, 2, 30]], new[[1, 2, 30]])
+
+
+def test_arrays_in_memory_are_indexed_and_released_pages_read_the_same(tmp_path):
+    vectors = np.arange(40, dtype=np.float32).reshape(10, 4)
+    assert np.array_equal(vector_rows.rows_of(vectors, [9, 1]), vectors[[9, 1]])
+    vector_rows.release(vectors)  # nothing to release: no error
+    array = flat_vectors(_flat_file(tmp_path / "v.faiss", vectors))
+    total = float(np.asarray(array).sum())
+    vector_rows.release(array)
+    assert float(np.asarray(array).sum()) == total and np.array_equal(vector_rows.rows_of(array, [2]), vectors[[2]])
