@@ -16,7 +16,6 @@ from pathlib import Path
 import numpy as np
 
 from cited.errors import IndexCorrupt, IndexMismatch, IndexMissing, IndexUnreadable
-from retrieval import vector_rows
 from retrieval.atomic import recover_interrupted_swap
 from retrieval.records import Document
 from retrieval.store import (
@@ -267,8 +266,7 @@ def flat_vectors(file: Path) -> np.ndarray:
                 and file.stat().st_size == _FLAT_HEADER.size + 4 * floats:
             if n == 0:
                 return np.zeros((0, d), dtype=np.float32)
-            return vector_rows.register(np.memmap(file, dtype="<f4", mode="r", offset=_FLAT_HEADER.size, shape=(n, d)),
-                                        file)
+            return np.memmap(file, dtype="<f4", mode="r", offset=_FLAT_HEADER.size, shape=(n, d))
     import faiss
 
     return _vectors(faiss.read_index(str(file)))

@@ -1,5 +1,5 @@
-"""Rows of a memory-mapped vector file, read by os.pread: the same rows as indexing the array, from
-the file as it was opened, and in-memory arrays indexed as they are."""
+"""Rows of a memory-mapped vector file, its pages let go after: the same rows as indexing the
+array, from the file as it was opened, and in-memory arrays indexed as they are."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ def test_rows_read_from_the_file_are_the_arrays_rows(tmp_path):
         assert np.array_equal(read, vectors[rows])
     with pytest.raises(IndexError):
         vector_rows.rows_of(array, [500])
+    assert np.array_equal(np.asarray(array), vectors)  # every page read again after the releases
 
 
 def test_rows_come_from_the_file_as_it_was_opened(tmp_path):
