@@ -192,7 +192,11 @@ def save(model, out: Path, base: Path, card: dict) -> None:
     out.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().to("cpu").half().contiguous() for k, v in model.state_dict().items() if k != FROZEN_KEY}
     weights = out / "reader.fp16.safetensors"
-    save_file(state, str(weights), metadata={"base_model_sha256": card["base_model_sha256"], "max_len": str(MAX_LEN)})
+    # The metadata the shipped weights have. Its keys are written in hash-map order (safetensors'
+    # Rust core), so a rerun's tensors are the shipped ones bit for bit, but the file's sha256
+    # matches only when the keys happen to come in the same order.
+    save_file(state, str(weights), metadata={"base_model_sha256": card["base_model_sha256"],
+                                             "frozen_from_base": FROZEN_KEY, "max_len": str(MAX_LEN)})
     for name in ("config.json", "tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json"):
         if (base / name).exists():
             shutil.copy(base / name, out / name)
