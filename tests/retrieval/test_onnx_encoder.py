@@ -97,3 +97,25 @@ def test_a_question_from_the_command_line_never_imports_torch(encoders, article_
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("Ali Atef [1]")
     assert "imported: []" in run.stdout
+
+
+def test_a_document_runs_on_onnxruntime_until_sentence_transformers_is_loaded(encoders, article_document,
+                                                                              monkeypatch):
+    from retrieval.embed import bundled_model_dir
+
+    _, torch_encoder = encoders
+    path = onnx_encoder.find_export(BUNDLED_SHA256)
+
+    def not_loaded():
+        raise AssertionError("a document's sentences loaded sentence-transformers")
+
+    fresh = onnx_encoder.OnnxEncoder(path, bundled_model_dir(), not_loaded)
+    sentences = [article_document.paragraph_text(p) for p in article_document.paragraphs][:40]
+    assert onnx_encoder.FEW_TEXTS < len(sentences) <= onnx_encoder.ONNX_UP_TO
+    ours, theirs = fresh.encode(sentences, progress=True), torch_encoder.encode(sentences)
+    assert ours.shape == theirs.shape and (ours * theirs).sum(axis=1).min() >= 0.9999  # in order, batched
+    # More than ONNX_UP_TO at once load it, and it then takes every call of many texts.
+    monkeypatch.setattr(onnx_encoder, "ONNX_UP_TO", 20)
+    loading = onnx_encoder.OnnxEncoder(path, bundled_model_dir(), lambda: torch_encoder)
+    assert np.array_equal(loading.encode(sentences), theirs)
+    assert np.array_equal(loading.encode(sentences[:12]), torch_encoder.encode(sentences[:12]))
