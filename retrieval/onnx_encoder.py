@@ -207,8 +207,9 @@ class OnnxEncoder:
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
         batches = [order[i : i + ONNX_BATCH] for i in range(0, len(order), ONNX_BATCH)]
-        if self._many is None:
-            self._many = session(self._path, threads=max(1, min(4, os.cpu_count() or 1)))
+        with self._lock:  # two ingests at once make one session, not two
+            if self._many is None:
+                self._many = session(self._path, threads=max(1, min(4, os.cpu_count() or 1)))
         for batch in tqdm(batches, desc="embedding", unit="batch", disable=not progress, leave=False):
             out[batch] = self._run([texts[i] for i in batch], self._many)
         return out
