@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gc
 import json
-import struct
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -25,6 +24,7 @@ from retrieval.store import (
     CHUNKS,
     DATA_FILES,
     DOCUMENTS,
+    FLAT_HEADER,
     MANIFEST,
     READABLE_VERSIONS,
     SCHEMA_VERSION,
@@ -281,24 +281,19 @@ def _parsed(path: Path, folder: Path, dimension: int) -> tuple:
     return documents, chunks, chunk_vectors, sentence_vectors
 
 
-# FAISS's file of a flat inner-product index: "IxFI", d (int32), ntotal (int64), two unused int64,
-# is_trained (uint8), metric (int32, 0: inner product), the number of floats (uint64), the floats.
-_FLAT_HEADER = struct.Struct("<4siqqqBiQ")
-
-
 def flat_vectors(file: Path) -> np.ndarray:
     """The vectors of a saved flat FAISS index, memory-mapped where the file is the plain layout
-    above (opening a large index copies nothing; pages are read as questions touch them), else
+    of store.FLAT_HEADER (opening a large index copies nothing; pages are read as questions touch them), else
     read through FAISS."""
     with open(file, "rb") as f:
-        head = f.read(_FLAT_HEADER.size)
-    if len(head) == _FLAT_HEADER.size:
-        fourcc, d, n, _, _, _, metric, floats = _FLAT_HEADER.unpack(head)
+        head = f.read(FLAT_HEADER.size)
+    if len(head) == FLAT_HEADER.size:
+        fourcc, d, n, _, _, _, metric, floats = FLAT_HEADER.unpack(head)
         if fourcc == b"IxFI" and metric == 0 and d > 0 and n >= 0 and floats == n * d \
-                and file.stat().st_size == _FLAT_HEADER.size + 4 * floats:
+                and file.stat().st_size == FLAT_HEADER.size + 4 * floats:
             if n == 0:
                 return np.zeros((0, d), dtype=np.float32)
-            return np.memmap(file, dtype="<f4", mode="r", offset=_FLAT_HEADER.size, shape=(n, d))
+            return np.memmap(file, dtype="<f4", mode="r", offset=FLAT_HEADER.size, shape=(n, d))
     import faiss
 
     return _vectors(faiss.read_index(str(file)))

@@ -34,24 +34,22 @@ def die() -> None:
 
 
 def arm(step: str) -> None:
-    import faiss
-
-    from retrieval import atomic, segments
+    from retrieval import atomic, segments, store
 
     # Whole writes for the whole-write steps; a segment (or a new manifest alone) for the others.
     share = 1.0 if step in SEGMENT_STEPS else 0.0
     segments.SEGMENT_SHARE = segments.DEAD_SHARE = share
     segments.SEGMENTS_FROM = 1
     if step in ("writing-files", "segment-files"):
-        serialize, calls = faiss.serialize_index, []
+        write, calls = store.write_flat_vectors, []
 
-        def serialize_then_die_on_the_second(index):
+        def write_then_die_on_the_second(*args):
             calls.append(1)
             if len(calls) == 2:
                 die()
-            return serialize(index)
+            return write(*args)
 
-        faiss.serialize_index = serialize_then_die_on_the_second
+        store.write_flat_vectors = write_then_die_on_the_second
     elif step == "before-manifest":
         replace = os.replace
 

@@ -164,6 +164,20 @@ def test_vectors_are_memory_mapped_from_faiss_files_and_equal_faiss_reading(arti
     assert flat_vectors(tmp_path / "empty.faiss").shape == (0, 6)
 
 
+@pytest.mark.parametrize("rows", [0, 1, 65_536 + 3])
+def test_vectors_are_written_as_faiss_writes_a_flat_index_byte_for_byte(tmp_path, rows):
+    import faiss
+
+    from retrieval import store
+
+    vectors = np.random.default_rng(rows).random((rows, 8), dtype=np.float32)
+    index = faiss.IndexFlatIP(8)
+    index.add(vectors)
+    store.write_flat_vectors(tmp_path / "v.faiss", vectors, 8)
+    assert (tmp_path / "v.faiss").read_bytes() == faiss.serialize_index(index).tobytes()
+    np.testing.assert_array_equal(faiss.read_index(str(tmp_path / "v.faiss")).reconstruct_n(0, rows), vectors)
+
+
 def test_a_damaged_file_is_named_by_its_checksum_before_what_parsing_made_of_it(index_copy):
     (index_copy / "chunks.jsonl").write_text("not json\n")
     with pytest.raises(IndexCorrupt) as e:
