@@ -1,8 +1,8 @@
 """`cited bench --scale N[,N…] [--json] [--out DIR]`: how the index behaves as it grows.
 
 For each N, a corpus of N passages is written straight to an index folder (the store's own
-writer): documents of 50 paragraphs, each paragraph three real sentences of the SQuAD development
-articles recombined at random, with the bundled encoder's vectors of those sentences (each
+writer, in a process of its own): documents of 50 paragraphs, each paragraph three real
+sentences of the SQuAD development articles recombined at random, with the bundled encoder's vectors of those sentences (each
 distinct sentence is encoded once; a passage's vector is the normalized mean of its sentences',
 as ingest makes it). Then a separate process (so its memory is its own) opens the index with
 cited.Library, times QUERIES questions (SQuAD's own, so BM25 and the encoder have work to do), and
@@ -94,6 +94,32 @@ def build_index(store, n: int, sentences: list[str], vectors: np.ndarray, model:
                                      sentence_vectors=vectors[sentence_rows]))
 
 
+def build_folder(path: str, n: int, pool: str, model: str) -> None:
+    """Run in a child process: the folder index of build_index at `path`, from the pool's sentences
+    and vectors (pool.json, pool.npy). Its own process, so the memory a large build takes (10 GB
+    at a million passages) is given back before the measuring process starts."""
+    from retrieval.store_reading import flat_vectors
+    from retrieval.stores import FolderStore
+
+    sentences = json.loads(Path(pool).with_suffix(".json").read_text(encoding="utf-8"))
+    vectors = np.asarray(flat_vectors(Path(pool).with_suffix(".faiss")))
+    build_index(FolderStore(path), n, sentences, vectors, model, Settings())
+
+
+def _child(code: str, args: list[str], what: str) -> str:
+    """Run `code` (Python) in a child process from the repository; its stdout, or a CitedError."""
+    from eval.server import ROOT, child_environment
+
+    child = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT,
+                           env={**child_environment(), "HF_HUB_OFFLINE": "1"}, capture_output=True, text=True)
+    if child.returncode < 0:
+        raise CitedError(f"{what}: the process was killed by signal {-child.returncode} "
+                         "(out of memory? try a smaller --scale).")
+    if child.returncode != 0:
+        raise CitedError(f"{what}: the process failed: {child.stderr.strip().splitlines()[-1:]}")
+    return child.stdout
+
+
 def measure(location: str, questions: list[str], new_document: Path) -> dict:
     """Run in a child process: open (a folder, or a Milvus URI), ask, add, ask again, compact; its
     own peak memory."""
@@ -167,8 +193,8 @@ def _disk_mb(store) -> float | None:
 
 def run_scale(args, settings: Settings) -> int:
     from eval.cli import DEFAULT_SQUAD11
-    from eval.server import ROOT, child_environment
     from retrieval.embed import load_embedder
+    from retrieval.store import write_flat_vectors
 
     try:
         sizes = [int(x) for x in str(args.scale).split(",")]
@@ -184,6 +210,9 @@ def run_scale(args, settings: Settings) -> int:
     rows = []
     with tempfile.TemporaryDirectory(prefix="cited-scale-") as tmp:
         tmp = Path(tmp)
+        pool = tmp / "pool"
+        pool.with_suffix(".json").write_text(json.dumps(sentences), encoding="utf-8")
+        write_flat_vectors(pool.with_suffix(".faiss"), vectors, vectors.shape[1])
         new_document = tmp / "new-document.txt"
         rng = random.Random(SEED + 1)
         new_document.write_text("\n\n".join(" ".join(rng.sample(sentences, SENTENCES_PER_PASSAGE))
@@ -193,19 +222,20 @@ def run_scale(args, settings: Settings) -> int:
                 if hasattr(store, "drop"):
                     store.drop()  # what an earlier run left in the same Milvus
                 started = time.perf_counter()
-                build_index(store, n, sentences, vectors, embedder.name, settings)
+                if store_name == "folder":
+                    _child("import sys; from eval.scale import build_folder; build_folder(sys.argv[1], int(sys.argv[2]), "
+                           "sys.argv[3], sys.argv[4])", [store.location, str(n), str(pool), embedder.name],
+                           f"--scale {n}: building the index")
+                else:
+                    build_index(store, n, sentences, vectors, embedder.name, settings)
                 build_s = time.perf_counter() - started
                 if hasattr(store, "close"):
                     store.close()  # Milvus Lite: the measuring process must be able to open the file
                 code = ("import json, sys; from pathlib import Path; from eval.scale import measure; "
                         "print(json.dumps(measure(sys.argv[1], json.loads(sys.argv[2]), Path(sys.argv[3]))))")
-                child = subprocess.run([sys.executable, "-c", code, store.location, json.dumps(questions),
-                                        str(new_document)], cwd=ROOT, env={**child_environment(), "HF_HUB_OFFLINE": "1"},
-                                       capture_output=True, text=True)
-                if child.returncode != 0:
-                    raise CitedError(f"--scale {n}: the measuring process failed: "
-                                     f"{child.stderr.strip().splitlines()[-1:]}")
-                row = {"chunks": n, "store": store_name, **json.loads(child.stdout.strip().splitlines()[-1]),
+                measured = _child(code, [store.location, json.dumps(questions), str(new_document)],
+                                  f"--scale {n}: measuring")
+                row = {"chunks": n, "store": store_name, **json.loads(measured.strip().splitlines()[-1]),
                        "disk_mb": _disk_mb(store), "build_s": build_s}
                 if hasattr(store, "drop"):
                     store.drop()

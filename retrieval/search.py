@@ -137,7 +137,8 @@ class Retriever:
         faiss.omp_set_num_threads(1)
         self._dense = faiss.IndexFlatIP(index.dimension)
         if len(index.chunk_vectors) and self._store is None:
-            self._dense.add(index.chunk_vectors)
+            for part in vector_rows.parts(index.chunk_vectors):  # one part at a time: no joined copy
+                self._dense.add(part)
             vector_rows.release(index.chunk_vectors)  # FAISS holds its copy; the file's pages can go
         # Every sentence scored by FAISS up to EXACT_BELOW passages; above it only the candidates'
         # sentences are, from the index's own array, so no second copy of them is held.
@@ -145,7 +146,8 @@ class Retriever:
         if len(index.chunks) <= limit:
             self._sentence_dense = faiss.IndexFlatIP(index.dimension)
             if len(index.sentence_vectors):
-                self._sentence_dense.add(index.sentence_vectors)
+                for part in vector_rows.parts(index.sentence_vectors):
+                    self._sentence_dense.add(part)
                 vector_rows.release(index.sentence_vectors)
         counts = np.array([len(c.sentences) for c in self.chunks], dtype=np.int64)
         self.sentence_starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if len(counts) else counts

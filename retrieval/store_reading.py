@@ -18,6 +18,7 @@ import orjson
 
 from cited.errors import IndexCorrupt, IndexMismatch, IndexMissing, IndexUnreadable
 from retrieval.atomic import recover_interrupted_swap
+from retrieval.vector_rows import StackedRows
 from retrieval.records import Document
 from retrieval.store import (
     CHUNK_VECTORS,
@@ -300,8 +301,9 @@ def flat_vectors(file: Path) -> np.ndarray:
 
 
 def _joined(arrays: list[np.ndarray]) -> np.ndarray:
-    """One array of the parts' rows (one part: its own, memory-mapped array, not a copy)."""
-    return arrays[0] if len(arrays) == 1 else np.vstack(arrays)
+    """The parts' rows as one array: one part's own (memory-mapped) array; several parts' arrays
+    as they are, read as one (vector_rows.StackedRows), not copied together."""
+    return arrays[0] if len(arrays) == 1 else StackedRows(arrays)
 
 
 def _keep_live(rows: tuple, part: Part, live: set[str]) -> tuple[tuple, Part]:

@@ -20,9 +20,10 @@ import numpy as np
 from cited.errors import IndexCorrupt
 from cited.settings import is_milvus_uri
 from retrieval.records import Chunk, Document
-from retrieval import segments
+from retrieval import segments, vector_rows
 from retrieval.store import IndexData, index_lock, recover_interrupted_swap, write_index
 from retrieval.store_reading import check_parts, read_documents, read_index, read_manifest
+from retrieval.vector_rows import StackedRows
 
 
 @dataclass(frozen=True)
@@ -209,8 +210,8 @@ class FolderStore:
 
 
 def _stacked(kept: np.ndarray, new: np.ndarray) -> np.ndarray:
-    """The kept rows, then the new ones (a compaction adds none: no second copy of the kept)."""
-    return np.vstack([kept, new]) if len(new) else kept
+    """The kept rows, then the new ones, read as one without a copy (a compaction adds none)."""
+    return StackedRows([*vector_rows.parts(kept), new]) if len(new) else kept
 
 
 def _or_empty(vectors: np.ndarray | None, dimension: int) -> np.ndarray:
@@ -233,6 +234,8 @@ def kept_rows(existing: IndexData | None, keep: set[str], dimension: int) -> tup
     if existing is None:
         empty = np.zeros((0, dimension), dtype=np.float32)
         return [], empty, empty
+    if all(c.doc in keep for c in existing.chunks):  # every row kept: the arrays as they are, no copy
+        return list(existing.chunks), existing.chunk_vectors, existing.sentence_vectors
     chunks, chunk_rows, sentence_rows = [], [], []
     cursor = 0
     for i, c in enumerate(existing.chunks):
@@ -242,7 +245,8 @@ def kept_rows(existing: IndexData | None, keep: set[str], dimension: int) -> tup
             chunk_rows.append(i)
             sentence_rows.extend(range(cursor, cursor + n))
         cursor += n
-    return chunks, existing.chunk_vectors[chunk_rows], existing.sentence_vectors[sentence_rows]
+    return (chunks, vector_rows.rows_of(existing.chunk_vectors, np.array(chunk_rows, dtype=np.int64)),
+            vector_rows.rows_of(existing.sentence_vectors, np.array(sentence_rows, dtype=np.int64)))
 
 
 def open_store(settings) -> Store:

@@ -31,6 +31,17 @@ def test_a_built_corpus_is_a_valid_index(tmp_path):
     assert np.allclose(np.linalg.norm(index.chunk_vectors, axis=1), 1.0, atol=1e-5)
 
 
+def test_a_child_killed_for_memory_is_named_as_such():
+    from cited.errors import CitedError
+    from eval.scale import _child
+
+    with pytest.raises(CitedError, match="killed by signal 9 .out of memory"):
+        _child("import os, signal; os.kill(os.getpid(), signal.SIGKILL)", [], "--scale 1000000: measuring")
+    with pytest.raises(CitedError, match="failed: .'ValueError: no'."):
+        _child("raise ValueError('no')", [], "--scale 10: building")
+    assert _child("import sys; print(sys.argv[1])", ["yes"], "printing").strip() == "yes"
+
+
 @pytest.mark.slow
 def test_bench_scale_prints_its_figures_for_both_stores(capsys, monkeypatch, tmp_path):
     from eval import scale

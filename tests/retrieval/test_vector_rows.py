@@ -51,3 +51,30 @@ def test_arrays_in_memory_are_indexed_and_released_pages_read_the_same(tmp_path)
     total = float(np.asarray(array).sum())
     vector_rows.release(array)
     assert float(np.asarray(array).sum()) == total and np.array_equal(vector_rows.rows_of(array, [2]), vectors[[2]])
+
+
+def test_stacked_rows_read_as_the_stacked_array_without_copying_the_parts(tmp_path):
+    rng = np.random.default_rng(2)
+    arrays = [rng.standard_normal((n, 4)).astype(np.float32) for n in (5, 0, 3, 7)]
+    mapped = [flat_vectors(_flat_file(tmp_path / f"{i}.faiss", a)) for i, a in enumerate(arrays)]
+    stacked, whole = vector_rows.StackedRows(mapped), np.vstack(arrays)
+    assert len(stacked) == 15 and stacked.shape == (15, 4)
+    for row in (0, 4, 5, 7, 8, 14, -1, -15):
+        assert np.array_equal(stacked[row], whole[row])
+    for key in ([], [14, 0, 5, 5, 9], np.arange(15) % 2 == 0, slice(3, 12), slice(None, None, -2), slice(7, 7)):
+        assert np.array_equal(stacked[key], whole[key])
+        assert np.array_equal(vector_rows.rows_of(stacked, np.arange(15)[key]), whole[key])
+    assert np.shares_memory(stacked[8:12], mapped[3])  # a slice within one part is that part's own rows
+    assert np.array_equal(np.asarray(stacked), whole)
+    vector = rng.standard_normal(4).astype(np.float32)
+    np.testing.assert_allclose(stacked @ vector, whole @ vector, rtol=1e-6)
+    for bad in (15, -16):
+        with pytest.raises(IndexError):
+            stacked[bad]
+    with pytest.raises(IndexError):
+        vector_rows.rows_of(stacked, [3, 15])
+    assert vector_rows.parts(stacked) == mapped and vector_rows.parts(whole)[0] is whole
+    index = faiss.IndexFlatIP(4)
+    for part in vector_rows.parts(stacked):
+        index.add(part)
+    assert np.array_equal(index.reconstruct_n(0, 15), whole)
