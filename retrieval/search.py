@@ -5,8 +5,8 @@ and summed with the weights in Settings (retrieval/fusion.py): the passage's den
 best sentence's dense similarity, the passage's BM25 score and its best sentence's BM25 score.
 
 Up to EXACT_BELOW passages every signal scores every passage (an article, a few hundred articles).
-Above it, search runs in two stages: the passage-level dense and BM25 signals each propose their
-top CANDIDATES passages, and the sentence signals and the fusion work on their union only, so a
+Above it, search runs in two stages: the passage-level dense (dense.py: approximate on a large
+library) and BM25 signals each propose their top CANDIDATES passages, and the sentence signals and the fusion work on their union only, so a
 question costs what its candidates cost, not what the library holds.
 """
 
@@ -21,6 +21,7 @@ from cited.errors import EmptyQuestion, QuestionTooLong, UnknownDocument
 from cited.params import check_doc, check_k, check_mode
 from cited.settings import Settings
 from retrieval import vector_rows
+from retrieval.dense import DenseIndex
 from retrieval.embed import Embedder, canonical_model_name, load_embedder
 from retrieval.fusion import weighted_zscore_sum
 from retrieval.lexical import Bm25Index, SegmentedBm25, tokenize
@@ -135,11 +136,7 @@ class Retriever:
         # on one thread and 17 on two here (and more beside onnxruntime's), and a server's
         # concurrent questions use the other core anyway.
         faiss.omp_set_num_threads(1)
-        self._dense = faiss.IndexFlatIP(index.dimension)
-        if len(index.chunk_vectors) and self._store is None:
-            for part in vector_rows.parts(index.chunk_vectors):  # one part at a time: no joined copy
-                self._dense.add(part)
-            vector_rows.release(index.chunk_vectors)  # FAISS holds its copy; the file's pages can go
+        self._dense = DenseIndex(index, approximate=len(index.chunks) > limit, empty=self._store is not None)
         # Every sentence scored by FAISS up to EXACT_BELOW passages; above it only the candidates'
         # sentences are, from the index's own array, so no second copy of them is held.
         self._sentence_dense = None
@@ -209,7 +206,7 @@ class Retriever:
         sentence_dense = self._dense_scores(self._sentence_dense, query.vector)
         sentence_bm25 = self._sentence_bm25.scores(query.tokens)
         return Signals(
-            chunk_dense=self._dense_scores(self._dense, query.vector),
+            chunk_dense=self._dense_scores(self._dense.flat, query.vector),
             best_sentence_dense=self._best_per_chunk(sentence_dense),
             chunk_bm25=self._bm25.scores(query.tokens),
             best_sentence_bm25=self._best_per_chunk(sentence_bm25),
@@ -228,12 +225,16 @@ class Retriever:
             sentence_bm25 = np.zeros(len(self.sentence_chunk), dtype=np.float32)
             sentence_bm25[found.sentence_bm25_rows] = found.sentence_bm25_scores
             return found.dense_rows, found.dense_scores, found.bm25_rows, chunk_bm25, sentence_bm25
-        scores, ids = self._dense.search(vector.reshape(1, -1), CANDIDATES)
-        found = ids[0] >= 0
+        dense_rows, dense_scores = self.dense_candidates(vector, CANDIDATES)
         chunk_bm25 = self._bm25.scores(query.tokens)
         lexical = np.argpartition(-chunk_bm25, CANDIDATES)[:CANDIDATES] if CANDIDATES < n else np.arange(n)
         lexical = lexical[chunk_bm25[lexical] > 0]
-        return ids[0][found], scores[0][found], lexical, chunk_bm25, self._sentence_bm25.scores(query.tokens)
+        return dense_rows, dense_scores, lexical, chunk_bm25, self._sentence_bm25.scores(query.tokens)
+
+    def dense_candidates(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The k passages nearest the vector (chunk rows, scores): exact, or through a large
+        library's approximate index (dense.py)."""
+        return self._dense.search(vector, k)
 
     def _two_stage(self, query: Query, doc: str | None) -> Signals:
         n, vector = len(self.chunks), query.vector

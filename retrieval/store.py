@@ -1,5 +1,6 @@
 """The index folder: a versioned manifest.json, documents.jsonl, chunks.jsonl and two FAISS files,
-and the BM25 of both; then any segments (segments.py) added since, each a folder of the same files.
+and the BM25 of both (and, for a part of APPROXIMATE_FROM passages or more, an approximate FAISS
+index of its passages); then any segments (segments.py) added since, each a folder of the same files.
 
 Written atomically: a whole index goes to a temporary sibling folder, which is then swapped in with
 one rename, so a reader sees either the old index or the new one, never half of either (a segment
@@ -11,6 +12,7 @@ damage is found and named on load. No pickle anywhere. Opening a folder: store_r
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -42,6 +44,10 @@ DATA_FILES = (DOCUMENTS, CHUNKS, CHUNK_VECTORS, SENTENCE_VECTORS)
 # BM25 of the chunks and of their sentences, as bm25s saves them (retrieval/lexical.py). An index
 # written before they were stored has none; its BM25 is then built when it is opened.
 BM25_FOLDERS = ("bm25-chunks", "bm25-sentences")
+# A part of this many passages or more is also written with an approximate dense index, which a
+# large library's questions search instead of scanning every passage (retrieval/dense.py).
+APPROXIMATE_FROM = 200_000
+CHUNK_IVF = "chunks.ivf"
 SEGMENTS = "segments"  # the folder of the segments added since the index was last written whole
 
 
@@ -78,6 +84,8 @@ class Part:
     sentences: int
     chunk_rows: np.ndarray | None = None
     sentence_rows: np.ndarray | None = None
+    approximate: object = None  # its FAISS IVF of chunks.ivf (memory-mapped), if it has one
+
 
     def live(self) -> tuple[int, int, int]:
         """Its live documents, chunk rows and sentence rows: how many of IndexData's it holds."""
@@ -157,10 +165,32 @@ def write_data_files(folder: Path, data: IndexData) -> dict[str, str]:
             f.write(json.dumps(chunk_record(c), ensure_ascii=False) + "\n")
     for name, vectors in ((CHUNK_VECTORS, data.chunk_vectors), (SENTENCE_VECTORS, data.sentence_vectors)):
         write_flat_vectors(folder / name, vectors, data.dimension)
-    bm25_files = _write_bm25(folder, data)
-    for name in (*DATA_FILES, *bm25_files):
+    extra = _write_bm25(folder, data)
+    if len(data.chunk_vectors) >= APPROXIMATE_FROM:
+        write_approximate(folder / CHUNK_IVF, data.chunk_vectors, data.dimension)
+        extra.append(CHUNK_IVF)
+    for name in (*DATA_FILES, *extra):
         fsync(folder / name)
-    return {name: sha256_file(folder / name) for name in (*DATA_FILES, *bm25_files)}
+    return {name: sha256_file(folder / name) for name in (*DATA_FILES, *extra)}
+
+
+def write_approximate(file: Path, vectors: np.ndarray, dimension: int) -> None:
+    """An inverted-file index (FAISS IVF, inner product) of a large part's passage vectors: about
+    √n lists, trained on a seeded sample of 64 vectors a list (k-means), every vector then filed
+    in its nearest list. retrieval/dense.py probes a few lists per question instead of scanning n."""
+    import faiss
+
+    n = len(vectors)
+    lists = max(1, int(np.sqrt(n)))
+    sample = np.sort(np.random.default_rng(0).choice(n, size=min(n, 64 * lists), replace=False))
+    index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dimension), dimension, lists, faiss.METRIC_INNER_PRODUCT)
+    index.train(np.ascontiguousarray(vectors[sample], dtype=np.float32))
+    for start in range(0, n, 65_536):
+        index.add(np.ascontiguousarray(vectors[start:start + 65_536], dtype=np.float32))
+    try:
+        faiss.write_index(index, str(file))
+    except RuntimeError as e:  # FAISS's C++ error (a full disk among them), as the OSError every write gives
+        raise OSError(errno.EIO, f"FAISS could not write {file.name}: {str(e).splitlines()[0][:200]}") from None
 
 
 # FAISS's file of a flat inner-product index: "IxFI", d (int32), ntotal (int64), two unused int64

@@ -21,6 +21,7 @@ from retrieval.atomic import recover_interrupted_swap
 from retrieval.vector_rows import StackedRows
 from retrieval.records import Document
 from retrieval.store import (
+    CHUNK_IVF,
     CHUNK_VECTORS,
     CHUNKS,
     DATA_FILES,
@@ -242,7 +243,23 @@ def _read_part(path: Path, folder: Path, files: dict, dimension: int) -> tuple[t
     if failure is not None:
         raise failure
     documents, chunks, chunk_vectors, sentence_vectors = rows
-    return rows, Part(folder, files, len(documents), len(chunks), len(sentence_vectors))
+    approximate = None
+    if CHUNK_IVF in files:  # opened once its checksum is known to match
+        with _naming(path, folder, CHUNK_IVF):
+            approximate = read_approximate(folder / CHUNK_IVF, len(chunks), dimension)
+    return rows, Part(folder, files, len(documents), len(chunks), len(sentence_vectors), approximate=approximate)
+
+
+def read_approximate(file: Path, rows: int, dimension: int):
+    """The IVF index store.write_approximate wrote, memory-mapped (its lists are read as questions
+    probe them: opening copies nothing); IndexCorrupt-worthy ValueError if it is not one for
+    `rows` vectors of `dimension`."""
+    import faiss
+
+    index = faiss.read_index(str(file), faiss.IO_FLAG_MMAP_IFC)
+    if not isinstance(index, faiss.IndexIVFFlat) or index.ntotal != rows or index.d != dimension:
+        raise ValueError(f"not an IVF index of {rows} vectors")
+    return index
 
 
 PARALLEL_HASHING_FROM = 64 << 20  # bytes in a part's files

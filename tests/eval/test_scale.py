@@ -57,3 +57,4 @@ def test_bench_scale_prints_its_figures_for_both_stores(capsys, monkeypatch, tmp
                     "rss_mb", "disk_mb"):
             assert row[key] > 0, key
         assert row["chunks"] == 100 and row["query_p95_ms"] >= row["query_p50_ms"] and row["compact_s"] >= 0
+    assert rows[0]["dense_recall_at_10"] == 1.0 and rows[1]["dense_recall_at_10"] is None  # exact; Milvus's own
