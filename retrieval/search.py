@@ -158,7 +158,9 @@ class Retriever:
                 self._title_rows.setdefault(c.doc, i)
         self._doc_rows = {d.id: np.array(rows_of[d.id], dtype=np.int64) for d in index.documents}
         # Per chunk: its document's title row (-1 if none) and its number of sentences.
-        self._title_of_chunk = np.array([self._title_rows.get(c.doc, -1) for c in self.chunks], dtype=np.int64)
+        self._title_of_chunk = np.full(len(self.chunks), -1, dtype=np.int64)
+        for doc, row in self._title_rows.items():  # per document, not per chunk: a library has a million
+            self._title_of_chunk[rows_of[doc]] = row
         self._sentence_counts = counts
 
     def _exact_limit(self) -> int:

@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
+import orjson
 
 from cited.errors import IndexWriteFailed
 from retrieval import atomic
@@ -138,11 +139,13 @@ def _write_files(folder: Path, data: IndexData) -> None:
 
 
 def write_manifest(folder: Path, manifest: dict) -> None:
-    """manifest.json, replaced in one rename (a reader reads the old one or the new one)."""
+    """manifest.json, replaced in one rename (a reader reads the old one or the new one). Written
+    by orjson: a library of 20,000 documents has a 6 MB manifest, which each add writes once and
+    reads a few times (the json module took half a second each time)."""
     tmp = folder / f".{MANIFEST}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(manifest, f, indent=2, ensure_ascii=False)
+        with open(tmp, "wb") as f:
+            f.write(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, folder / MANIFEST)

@@ -7,7 +7,6 @@ taken from it, not read again.
 from __future__ import annotations
 
 import gc
-import json
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -51,7 +50,7 @@ def read_manifest(path: Path) -> dict:
             if path.exists() and any(path.iterdir()):
                 raise IndexCorrupt(str(path), f"{MANIFEST} is missing")
             raise IndexMissing(str(path))
-        manifest = json.loads(file.read_text(encoding="utf-8"))
+        manifest = orjson.loads(file.read_bytes())
     except PermissionError as e:
         raise IndexUnreadable(str(path), f"{Path(e.filename or path).name}: {e.strerror}") from None
     except (OSError, ValueError, RecursionError) as e:  # ValueError: bad UTF-8 or bad JSON
