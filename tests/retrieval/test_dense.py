@@ -17,7 +17,7 @@ from retrieval import dense, search, store
 from retrieval.search import Retriever
 from retrieval.store_reading import read_index, read_manifest
 from tests.conftest import ARTICLE
-from tests.retrieval.test_segments import appending, settings_at, squad_files, top  # noqa: F401  (fixtures)
+from tests.retrieval.test_segments import settings_at, top
 
 
 def exact_top(index, vector, k):

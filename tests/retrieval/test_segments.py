@@ -11,9 +11,7 @@ import numpy as np
 import pytest
 
 from cited.errors import IndexCorrupt
-from eval.cli import DEFAULT_SQUAD11
 from ingest.pipeline import ingest, remove_document
-from retrieval import segments
 from retrieval.lexical import Bm25Index, SegmentedBm25, tokenize
 from retrieval.search import Retriever
 from retrieval.store import sha256_file
@@ -22,29 +20,6 @@ from retrieval.stores import FolderStore
 from cited.settings import Settings
 from tests.conftest import ARTICLE
 
-TITLES = ("Normans", "Oxygen", "Amazon_rainforest")  # SQuAD training articles, not evaluation ones
-
-
-@pytest.fixture(scope="module")
-def squad_files(tmp_path_factory):
-    """Three SQuAD 1.1 articles as text files (8 paragraphs each), and some of their questions."""
-    folder = tmp_path_factory.mktemp("squad-articles")
-    data = {a["title"]: a for a in json.loads(DEFAULT_SQUAD11.read_text())["data"]}
-    files, questions = {}, []
-    for title in TITLES:
-        paragraphs = data[title]["paragraphs"][:8]
-        files[title] = folder / f"{title}.txt"
-        files[title].write_text(title.replace("_", " ") + "\n\n" + "\n\n".join(p["context"] for p in paragraphs))
-        questions += [qa["question"] for p in paragraphs[:3] for qa in p["qas"][:2]]
-    return files, questions
-
-
-@pytest.fixture
-def appending(monkeypatch):
-    """Every update small enough for a segment."""
-    monkeypatch.setattr(segments, "SEGMENTS_FROM", 1)
-    monkeypatch.setattr(segments, "SEGMENT_SHARE", 1.0)
-    monkeypatch.setattr(segments, "DEAD_SHARE", 1.0)
 
 
 def settings_at(folder) -> Settings:
@@ -252,3 +227,30 @@ def test_a_loaded_library_reads_only_what_changed(tmp_path, squad_files, real_em
         [p.chunk_rows.tolist() if p.chunk_rows is not None else None for p in fresh.index.parts]
     assert top(loaded, questions) == top(fresh, questions)
     assert library.ask("Who leads Pakistan's caretaker government?").abstained
+
+
+def test_each_token_names_a_text_once_in_the_stored_bm25(article_settings):
+    """What SegmentedBm25's plain `scores[indices] += …` relies on (np.add.at is for repeats)."""
+    from retrieval.store import BM25_FOLDERS
+
+    for name in BM25_FOLDERS:
+        stored = Bm25Index.load(article_settings.index_dir / name, 1)._bm25.scores
+        indptr, indices = stored["indptr"], stored["indices"]
+        assert len(indptr) > 100
+        for token in range(len(indptr) - 1):
+            postings = indices[indptr[token]:indptr[token + 1]]
+            assert len(np.unique(postings)) == len(postings)
+
+
+def test_bm25_scores_are_bm25s_own_to_the_bit(article_settings):
+    from eval.cli import DEFAULT_SET
+    from eval.gold import load_eval_set
+    from retrieval.store import BM25_FOLDERS
+
+    questions = [q.question for q in load_eval_set(DEFAULT_SET)] + ["tesla tesla Pakistan", "zzzz unknownword"]
+    for name in BM25_FOLDERS:
+        index = Bm25Index.load(article_settings.index_dir / name, 1)
+        index.size = index._bm25.scores["num_docs"]
+        for tokens in tokenize(questions):
+            if tokens:
+                assert np.array_equal(index.scores(tokens), np.asarray(index._bm25.get_scores(tokens), np.float32))
