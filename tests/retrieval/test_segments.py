@@ -241,16 +241,3 @@ def test_each_token_names_a_text_once_in_the_stored_bm25(article_settings):
             postings = indices[indptr[token]:indptr[token + 1]]
             assert len(np.unique(postings)) == len(postings)
 
-
-def test_bm25_scores_are_bm25s_own_to_the_bit(article_settings):
-    from eval.cli import DEFAULT_SET
-    from eval.gold import load_eval_set
-    from retrieval.store import BM25_FOLDERS
-
-    questions = [q.question for q in load_eval_set(DEFAULT_SET)] + ["tesla tesla Pakistan", "zzzz unknownword"]
-    for name in BM25_FOLDERS:
-        index = Bm25Index.load(article_settings.index_dir / name, 1)
-        index.size = index._bm25.scores["num_docs"]
-        for tokens in tokenize(questions):
-            if tokens:
-                assert np.array_equal(index.scores(tokens), np.asarray(index._bm25.get_scores(tokens), np.float32))
