@@ -3,17 +3,17 @@
 For each N, a corpus of N passages is written straight to an index folder (the store's own
 writer, in a process of its own): documents of 50 paragraphs, each paragraph three real
 sentences of the SQuAD development articles recombined at random, with the bundled encoder's
-vectors of those sentences (each distinct sentence is encoded once; a passage's vector is the normalized mean of its sentences',
-as ingest makes it). Then a separate process (so its memory is its own) opens the index with
-cited.Library, times QUERIES questions (SQuAD's own, so BM25 and the encoder have work to do), and
-adds one new 50-paragraph document through the real ingest pipeline (on a folder of 10,000
-passages or more, a segment: retrieval/segments.py), then another (the ingest encoder loaded by
-then), asks again, and compacts. Printed per N: open_s, query_p50_ms, query_p95_ms,
+vectors of those sentences (each distinct sentence is encoded once; a passage's vector is the
+normalized mean of its sentences', as ingest makes it). Then a separate process (so its memory
+is its own) opens the index with cited.Library, times QUERIES questions (SQuAD's own, so BM25
+and the encoder have work to do), and adds one new 50-paragraph document through the real ingest
+pipeline (on a folder of 10,000 passages or more, a segment: retrieval/segments.py), then
+another (the ingest encoder loaded by then), asks again, and compacts. Printed per N: open_s, query_p50_ms, query_p95_ms,
 add_document_s (the first, which loads the ingest encoder), add_another_s,
 query_p50_after_add_ms, compact_s, rss_mb (that process after its first questions: what serving
 holds), dense_recall_at_10 (of the 10 passages nearest each of 10 questions, every passage
-scored, the share among the dense candidates: below 1 only where search is approximate), peak_rss_mb (after everything,
-the ingest encoder included) and disk_mb (before the add).
+scored, the share among the dense candidates: below 1 only where search is approximate),
+peak_rss_mb (after everything, the ingest encoder included) and disk_mb (before the add).
 
 With --store URI (a Milvus), each N is also built and measured there (an index named scale_N,
 dropped afterwards), beside the folder. Nothing is asserted: the figures are what this machine
@@ -98,7 +98,7 @@ def build_index(store, n: int, sentences: list[str], vectors: np.ndarray, model:
 
 def build_folder(path: str, n: int, pool: str, model: str) -> None:
     """Run in a child process: the folder index of build_index at `path`, from the pool's sentences
-    and vectors (pool.json, pool.npy). Its own process, so the memory a large build takes (10 GB
+    and vectors (pool.json, pool.faiss). Its own process, so the memory a large build takes (10 GB
     at a million passages) is given back before the measuring process starts."""
     from retrieval.store_reading import flat_vectors
     from retrieval.stores import FolderStore

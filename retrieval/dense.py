@@ -36,7 +36,7 @@ class DenseIndex:
             self.offset = base.live()[1]  # live rows of the first part come first
             self.base_rows = base.chunk_rows  # the stored rows that are live (None: all)
             self.dead = base.chunks - self.offset
-            arrays = arrays[1:] if len(arrays) > 1 else []
+            arrays = arrays[1:]  # the first part is the IVF's
         for part in arrays:  # one part at a time: no joined copy
             if len(part):
                 self.flat.add(part)

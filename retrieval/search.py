@@ -6,8 +6,9 @@ best sentence's dense similarity, the passage's BM25 score and its best sentence
 
 Up to EXACT_BELOW passages every signal scores every passage (an article, a few hundred articles).
 Above it, search runs in two stages: the passage-level dense (dense.py: approximate on a large
-library) and BM25 signals each propose their top CANDIDATES passages, and the sentence signals and the fusion work on their union only, so a
-question costs what its candidates cost, not what the library holds.
+library) and BM25 signals each propose their top CANDIDATES passages, and the sentence signals
+and the fusion work on their union only, so a question costs what its candidates cost, not what
+the library holds.
 """
 
 from __future__ import annotations

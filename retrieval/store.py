@@ -87,7 +87,6 @@ class Part:
     sentence_rows: np.ndarray | None = None
     approximate: object = None  # its FAISS IVF of chunks.ivf (memory-mapped), if it has one
 
-
     def live(self) -> tuple[int, int, int]:
         """Its live documents, chunk rows and sentence rows: how many of IndexData's it holds."""
         return (self.documents, self.chunks if self.chunk_rows is None else len(self.chunk_rows),
@@ -188,8 +187,8 @@ def write_approximate(file: Path, vectors: np.ndarray, dimension: int) -> None:
     sample = np.sort(np.random.default_rng(0).choice(n, size=min(n, 64 * lists), replace=False))
     index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dimension), dimension, lists, faiss.METRIC_INNER_PRODUCT)
     index.train(np.ascontiguousarray(vectors[sample], dtype=np.float32))
-    for start in range(0, n, 65_536):
-        index.add(np.ascontiguousarray(vectors[start:start + 65_536], dtype=np.float32))
+    for block in _blocks(vectors):
+        index.add(block)
     try:
         faiss.write_index(index, str(file))
     except RuntimeError as e:  # FAISS's C++ error (a full disk among them), as the OSError every write gives
@@ -210,8 +209,14 @@ def write_flat_vectors(file: Path, vectors: np.ndarray, dimension: int) -> None:
     n = len(vectors)
     with open(file, "wb") as f:
         f.write(FLAT_HEADER.pack(b"IxFI", dimension, n, 1 << 20, 1 << 20, 1, 0, n * dimension))
-        for start in range(0, n, 65_536):
-            f.write(np.ascontiguousarray(vectors[start:start + 65_536], dtype="<f4").tobytes())
+        for block in _blocks(vectors):
+            f.write(block.tobytes())
+
+
+def _blocks(vectors: np.ndarray, rows: int = 65_536):
+    """The vectors as contiguous float32 blocks of `rows` rows: one block in memory at a time."""
+    for start in range(0, len(vectors), rows):
+        yield np.ascontiguousarray(vectors[start:start + rows], dtype="<f4")
 
 
 def sha256_file(file: Path) -> str:
