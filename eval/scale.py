@@ -8,8 +8,8 @@ normalized mean of its sentences', as ingest makes it). Then a separate process 
 is its own) opens the index with cited.Library, times QUERIES questions (SQuAD's own, so BM25
 and the encoder have work to do), and adds one new 50-paragraph document through the real ingest
 pipeline (on a folder of 10,000 passages or more, a segment: retrieval/segments.py), then
-another (the ingest encoder loaded by then), asks again, and compacts. Printed per N: open_s, query_p50_ms, query_p95_ms,
-add_document_s (the first, which loads the ingest encoder), add_another_s,
+another (the ingest encoder loaded by then), asks again, and compacts. Printed per N: open_s,
+query_p50_ms, query_p95_ms, add_document_s (the first, which loads the ingest encoder), add_another_s,
 query_p50_after_add_ms, compact_s, rss_mb (that process after its first questions: what serving
 holds), dense_recall_at_10 (of the 10 passages nearest each of 10 questions, every passage
 scored, the share among the dense candidates: below 1 only where search is approximate),
