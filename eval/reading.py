@@ -246,13 +246,17 @@ def run_reading(args, settings: Settings) -> int:
     if not args.no_reader_baseline:
         outcomes["open book, tutorial"] = open_book(articles, replace(settings, reader=""), not args.json, tutorial=True)
         outcomes["open book, no reader"] = open_book(articles, replace(settings, reader=""), not args.json)
-    outcomes["open book, reader"] = open_book(articles, replace(settings, reader=settings_reader), not args.json)
+    with_reader = replace(settings, reader=settings_reader)
+    outcomes["open book, reader"] = open_book(articles, with_reader, not args.json)
+    if with_reader.short_answers_for != "all":  # the reader's own F1: a span for every question
+        outcomes["open book, reader, a span for every question"] = open_book(
+            articles, replace(with_reader, short_answers_for="all"), not args.json)
     abstain = settings.reader_abstain_below
     if abstain is None:  # also the reader abstaining, at the threshold calibration chose
         from eval.calibrate import CHOSEN_ABSTAIN_BELOW as abstain
 
         outcomes[f"open book, reader abstaining < {abstain}"] = open_book(
-            articles, replace(settings, reader=settings_reader, reader_abstain_below=abstain), not args.json)
+            articles, replace(with_reader, reader_abstain_below=abstain), not args.json)
     reader = reader_for(settings_reader, settings.encoder_runtime)
     never, abstaining = gold_paragraph(articles, reader, [0.0, abstain])
     outcomes["gold paragraph, reader"] = never

@@ -46,6 +46,10 @@ _WANTS_SENTENCES = re.compile(r"^\s*(why|how(?!\s+(many|much|long|old|far|large|
                               r"what (\S+\s+){0,3}?(reasons|motives|motivations|factors|main points)|"
                               r"(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|might|may|must)"
                               r"(n[’']t)?\s)\b", re.I)
+# The reader learnt from SQuAD's prose: the article's title, author and date lines are not what it
+# reads, so a question whose best sentence is one of them ("Who wrote this?") is never abstained on
+# by the reader (on the article's set it doubted its own title, 0.04).
+_METADATA = frozenset({"title", "author", "date"})
 _PICKS_ONE = re.compile(r"^\s*(which|what)\s+(one|of)\b", re.I)
 _POINTS_BACK = re.compile(r"^(\S+\s+){0,2}(this|these|those|that|such)\b", re.I)
 
@@ -177,7 +181,7 @@ class Answerer:
         reads = self._read_candidates(query.text, singles)
         best_p = max((r.probability for r in reads.values()), default=None) if reads else None
         if best_p is not None and self.settings.reader_abstain_below is not None \
-                and best_p < self.settings.reader_abstain_below:
+                and best_p < self.settings.reader_abstain_below and not self._about_the_article(singles):
             answer = self._abstain(query, passages, everything, support)
             answer.no_answer_score = 1.0 - best_p
             return answer
@@ -203,7 +207,8 @@ class Answerer:
             picks += [(item.row, item.start, item.end, last.score, 2) for item in listed]
         answer = self._answer(query, picks, passages, support)
         if reads is not None and not section and not listed:
-            self._read_short_answer(answer, reads)
+            self._read_short_answer(answer, reads,
+                                    show=self.settings.short_answers_for == "all" or kind is not None)
         return answer
 
     def _overview(self, query: Query, signals: Signals, passages: list[Passage],
@@ -247,6 +252,11 @@ class Answerer:
         readings = self.reader.read(question, [self._text(c) for c in top])
         return {(c.passage.doc, c.start): r for c, r in zip(top, readings)}
 
+    def _about_the_article(self, singles: list["_Candidate"]) -> bool:
+        """Whether retrieval's best sentence is the article's title, author or date line."""
+        best = max(singles, key=lambda c: c.score)
+        return self.retriever.chunks[best.passage.chunk].kind in _METADATA
+
     def _reranked(self, chosen: list["_Candidate"], singles: list["_Candidate"],
                   reads: dict[tuple[str, int], SpanReading]) -> list["_Candidate"]:
         """The sentence the reader is surest answers leads the answer, when it is sure enough."""
@@ -258,9 +268,10 @@ class Answerer:
         best = next(c for c in singles if (c.passage.doc, c.start) == key)
         return [best] + chosen[: self.settings.max_answer_sentences - 1]
 
-    def _read_short_answer(self, answer: Answer, reads: dict[tuple[str, int], SpanReading]) -> None:
+    def _read_short_answer(self, answer: Answer, reads: dict[tuple[str, int], SpanReading], show: bool) -> None:
         """Of the answer's sentences, the one the reader is surest answers gives its best span as
-        the short answer, when the reader is sure enough (Settings.short_answer_above)."""
+        the short answer, when the reader is sure enough (Settings.short_answer_above) and `show`
+        (the question is of a kind Settings.short_answers_for names); no_answer_score either way."""
         unread = [s for s in answer.sentences if (s.doc, s.start) not in reads]
         if unread:  # sentences not among the candidates read (or none were read)
             for s, r in zip(unread, self.reader.read(answer.question, [s.text for s in unread])):
@@ -268,7 +279,7 @@ class Answerer:
         scored = [(reads[(s.doc, s.start)], s) for s in answer.sentences]
         reading, sentence = max(scored, key=lambda rs: rs[0].probability)
         answer.no_answer_score = 1.0 - max(r.probability for r in reads.values())  # of all it read
-        if reading.probability < self.settings.short_answer_above or reading.end <= reading.start:
+        if not show or reading.probability < self.settings.short_answer_above or reading.end <= reading.start:
             return
         text = sentence.text[reading.start : reading.end]
         if text.strip() == sentence.text.strip():

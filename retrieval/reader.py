@@ -203,8 +203,8 @@ _cache_lock = threading.Lock()
 
 
 def reader_for(setting: str | None, runtime: str = "onnx") -> Reader | None:
-    """Settings.reader → the reader: "bundled", a folder, or ""/None for none."""
-    if not setting:
+    """Settings.reader → the reader: "bundled", a folder, or "", "none" or None for none."""
+    if not setting or setting == "none":
         return None
     return load_reader(BUNDLED_READER if setting == "bundled" else Path(setting), runtime)
 

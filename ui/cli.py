@@ -42,9 +42,11 @@ def _common(p: argparse.ArgumentParser, retrieval: bool = False) -> None:
 def _reader_flags(p: argparse.ArgumentParser) -> None:
     group = p.add_mutually_exclusive_group()
     group.add_argument("--reader", metavar="PATH|bundled",
-                       help="mark short answers with a reader: 'bundled' (retrieval/models/reader) or a folder made by "
-                            "`cited train-reader` (off by default, or $CITED_READER)")
-    group.add_argument("--no-reader", action="store_true", help="whole sentences only, even if $CITED_READER is set")
+                       help="the reader that marks short answers, leads with the sentence it is surest of and abstains "
+                            "when no sentence answers: 'bundled' (retrieval/models/reader, the default) or a folder made "
+                            "by `cited train-reader` (or $CITED_READER; 'none' for no reader)")
+    group.add_argument("--no-reader", action="store_true",
+                       help="no reader: whole sentences only, chosen and abstained on by similarity alone")
 
 
 def _llm_flags(p: argparse.ArgumentParser) -> None:

@@ -40,10 +40,10 @@ def format_answer(answer: Answer, width: int = 100, documents: dict[str, Metadat
     """The answer, then each cited paragraph under its document's title, number and section."""
     documents = documents or {}
     lines = [format_written(answer, width, unsupported) if answer.writer == "llm" else _fill(answer.text, width)]
-    if answer.notice:
-        lines.insert(0, f"note: {answer.notice}\n")
     if answer.short_answer is not None:  # the reader's short answer first, then its cited sentence(s)
         lines.insert(0, f"{answer.short_answer.text} [{answer.short_answer.citation}]\n")
+    if answer.notice:  # what went wrong (the LLM did not answer) before any answer
+        lines.insert(0, f"note: {answer.notice}\n")
     if answer.interpreted_as:  # a follow-up, as it was read
         lines.insert(0, f"Read as: {answer.interpreted_as}\n")
     if answer.abstained:

@@ -31,7 +31,8 @@ def test_quick_eval_prints_json_and_writes_a_report(article_settings, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     table = json.loads(result.stdout)
-    assert set(table) == {"tutorial", "dense", "bm25", "hybrid"}
+    # The reader is on by default, so today's sentence answers are reported beside it.
+    assert set(table) == {"tutorial", "dense", "bm25", "hybrid", "hybrid, no reader"}
     hybrid = table["hybrid"]
     for key in ("hit@1", "hit@3", "hit@5", "mrr@10", "ndcg@10", "answer_accuracy", "citation_precision",
                 "citation_recall", "abstain_recall", "false_abstain_rate", "latency_p50_ms", "latency_p95_ms"):

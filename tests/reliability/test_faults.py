@@ -45,8 +45,10 @@ Electric kettles switch themselves off when a bimetallic strip bends in the risi
 
 
 def answers_of(index_dir: Path, embedder) -> list[dict]:
-    settings = Settings.from_env(environ={}, index_dir=index_dir)
-    answerer = Answerer(Retriever.load(settings, embedder))
+    from retrieval.reader import reader_for
+
+    settings = Settings.from_env(environ={}, index_dir=index_dir)  # as the app answers: with its reader
+    answerer = Answerer(Retriever.load(settings, embedder), settings, reader_for(settings.reader))
     return [{k: v for k, v in answerer.ask(q).to_json().items() if k != "seconds"} for q in QUESTIONS]
 
 

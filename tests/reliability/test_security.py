@@ -188,8 +188,9 @@ print(json.dumps({"answer": answer.text, "events": events}))
 
 def test_loading_the_model_and_index_unpickles_nothing(article_settings):
     """The whole load path in a fresh process, watched by an audit hook: no object is unpickled
-    and no pickle-format weights file is opened; the one weights file Python opens is the
-    encoder's ONNX export (to check its sha256; onnxruntime then reads it itself), and the only
+    and no pickle-format weights file is opened; the weights files Python opens are the ONNX
+    exports of the encoder and the reader (to check their sha256; onnxruntime then reads them
+    itself) and the reader's safetensors file (its sha256, checked against its card), and the only
     .npy files are the index's stored BM25 arrays (numeric; read with allow_pickle=False)."""
     environment = child_environment()
     result = subprocess.run([sys.executable, "-c", AUDIT, str(article_settings.index_dir)], cwd=ROOT,
@@ -197,8 +198,10 @@ def test_loading_the_model_and_index_unpickles_nothing(article_settings):
     report = json.loads(result.stdout.splitlines()[-1])
     assert report["answer"] == "Ali Atef [1]"
     kinds = {kind for kind, _ in report["events"]}
-    assert kinds == {"onnx", "open"}, report["events"]
+    assert kinds == {"onnx", "open", "safetensors"}, report["events"]
     assert all(path.endswith("/model.onnx") for kind, path in report["events"] if kind == "onnx")
+    assert all(path.endswith("retrieval/models/reader/reader.fp16.safetensors")
+               for kind, path in report["events"] if kind == "safetensors")
     index = str(article_settings.index_dir)
     assert all(path.startswith(index) and "/bm25-" in path and path.endswith(".npy")
                for kind, path in report["events"] if kind == "open")

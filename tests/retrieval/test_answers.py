@@ -136,7 +136,11 @@ def test_the_title_answers_only_questions_about_the_title(answerer):
 
 def test_a_sentence_that_points_back_follows_the_best_one(answerer):
     # "Two of these most notable groups are …" continues the sentence about Sunni armed factions.
-    answer = answerer.ask("Which Sunni militant groups that go after Shiites are named?")
+    # Without the reader: it doubts this answer (0.09) and abstains, one of the article set's three
+    # false abstentions (eval/README.md); the sentence choice is what is tested here.
+    from retrieval.answer import Answerer
+
+    answer = Answerer(answerer.retriever, answerer.settings).ask("Which Sunni militant groups that go after Shiites are named?")
     assert "Sipah-e-Sahaba" in answer.text
     texts = [s.text for s in answer.sentences]
     opens = next(i for i, t in enumerate(texts) if t.startswith("Within Pakistan, numerous Sunni armed factions"))

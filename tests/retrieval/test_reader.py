@@ -118,3 +118,36 @@ def test_with_the_reader_a_question_still_never_imports_torch(reader, article_se
                          cwd=Path(__file__).resolve().parents[2], env=environment)
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("Anwar-ul-Haq Kakar [1]") and "torch imported: False" in run.stdout
+
+
+def test_by_default_cited_gives_the_short_answer_and_abstains_where_the_article_does_not_say(article_settings):
+    # The two questions, as a user types them: no flag, so the reader is the default.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    def ask(question: str) -> dict:
+        run = subprocess.run([sys.executable, "-m", "ui.cli", "ask", question, "--json", "--index",
+                              str(article_settings.index_dir)], capture_output=True, text=True, timeout=120,
+                             cwd=Path(__file__).resolve().parents[2], env=child_environment())
+        assert run.returncode == 0, run.stderr
+        return json.loads(run.stdout)
+
+    leader = ask("Who leads the caretaker government?")
+    assert leader["short_answer"]["text"] == "Anwar-ul-Haq Kakar" and not leader["abstained"]
+    assert any("Anwar-ul-Haq Kakar" in s["text"] and s["citation"] == leader["short_answer"]["citation"]
+               for s in leader["sentences"])
+    deaths = ask("How many people died in the Iranian strikes?")
+    assert deaths["abstained"] and deaths["short_answer"] is None and deaths["no_answer_score"] > 0.85
+
+
+def test_a_question_without_a_named_kind_of_answer_gets_no_span(answerer):
+    # "What did …" wants a phrase the reader marks right for fewer than 80% of held-out questions.
+    answer = answerer.ask("What did the foreign ministers agree to work on together?")
+    assert answer.short_answer is None and not answer.abstained and answer.no_answer_score is not None
+
+
+def test_the_reader_never_abstains_on_the_articles_own_title(answerer):
+    # It doubts "What is the article's title?" (0.04): it never read a title line in training.
+    answer = answerer.ask("What is the article's title?")
+    assert not answer.abstained and "What Led to Pakistan-Iran De-Escalation" in answer.text

@@ -209,7 +209,7 @@ def test_source_card_and_an_older_answers_marker_show_their_paragraph(page):
     page.locator("#cited-chat button[aria-label=Clear]").click()
     page.get_by_text("Ask a question: the paragraphs the answer is built from appear here").wait_for()
     ask(page, "What share of Pakistan's population is Shiite?")
-    last_answer(page).locator("a.cited-marker").click()
+    last_answer(page).locator("a.cited-marker").first.click()
     page.locator(f"#cited-article #cited-{ARTICLE_ID}-p12.cited-focus").wait_for()
 
 
