@@ -33,6 +33,10 @@ CARD = "card.json"
 FROZEN_KEY = "encoder.embeddings.word_embeddings.weight"
 MAX_LEN = 96  # question + sentence tokens, as trained
 MAX_ANSWER_TOKENS = 30
+# A question's candidates are read in one batch on two threads (the machine's two cores): about
+# 15 ms a sentence on one; the reader runs one batch at a time (its own thread), so a busy server
+# still uses at most two cores for it.
+READER_THREADS = 2
 log = logging.getLogger("cited")
 
 
@@ -144,7 +148,7 @@ def _onnx_forward(weights: Path, base: Path, folder: Path, digest: str):
         except (ImportError, OSError, RuntimeError, ValueError, KeyError) as e:
             log.warning("The reader stays on torch: its ONNX export failed (%s).", str(e).splitlines()[0][:160])
             return None
-    session = onnx_encoder.session(path)
+    session = onnx_encoder.session(path, threads=READER_THREADS)
     words = onnx_encoder.WordVectors(path)
 
     def forward(ids: np.ndarray, types: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
