@@ -207,7 +207,7 @@ class Answerer:
             picks += [(item.row, item.start, item.end, last.score, 2) for item in listed]
         answer = self._answer(query, picks, passages, support)
         if reads is not None and not section and not listed:
-            self._read_short_answer(answer, reads,
+            self._read_short_answer(answer, reads, kind,
                                     show=self.settings.short_answers_for == "all" or kind is not None)
         return answer
 
@@ -268,9 +268,11 @@ class Answerer:
         best = next(c for c in singles if (c.passage.doc, c.start) == key)
         return [best] + chosen[: self.settings.max_answer_sentences - 1]
 
-    def _read_short_answer(self, answer: Answer, reads: dict[tuple[str, int], SpanReading], show: bool) -> None:
-        """Of the answer's sentences, the one the reader is surest answers gives its best span as
-        the short answer, when the reader is sure enough (Settings.short_answer_above) and `show`
+    def _read_short_answer(self, answer: Answer, reads: dict[tuple[str, int], SpanReading], kind: str | None,
+                           show: bool) -> None:
+        """Of the answer's sentences, the one the reader is surest answers gives its best span of
+        the kind the question wants (a number for "how many" …; retrieval/answer_type.py) as the
+        short answer, when the reader is sure enough (Settings.short_answer_above) and `show`
         (the question is of a kind Settings.short_answers_for names); no_answer_score either way."""
         unread = [s for s in answer.sentences if (s.doc, s.start) not in reads]
         if unread:  # sentences not among the candidates read (or none were read)
@@ -279,13 +281,18 @@ class Answerer:
         scored = [(reads[(s.doc, s.start)], s) for s in answer.sentences]
         reading, sentence = max(scored, key=lambda rs: rs[0].probability)
         answer.no_answer_score = 1.0 - max(r.probability for r in reads.values())  # of all it read
-        if not show or reading.probability < self.settings.short_answer_above or reading.end <= reading.start:
+        if not show or reading.probability < self.settings.short_answer_above:
             return
-        text = sentence.text[reading.start : reading.end]
+        fitting = [(a, b) for a, b in ((reading.start, reading.end), *reading.others)
+                   if b > a and can_answer(sentence.text[a:b], kind, answer.question)]
+        if not fitting:
+            return
+        start, end = fitting[0]
+        text = sentence.text[start:end]
         if text.strip() == sentence.text.strip():
             return  # the whole sentence: nothing shorter to show
-        answer.short_answer = ShortAnswer(text, sentence.doc, sentence.start + reading.start,
-                                          sentence.start + reading.end, sentence.citation, reading.probability)
+        answer.short_answer = ShortAnswer(text, sentence.doc, sentence.start + start, sentence.start + end,
+                                          sentence.citation, reading.probability)
 
     def _answer(self, query: Query, picks: list[tuple], passages: list[Passage], support: float) -> Answer:
         """Spans of the article (chunk row, start, end, score[, level]) → the answer, each cited [n]."""

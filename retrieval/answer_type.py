@@ -50,10 +50,18 @@ _DATES = re.compile(rf"\b(\d{{1,2}}\s+{_MONTHS}|{_MONTHS}\s+\d{{1,2}}(st|nd|rd|t
                     rf"|\b\d{{4}}/\d{{1,2}}/\d{{1,2}}\b", re.I)
 
 
+# "What share of … ?" wants a share: a percentage or a fraction, not a count.
+_SHARE = re.compile(r"\bwhat (percentage|percent|proportion|share|fraction)\b", re.I)
+_A_SHARE = re.compile(r"%|\b(percent|per cent|half|halves|quarters?|thirds?|fifths?|tenths?|one in \w+|majority|minority)\b",
+                      re.I)
+
+
 def can_answer(sentence: str, kind: str | None, question: str) -> bool:
     if kind is None:
         return True
     if kind == NUMBER:
+        if _SHARE.search(question):
+            return bool(_A_SHARE.search(sentence))
         if _COUNT.search(question):
             sentence = _DATES.sub(" ", sentence)
         return bool(_DIGIT.search(sentence) or _NUMBER_WORD.search(sentence))

@@ -33,6 +33,7 @@ CARD = "card.json"
 FROZEN_KEY = "encoder.embeddings.word_embeddings.weight"
 MAX_LEN = 96  # question + sentence tokens, as trained
 MAX_ANSWER_TOKENS = 30
+SPANS_KEPT = 10  # the best span and the next ones (SpanReading.others)
 # A question's candidates are read in one batch on two threads (the machine's two cores): about
 # 15 ms a sentence on one; the reader runs one batch at a time (its own thread), so a busy server
 # still uses at most two cores for it.
@@ -47,6 +48,9 @@ class SpanReading:
     probability: float  # that the sentence answers the question
     start: int  # the best span: character offsets into the sentence
     end: int
+    # The next best spans, best first (character offsets), for an answerer that wants a span of
+    # some kind (a number, a name …) when the best one is not.
+    others: tuple[tuple[int, int], ...] = ()
 
 
 class Reader:
@@ -98,12 +102,21 @@ class Reader:
         band = np.triu(np.ones((length, length), dtype=bool)) & ~np.triu(np.ones((length, length), dtype=bool),
                                                                           MAX_ANSWER_TOKENS)
         valid = band[None] & in_sentence[:, :, None] & in_sentence[:, None, :]
-        best = np.where(valid, scores, -np.inf).reshape(len(sentences), -1).argmax(-1)
+        flat = np.where(valid, scores, -np.inf).reshape(len(sentences), -1)
+        top = np.argsort(-flat, axis=1, kind="stable")[:, :SPANS_KEPT]
         out = []
-        for row, flat in enumerate(best.tolist()):
-            first, last = divmod(flat, length)
+        for row in range(len(sentences)):
             offsets = encodings[row].offsets
-            out.append(SpanReading(float(answerable[row]), int(offsets[first][0]), int(offsets[last][1])))
+            spans = []
+            for f in top[row].tolist():
+                if not np.isfinite(flat[row, f]):
+                    break
+                first, last = divmod(f, length)
+                span = (int(offsets[first][0]), int(offsets[last][1]))
+                if span not in spans:
+                    spans.append(span)
+            (start, end), others = (spans or [(0, 0)])[0], tuple(spans[1:])
+            out.append(SpanReading(float(answerable[row]), start, end, others))
         return out
 
 

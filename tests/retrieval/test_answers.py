@@ -128,6 +128,16 @@ def test_a_number_question_takes_a_sentence_with_a_number(answerer):
     assert "37 million" in answer.text
 
 
+def test_a_share_question_wants_a_share_not_a_count():
+    from retrieval.answer_type import NUMBER, can_answer, expected_type
+
+    question = "What share of Pakistan's population is Shiite?"
+    assert expected_type(question) == NUMBER
+    assert not can_answer("247,653,000 million", NUMBER, question)
+    assert can_answer("10% to 15%", NUMBER, question) and can_answer("about half", NUMBER, question)
+    assert can_answer("247,653,000 million", NUMBER, "How many people live in Pakistan?")
+
+
 def test_the_title_answers_only_questions_about_the_title(answerer):
     assert "What Led to Pakistan-Iran De-Escalation" in answerer.ask("What is the article's title?").text
     answer = answerer.ask("Why did Pakistan and Iran de-escalate after the attacks?")

@@ -151,3 +151,22 @@ def test_the_reader_never_abstains_on_the_articles_own_title(answerer):
     # It doubts "What is the article's title?" (0.04): it never read a title line in training.
     answer = answerer.ask("What is the article's title?")
     assert not answer.abstained and "What Led to Pakistan-Iran De-Escalation" in answer.text
+
+
+def test_a_short_answer_is_of_the_kind_the_question_wants(answerer):
+    # The reader's best span here is the total population (a count); the question wants a share,
+    # so the best span that is one is shown: its next spans (SpanReading.others) are kept for this.
+    answer = answerer.ask("What share of Pakistan's population is Shiite?")
+    short = answer.short_answer
+    assert short is not None and short.text == "10% to 15%"
+    doc = answerer.retriever.index.document(short.doc)
+    assert doc.text[short.start : short.end] == short.text
+
+
+def test_the_reader_keeps_its_next_best_spans_inside_the_sentence(reader):
+    sentence = ("According to prevailing estimates, the Shiite population in Pakistan constitutes approximately "
+                "10% to 15% of the total population of 247,653,000 million.")
+    reading = reader.read("What share of Pakistan's population is Shiite?", [sentence])[0]
+    spans = [(reading.start, reading.end), *reading.others]
+    assert len(spans) == len(set(spans)) > 1
+    assert all(0 <= a < b <= len(sentence) for a, b in spans)
