@@ -188,13 +188,13 @@ class Answerer:
         # "Which one …" wants one of a section's points, not all of them.
         section = matching_section(self.retriever, signals, passages, support) \
             if kind is None and not _PICKS_ONE.match(query.text) else []
-        listed = []
+        listed, joined = [], None
         if section:
             picks = [(item.row, item.start, item.end, support, 2) for item in section]
         else:
             chosen = self._choose(query, singles)
             if reads and self.settings.reader_rerank:
-                chosen = self._reranked(chosen, singles, reads)
+                chosen, joined = self._reranked(chosen, singles, reads)
             chosen = self._with_context(chosen)
             # Reading order within each passage, passages by rank: the answer reads as the article does.
             chosen.sort(key=lambda c: (c.passage.rank, c.start))
@@ -207,7 +207,7 @@ class Answerer:
             picks += [(item.row, item.start, item.end, last.score, 2) for item in listed]
         answer = self._answer(query, picks, passages, support)
         if reads is not None and not section and not listed:
-            self._read_short_answer(answer, reads, kind,
+            self._read_short_answer(answer, reads, kind, joined,
                                     show=self.settings.short_answers_for == "all" or kind is not None)
         return answer
 
@@ -258,27 +258,32 @@ class Answerer:
         return self.retriever.chunks[best.passage.chunk].kind in _METADATA
 
     def _reranked(self, chosen: list["_Candidate"], singles: list["_Candidate"],
-                  reads: dict[tuple[str, int], SpanReading]) -> list["_Candidate"]:
-        """The sentence the reader is surest answers leads the answer, when it is sure enough."""
+                  reads: dict[tuple[str, int], SpanReading]) -> tuple[list["_Candidate"], tuple[str, int] | None]:
+        """The sentence the reader is surest answers joins the answer, when it is sure enough; and
+        its key (document, start) when it was not already there."""
         key, reading = max(reads.items(), key=lambda kv: kv[1].probability)
         if reading.probability < self.settings.short_answer_above:
-            return chosen
+            return chosen, None
         if any((c.passage.doc, c.start) == key for c in chosen):
-            return chosen
+            return chosen, None
         best = next(c for c in singles if (c.passage.doc, c.start) == key)
-        return [best] + chosen[: self.settings.max_answer_sentences - 1]
+        return [best] + chosen[: self.settings.max_answer_sentences - 1], key
 
     def _read_short_answer(self, answer: Answer, reads: dict[tuple[str, int], SpanReading], kind: str | None,
-                           show: bool) -> None:
+                           joined: tuple[str, int] | None, show: bool) -> None:
         """Of the answer's sentences, the one the reader is surest answers gives its best span of
         the kind the question wants (a number for "how many" …; retrieval/answer_type.py) as the
         short answer, when the reader is sure enough (Settings.short_answer_above) and `show`
-        (the question is of a kind Settings.short_answers_for names); no_answer_score either way."""
+        (the question is of a kind Settings.short_answers_for names); no_answer_score either way.
+        The sentence the reader `joined` to the answer is marked only when it is the answer's only
+        one: the reader's pick over the candidates gave worse spans than its pick over retrieval's
+        sentences on held-out articles (eval/README.md)."""
         unread = [s for s in answer.sentences if (s.doc, s.start) not in reads]
         if unread:  # sentences not among the candidates read (or none were read)
             for s, r in zip(unread, self.reader.read(answer.question, [s.text for s in unread])):
                 reads[(s.doc, s.start)] = r
-        scored = [(reads[(s.doc, s.start)], s) for s in answer.sentences]
+        markable = [s for s in answer.sentences if (s.doc, s.start) != joined] or answer.sentences
+        scored = [(reads[(s.doc, s.start)], s) for s in markable]
         reading, sentence = max(scored, key=lambda rs: rs[0].probability)
         answer.no_answer_score = 1.0 - max(r.probability for r in reads.values())  # of all it read
         if not show or reading.probability < self.settings.short_answer_above:
