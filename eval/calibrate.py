@@ -217,7 +217,7 @@ def short_precision(raw: dict[str, list[Raw]], abstain_below: float | None = Non
 def choose_shown(rows: list[dict]) -> dict[str, float | None]:
     """Per kind of question: the lowest threshold at which at least 80% of its held questions get a
     right span (None: no span is shown for that kind)."""
-    return {kind: next((r["short_answer_above"] for r in rows if r[f"right_{kind}"] >= SHOWN_PRECISION), None)
+    return {kind: next((float(r["short_answer_above"]) for r in rows if r[f"right_{kind}"] >= SHOWN_PRECISION), None)
             for kind in KINDS}
 
 

@@ -188,14 +188,17 @@ def _timed(fn, questions: list[str]) -> list[float]:
 
 
 def cold_start_figures(settings: Settings) -> list[tuple]:
-    """Process start to printed answer, the question embedded on onnxruntime (the default) and on
-    torch; and, for scale, how long `import torch` alone takes on this machine."""
+    """Process start to printed answer, the question embedded on onnxruntime (the default, with
+    and without the reader) and on torch; and, for scale, how long `import torch` alone takes on
+    this machine."""
     ask = [sys.executable, "-m", "ui.cli", "ask", QUESTION, "--json", "--index", str(settings.index_dir)]
     onnx = _median_run(ask, _env())
+    no_reader = _median_run(ask + ["--no-reader"], _env())
     on_torch = _median_run(ask, {**_env(), "CITED_ENCODER_RUNTIME": "torch"})
     torch_import = _median_run([sys.executable, "-c", "import torch"], _env())
     return [
         ("cold `cited ask`, process start to answer, median of 3 (s)", f"{onnx:.2f}", "", ""),
+        ("cold `cited ask --no-reader`, median of 3 (s)", f"{no_reader:.2f}", "", ""),
         ("cold `cited ask` with the encoder on torch, median of 3 (s)", f"{on_torch:.2f}", "", ""),
         ("`python -c 'import torch'` alone, median of 3 (s)", f"{torch_import:.2f}", "", ""),
         ("cold `cited ask` / import torch", f"{onnx / torch_import:.0%}", "", ""),
@@ -219,7 +222,7 @@ def memory_figures(settings: Settings, tmp: Path) -> list[tuple]:
     process = subprocess.Popen(ingest_cmd, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     ingest_peak = _peak_rss(process)
     rows = [("peak memory of `cited ingest` (MB)", f"{ingest_peak / 1e6:.0f}", "", "")]
-    for label, extra in (("", ()), (" with the reader", ("--reader", "bundled"))):
+    for label, extra in ((" without the reader", ("--no-reader",)), (" with the reader (the default)", ())):
         with chat_server_process(settings.index_dir, tmp / "server.log", *extra) as (url, server):
             sampler = _Sampler(server.pid)
             from gradio_client import Client
