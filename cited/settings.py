@@ -60,7 +60,7 @@ class Settings:
     # `cited eval --tune` run (eval/README.md).
     abstain_below: float = 0.36
     # The reader (retrieval/reader.py): "bundled" (retrieval/models/reader), a folder made by
-    # `cited train-reader`, or "" for none (`--no-reader`). Each use below was chosen on training
+    # `cited train-reader`, or "" / "none" for none (`--no-reader`). Each use below was chosen on training
     # articles held out for calibration, never on the evaluation articles (eval/README.md).
     reader: str = "bundled"
     # With a reader, its best span is shown as the short answer when its sentence's probability of
@@ -68,7 +68,7 @@ class Settings:
     short_answer_above: float = 0.0
     # …for the questions that name the kind of answer they want ("typed": who, when, how many,
     # which country …; retrieval/answer_type.py), or for every question ("all"). Held out: when
-    # its sentence holds the answer, the span is right for 86% of typed questions, 79% of others;
+    # its sentence holds the answer, the span is right for 83% of typed questions, 78% of others;
     # the rule asks 80%.
     short_answers_for: str = "typed"
     # With a reader, abstain when it gives none of the best `reader_candidates` candidate
@@ -78,7 +78,7 @@ class Settings:
     # times as often as SQuAD's; eval/README.md says where that factor was seen).
     reader_abstain_below: float | None = 0.15
     reader_candidates: int = 8
-    # With a reader, the sentence it is surest answers leads the answer (eval/README.md).
+    # With a reader, the candidate sentence it is surest answers joins the answer (eval/README.md).
     reader_rerank: bool = True
     # The LLM writer (retrieval/writer.py): the URL of an OpenAI-compatible server (e.g.
     # http://127.0.0.1:11434/v1), or "" for none. Off by default: nothing is contacted. Its
