@@ -47,7 +47,7 @@ from pathlib import Path
 import numpy as np
 
 from cited.settings import Settings
-from eval.reading import Reading, golds_of, normalize, reading_figures
+from eval.reading import Reading, f1, golds_of, normalize, reading_figures
 from retrieval.answer_type import expected_type
 
 ABSTAIN_GRID = [None] + [round(x, 2) for x in np.arange(0.05, 0.96, 0.05)]
@@ -186,8 +186,6 @@ def kind_of(question: str) -> str:
 
 
 def _right(r: Raw) -> bool:
-    from eval.reading import f1
-
     return r.answerable and r.short is not None and max((f1(r.short, g) for g in r.golds), default=0.0) >= 0.5
 
 
