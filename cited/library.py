@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +33,7 @@ from ingest.pipeline import IngestReport, ingest, remove_document
 from ingest.sources import URL_TIMEOUT_S, Upload
 from retrieval.answer import Answer, Answerer
 from retrieval.embed import Embedder, canonical_model_name
+from retrieval.lazy_rows import DocumentsById
 from retrieval.reader import reader_for
 from retrieval.records import Document
 from retrieval.search import Passage, Retriever
@@ -49,11 +50,11 @@ class View:
     """One consistent view of the index: an answerer and the documents it was loaded with."""
 
     answerer: Answerer
-    documents: dict[str, Document]
+    documents: Mapping[str, Document]  # parsed when one is asked for (lazy_rows.DocumentsById)
 
     @classmethod
     def of(cls, answerer: Answerer) -> "View":
-        return cls(answerer, {d.id: d for d in answerer.retriever.index.documents})
+        return cls(answerer, DocumentsById(answerer.retriever.index.documents))
 
     def ask(self, question: str, k: int | None = None, mode: str | None = None, doc: str | None = None,
             history: Sequence[str] = ()) -> Answer:

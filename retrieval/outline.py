@@ -47,8 +47,9 @@ def announced_list(retriever: Retriever, row: int, sentence: str) -> list[Outlin
 
 def outline(retriever: Retriever, doc: str, top: str) -> list[OutlineItem]:
     items, seen = [], set()
-    for row, c in enumerate(retriever.chunks):
-        if c.doc != doc or len(c.section) < 2 or c.section[0] != top or c.section[1] in seen:
+    for row in retriever.rows_for(doc):  # the document's rows only: a library has a million
+        row, c = int(row), retriever.chunks[row]
+        if len(c.section) < 2 or c.section[0] != top or c.section[1] in seen:
             continue
         seen.add(c.section[1])
         if c.kind == "heading":

@@ -32,6 +32,7 @@ from retrieval import atomic
 from retrieval.atomic import (  # noqa: F401  (index_lock: the stores' writers take it from here)
     fsync, fsync_dir, index_lock, recover_interrupted_swap, remove_stale_temporaries,
 )
+from retrieval.lazy_rows import CHUNK_ROW, KIND_CODES, OTHER_KIND
 from retrieval.records import Chunk, Document, Metadata, Paragraph
 
 SCHEMA_VERSION = 2  # 2: segments; a version 1 folder is read as one without segments
@@ -42,6 +43,12 @@ CHUNKS = "chunks.jsonl"
 CHUNK_VECTORS = "chunks.faiss"
 SENTENCE_VECTORS = "sentences.faiss"
 DATA_FILES = (DOCUMENTS, CHUNKS, CHUNK_VECTORS, SENTENCE_VECTORS)
+# Where each line of the two JSON-lines files is, and what search needs of every chunk, so that
+# opening a part parses no line (retrieval/lazy_rows.py). A part written before them has neither;
+# its lines are then found by one scan when it is opened.
+DOCUMENT_ROWS = "documents.rows.json"
+CHUNK_ROWS = "chunks.rows"  # lazy_rows.CHUNK_ROW records, packed, little-endian
+ROW_FILES = (DOCUMENT_ROWS, CHUNK_ROWS)
 # BM25 of the chunks and of their sentences, as bm25s saves them (retrieval/lexical.py). An index
 # written before they were stored has none; its BM25 is then built when it is opened.
 BM25_FOLDERS = ("bm25-chunks", "bm25-sentences")
@@ -159,21 +166,44 @@ def file_sizes(folder: Path, files: dict) -> dict[str, int]:
 
 def write_data_files(folder: Path, data: IndexData) -> dict[str, str]:
     """A part's files (documents, chunks, vectors, BM25) in `folder`, synced; {name: sha256}."""
-    with open(folder / DOCUMENTS, "w", encoding="utf-8") as f:
-        for d in data.documents:
-            f.write(json.dumps(document_record(d), ensure_ascii=False) + "\n")
-    with open(folder / CHUNKS, "w", encoding="utf-8") as f:
-        for c in data.chunks:
-            f.write(json.dumps(chunk_record(c), ensure_ascii=False) + "\n")
+    _write_rows(folder, data)
     for name, vectors in ((CHUNK_VECTORS, data.chunk_vectors), (SENTENCE_VECTORS, data.sentence_vectors)):
         write_flat_vectors(folder / name, vectors, data.dimension)
-    extra = _write_bm25(folder, data)
+    extra = [*ROW_FILES, *_write_bm25(folder, data)]
     if len(data.chunk_vectors) >= APPROXIMATE_FROM:
         write_approximate(folder / CHUNK_IVF, data.chunk_vectors, data.dimension)
         extra.append(CHUNK_IVF)
     for name in (*DATA_FILES, *extra):
         fsync(folder / name)
     return {name: sha256_file(folder / name) for name in (*DATA_FILES, *extra)}
+
+
+def _write_rows(folder: Path, data: IndexData) -> None:
+    """documents.jsonl and chunks.jsonl, one JSON line per row, and beside them where each line
+    is (DOCUMENT_ROWS, CHUNK_ROWS) with what search needs of every chunk, so that opening the
+    part parses no line (lazy_rows.py)."""
+    ids, offsets, at = [d.id for d in data.documents], [], 0
+    with open(folder / DOCUMENTS, "wb") as f:
+        for d in data.documents:
+            line = json.dumps(document_record(d), ensure_ascii=False).encode("utf-8")
+            offsets.append((at, at + len(line)))
+            f.write(line + b"\n")
+            at += len(line) + 1
+    code = {doc_id: i for i, doc_id in enumerate(ids)}
+    rows = np.zeros(len(data.chunks), dtype=CHUNK_ROW)
+    at = 0
+    with open(folder / CHUNKS, "wb") as f:
+        for i, c in enumerate(data.chunks):
+            line = json.dumps(chunk_record(c), ensure_ascii=False).encode("utf-8")
+            if c.doc not in code:  # a chunk whose document is not in this part: its id is listed after theirs
+                code[c.doc] = len(ids)
+                ids.append(c.doc)
+            rows[i] = (at, at + len(line), code[c.doc], KIND_CODES.get(c.kind, OTHER_KIND), len(c.sentences))
+            f.write(line + b"\n")
+            at += len(line) + 1
+    with open(folder / CHUNK_ROWS, "wb") as f:
+        f.write(rows.tobytes())
+    (folder / DOCUMENT_ROWS).write_bytes(orjson.dumps({"ids": ids, "lines": offsets}))
 
 
 def write_approximate(file: Path, vectors: np.ndarray, dimension: int) -> None:

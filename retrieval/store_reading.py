@@ -1,5 +1,6 @@
 """Opening an index folder (store.py writes it): the manifest checked against this cited and the
-model, every part's files checked (present, their size, their sha256) and parsed, the vectors
+model, every part's files checked (present, their size, the sha256 of those up to 64 MB), its
+documents and chunks found (lazy_rows.py: parsed when a question needs them), the vectors
 memory-mapped from the FAISS files. A part whose files are unchanged since `previous` was read is
 taken from it, not read again.
 """
@@ -7,7 +8,6 @@ taken from it, not read again.
 from __future__ import annotations
 
 import gc
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -17,17 +17,22 @@ import orjson
 
 from cited.errors import IndexCorrupt, IndexMismatch, IndexMissing, IndexUnreadable
 from retrieval.atomic import recover_interrupted_swap
-from retrieval.vector_rows import StackedRows
+from retrieval.lazy_rows import CHUNK_ROW, ChunkColumns, ChunkRows, DocumentRows, Source, chunk_columns, joined
 from retrieval.records import Document
+from retrieval import vector_rows
+from retrieval.vector_rows import StackedRows
 from retrieval.store import (
     CHUNK_IVF,
     CHUNK_VECTORS,
+    CHUNK_ROWS,
     CHUNKS,
     DATA_FILES,
+    DOCUMENT_ROWS,
     DOCUMENTS,
     FLAT_HEADER,
     MANIFEST,
     READABLE_VERSIONS,
+    ROW_FILES,
     SCHEMA_VERSION,
     SEGMENTS,
     SENTENCE_VECTORS,
@@ -76,18 +81,18 @@ def read_index(path: Path, expected_model: str | None = None, previous: IndexDat
     for where in layout(path, manifest):
         folder, files, live = where.folder, where.files, where.live
         rows, part = loaded.get(folder, (None, None))
-        if part is None or part.files != files or not live <= {d.id for d in rows[0]}:
-            rows, part = _read_part(path, folder, files, dimension)
+        if part is None or part.files != files or not live <= set(rows[0].ids):
+            rows, part = _read_part(path, folder, files, dimension, where.sizes)
         rows, part = _keep_live(rows, part, live)
-        documents += rows[0]
-        chunks += rows[1]
+        documents.append(rows[0])
+        chunks.append(rows[1])
         chunk_vectors.append(rows[2])
         sentence_vectors.append(rows[3])
         parts.append(part)
     known = {k: v for k, v in manifest.items() if k not in _MANIFEST_KEYS}
     return IndexData(
         model=str(manifest.get("model", "")), dimension=dimension, chunking=manifest.get("chunking", {}),
-        documents=documents, chunks=chunks, chunk_vectors=_joined(chunk_vectors),
+        documents=joined(documents), chunks=joined(chunks), chunk_vectors=_joined(chunk_vectors),
         sentence_vectors=_joined(sentence_vectors), created=manifest.get("created", ""), extra=known, parts=parts,
     )
 
@@ -97,10 +102,16 @@ def _parts_of(index: IndexData) -> dict[Path, tuple[tuple, Part]]:
     out, d, c, s = {}, 0, 0, 0
     for part in index.parts:
         nd, nc, ns = part.live()
-        out[part.folder] = ((index.documents[d:d + nd], index.chunks[c:c + nc], index.chunk_vectors[c:c + nc],
-                             index.sentence_vectors[s:s + ns]), part)
+        out[part.folder] = ((index.documents[d:d + nd], index.chunks[c:c + nc], _rows(index.chunk_vectors, c, c + nc),
+                             _rows(index.sentence_vectors, s, s + ns)), part)
         d, c, s = d + nd, c + nc, s + ns
     return out
+
+
+def _rows(vectors, start: int, end: int):
+    """vectors[start:end]: the array itself when that is all of it (a view would lose the file
+    vector_rows reads its rows from)."""
+    return vectors if start == 0 and end == len(vectors) else vectors[start:end]
 
 
 def check_parts(path: Path, expected_model: str | None = None) -> dict:
@@ -206,14 +217,12 @@ def _naming(path: Path, folder: Path, name: str):
         raise IndexCorrupt(str(path), f"{shown} is unreadable: {type(e).__name__}") from None
 
 
-def _check_files(path: Path, folder: Path, files: dict, names, digests: dict | None = None) -> None:
-    """Each file there and matching its sha256 in the manifest (digests: futures of them computed
-    on other threads, by name; else each is computed here)."""
+def _check_files(path: Path, folder: Path, files: dict, names) -> None:
+    """Each file there and matching its sha256 in the manifest."""
     for name in names:
         with _naming(path, folder, name):
             file = _present(path, folder / name)
-            digest = digests[name].result() if digests is not None else sha256_file(file)
-            if digest != files[name]:
+            if sha256_file(file) != files[name]:
                 raise IndexCorrupt(str(path), f"{file.relative_to(path)} does not match its checksum in {MANIFEST}")
 
 
@@ -223,27 +232,27 @@ def _present(path: Path, file: Path) -> Path:
     return file
 
 
-def _read_part(path: Path, folder: Path, files: dict, dimension: int) -> tuple[tuple, Part]:
-    """Every row one part stores (documents, chunks, chunk and sentence vectors), checked. The
-    files are hashed on other threads while the main one parses (hashlib lets go of the GIL), and
-    a checksum that does not match is the error named, whatever parsing made of the file."""
+def _read_part(path: Path, folder: Path, files: dict, dimension: int, sizes: dict | None) -> tuple[tuple, Part]:
+    """Every row one part stores (documents and chunks, parsed when asked for; chunk and sentence
+    vectors, memory-mapped), its files checked first: a file that does not match is the error
+    named, whatever parsing would make of it. Files of up to HASHED_AT_OPEN_UP_TO bytes are
+    checked against their sha256; larger ones against their size, since hashing a million
+    passages' 9.6 GB took longer than the 3 s opening them should (a damaged line is still named
+    when it is read)."""
     names = (*DATA_FILES, *(n for n in files if n not in DATA_FILES))
-    # Threads only where hashing takes long (a small index hashes in milliseconds, after parsing).
-    size = sum(file.stat().st_size for file in (folder / name for name in names) if file.exists())
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="cited-sha256") as hashing:
-        digests = None
-        if size > PARALLEL_HASHING_FROM:
-            digests = {name: hashing.submit(sha256_file, folder / name) for name in names if (folder / name).exists()}
-        try:
-            rows, failure = _parse_part(path, folder, dimension), None
-        except (IndexCorrupt, IndexUnreadable) as e:
-            rows, failure = None, e
-        _check_files(path, folder, files, names, digests)  # a missing file or a checksum first
-    if failure is not None:
-        raise failure
+    for name in names:
+        with _naming(path, folder, name):
+            file = _present(path, folder / name)
+            size = file.stat().st_size
+        if sizes is not None and size > HASHED_AT_OPEN_UP_TO:
+            if size != sizes.get(name):
+                raise IndexCorrupt(str(path), f"{file.relative_to(path)} does not match its size in {MANIFEST}")
+        else:
+            _check_files(path, folder, files, (name,))
+    rows = _parse_part(path, folder, dimension, files)
     documents, chunks, chunk_vectors, sentence_vectors = rows
     approximate = None
-    if CHUNK_IVF in files:  # opened once its checksum is known to match
+    if CHUNK_IVF in files:
         with _naming(path, folder, CHUNK_IVF):
             approximate = read_approximate(folder / CHUNK_IVF, len(chunks), dimension)
     return rows, Part(folder, files, len(documents), len(chunks), len(sentence_vectors), approximate=approximate)
@@ -261,7 +270,7 @@ def read_approximate(file: Path, rows: int, dimension: int):
     return index
 
 
-PARALLEL_HASHING_FROM = 64 << 20  # bytes in a part's files
+HASHED_AT_OPEN_UP_TO = 64 << 20  # bytes: a larger file is checked against its size when the index is opened
 
 
 @contextmanager
@@ -277,25 +286,77 @@ def _without_gc():
             gc.enable()
 
 
-def _parse_part(path: Path, folder: Path, dimension: int) -> tuple:
+def _parse_part(path: Path, folder: Path, dimension: int, files: dict) -> tuple:
     with _without_gc():
-        return _parsed(path, folder, dimension)
+        return _parsed(path, folder, dimension, files)
 
 
-def _parsed(path: Path, folder: Path, dimension: int) -> tuple:
-    with _naming(path, folder, DOCUMENTS):
-        documents = [document_from(orjson.loads(line)) for line in _lines(folder / DOCUMENTS)]
-    with _naming(path, folder, CHUNKS):
-        chunks = [chunk_from(orjson.loads(line)) for line in _lines(folder / CHUNKS)]
+def _parsed(path: Path, folder: Path, dimension: int, files: dict) -> tuple:
+    """A part's rows: documents and chunks as lazy_rows (parsed when asked for), vectors memory-mapped."""
+    rows_stored = all(name in files for name in ROW_FILES)
+    with _naming(path, folder, DOCUMENT_ROWS if rows_stored else DOCUMENTS):
+        source = Source.open(folder / DOCUMENTS, path)
+        ids, lines = _stored_document_rows(folder) if rows_stored else _scanned_document_rows(source)
+        documents = DocumentRows((source,), _where(lines), document_from, ids[:len(lines)])
+    with _naming(path, folder, CHUNK_ROWS if rows_stored else CHUNKS):
+        source = Source.open(folder / CHUNKS, path)
+        columns, lines = _stored_chunk_rows(folder, ids) if rows_stored else _scanned_chunk_rows(source)
+        chunks = ChunkRows((source,), _where(lines), chunk_from, columns)
     with _naming(path, folder, CHUNK_VECTORS):
         chunk_vectors = flat_vectors(folder / CHUNK_VECTORS)
     with _naming(path, folder, SENTENCE_VECTORS):
         sentence_vectors = flat_vectors(folder / SENTENCE_VECTORS)
     if chunk_vectors.shape != (len(chunks), dimension):
         raise IndexCorrupt(str(path), f"{CHUNK_VECTORS} holds {chunk_vectors.shape[0]} vectors for {len(chunks)} chunks")
-    if len(sentence_vectors) != sum(len(c.sentences) for c in chunks):
+    if len(sentence_vectors) != int(columns.sentences.sum()):
         raise IndexCorrupt(str(path), f"{SENTENCE_VECTORS} does not match the chunks' sentences")
     return documents, chunks, chunk_vectors, sentence_vectors
+
+
+def _where(lines) -> np.ndarray:
+    """Per row: its source (0, the one file) and its line's byte offsets."""
+    lines = np.asarray(lines, dtype=np.int64).reshape(-1, 2)
+    return np.column_stack([np.zeros(len(lines), dtype=np.int64), lines])
+
+
+def _stored_document_rows(folder: Path) -> tuple[list[str], list]:
+    rows = orjson.loads((folder / DOCUMENT_ROWS).read_bytes())
+    ids, lines = rows["ids"], rows["lines"]
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids) or len(ids) < len(lines):
+        raise TypeError("ids")
+    return ids, lines
+
+
+def _stored_chunk_rows(folder: Path, ids: list[str]) -> tuple[ChunkColumns, np.ndarray]:
+    data = (folder / CHUNK_ROWS).read_bytes()
+    if len(data) % CHUNK_ROW.itemsize:
+        raise ValueError("not a table of chunk rows")
+    rows = np.frombuffer(data, dtype=CHUNK_ROW)
+    if len(rows) and (rows["doc"].min() < 0 or rows["doc"].max() >= len(ids) or rows["sentences"].min() < 0):
+        raise ValueError("a chunk row out of range")
+    columns = ChunkColumns(rows["doc"].copy(), ids, rows["kind"].copy(), rows["sentences"].copy())
+    return columns, np.column_stack([rows["start"], rows["end"]])
+
+
+def _scanned_lines(source: Source) -> list[tuple[int, int, dict]]:
+    """Each non-blank line of a part written before ROW_FILES: its offsets and its JSON."""
+    data, out, at = bytes(source.data), [], 0
+    for line in data.split(b"\n"):
+        if line.strip():
+            out.append((at, at + len(line), orjson.loads(line)))
+        at += len(line) + 1
+    return out
+
+
+def _scanned_document_rows(source: Source) -> tuple[list[str], list]:
+    lines = _scanned_lines(source)
+    return [str(document_from(r).id) for _, _, r in lines], [(s, e) for s, e, _ in lines]
+
+
+def _scanned_chunk_rows(source: Source) -> tuple[ChunkColumns, list]:
+    lines = _scanned_lines(source)
+    columns = chunk_columns([chunk_from(r) for _, _, r in lines])
+    return columns, [(s, e) for s, e, _ in lines]
 
 
 def flat_vectors(file: Path) -> np.ndarray:
@@ -310,7 +371,8 @@ def flat_vectors(file: Path) -> np.ndarray:
                 and file.stat().st_size == FLAT_HEADER.size + 4 * floats:
             if n == 0:
                 return np.zeros((0, d), dtype=np.float32)
-            return np.memmap(file, dtype="<f4", mode="r", offset=FLAT_HEADER.size, shape=(n, d))
+            vectors = np.memmap(file, dtype="<f4", mode="r", offset=FLAT_HEADER.size, shape=(n, d))
+            return vector_rows.opened(vectors, file, FLAT_HEADER.size)
     import faiss
 
     return _vectors(faiss.read_index(str(file)))
@@ -325,17 +387,18 @@ def _joined(arrays: list[np.ndarray]) -> np.ndarray:
 def _keep_live(rows: tuple, part: Part, live: set[str]) -> tuple[tuple, Part]:
     """A part's rows cut to its live documents, and the Part that says which stored rows they are."""
     documents, chunks, chunk_vectors, sentence_vectors = rows
-    if all(d.id in live for d in documents):
+    if all(doc_id in live for doc_id in documents.ids):
         return rows, part
-    keep = np.array([c.doc in live for c in chunks], dtype=bool)
-    keep_sentences = np.repeat(keep, np.array([len(c.sentences) for c in chunks], dtype=np.int64))
+    columns = chunks.columns
+    keep = np.array([doc_id in live for doc_id in columns.doc_ids], dtype=bool)[columns.doc] \
+        if columns.doc_ids else np.zeros(len(chunks), dtype=bool)
+    keep_sentences = np.repeat(keep, columns.sentences.astype(np.int64))
     stored_chunks = part.chunk_rows if part.chunk_rows is not None else np.arange(part.chunks)
     stored_sentences = part.sentence_rows if part.sentence_rows is not None else np.arange(part.sentences)
-    documents = [d for d in documents if d.id in live]
+    documents = documents.take(np.array([i for i, doc_id in enumerate(documents.ids) if doc_id in live], dtype=np.int64))
     part = replace(part, documents=len(documents), chunk_rows=stored_chunks[keep],
                    sentence_rows=stored_sentences[keep_sentences])
-    return (documents, [c for c, k in zip(chunks, keep) if k], chunk_vectors[keep],
-            sentence_vectors[keep_sentences]), part
+    return (documents, chunks.take(np.flatnonzero(keep)), chunk_vectors[keep], sentence_vectors[keep_sentences]), part
 
 
 _MANIFEST_KEYS = {"schema_version", "model", "dimension", "chunking", "created", "counts", "documents", "files",

@@ -21,6 +21,7 @@ from cited.errors import IndexCorrupt
 from cited.settings import is_milvus_uri
 from retrieval.records import Chunk, Document
 from retrieval import segments, vector_rows
+from retrieval.lazy_rows import chunk_columns
 from retrieval.store import IndexData, index_lock, recover_interrupted_swap, write_index
 from retrieval.store_reading import check_parts, read_documents, read_index, read_manifest
 from retrieval.vector_rows import StackedRows
@@ -234,19 +235,15 @@ def kept_rows(existing: IndexData | None, keep: set[str], dimension: int) -> tup
     if existing is None:
         empty = np.zeros((0, dimension), dtype=np.float32)
         return [], empty, empty
-    if all(c.doc in keep for c in existing.chunks):  # every row kept: the arrays as they are, no copy
+    columns = chunk_columns(existing.chunks)
+    kept = np.array([doc in keep for doc in columns.doc_ids], dtype=bool)[columns.doc] if columns.doc_ids \
+        else np.zeros(0, dtype=bool)
+    if kept.all():  # every row kept: the arrays as they are, no copy
         return list(existing.chunks), existing.chunk_vectors, existing.sentence_vectors
-    chunks, chunk_rows, sentence_rows = [], [], []
-    cursor = 0
-    for i, c in enumerate(existing.chunks):
-        n = len(c.sentences)
-        if c.doc in keep:
-            chunks.append(c)
-            chunk_rows.append(i)
-            sentence_rows.extend(range(cursor, cursor + n))
-        cursor += n
-    return (chunks, vector_rows.rows_of(existing.chunk_vectors, np.array(chunk_rows, dtype=np.int64)),
-            vector_rows.rows_of(existing.sentence_vectors, np.array(sentence_rows, dtype=np.int64)))
+    chunk_rows = np.flatnonzero(kept)
+    sentence_rows = np.flatnonzero(np.repeat(kept, columns.sentences.astype(np.int64)))
+    return ([existing.chunks[int(i)] for i in chunk_rows], vector_rows.rows_of(existing.chunk_vectors, chunk_rows),
+            vector_rows.rows_of(existing.sentence_vectors, sentence_rows))
 
 
 def open_store(settings) -> Store:

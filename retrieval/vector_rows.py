@@ -6,8 +6,11 @@ touch, already in the page cache since the file was hashed at open). Scattered o
 passage index, that was the whole 459 MB sentence file after the first question. So once the rows
 are copied out, the mapping's pages are let go (madvise DONTNEED: they stay in the page cache, and
 a later touch maps them again). Reading each run of rows with os.pread instead kept nothing mapped,
-but doubled a question's time at 100,000 passages (a system call per candidate). Arrays held in
-memory (small indexes) are indexed as they are.
+but doubled a question's time at 100,000 passages (a system call per candidate); read with
+os.preadv straight into the array, one call per run of rows (a candidate's sentences are one run),
+it now takes 6 ms where the mapping took 9 to 15 (2,000 candidates' 6,000 sentences, at 100,000
+and at 1,000,000 passages), maps nothing, and is what rows_of does for an index's files (opened).
+Arrays held in memory (small indexes) are indexed as they are.
 
 An index with segments keeps each part's vectors as they were opened (StackedRows), rather than
 copying them into one array: at a million passages that copy was 6 GB, made again after each add.
@@ -15,7 +18,11 @@ copying them into one array: at a million passages that copy was 6 GB, made agai
 
 from __future__ import annotations
 
+import errno
 import mmap
+import os
+import weakref
+from pathlib import Path
 
 import numpy as np
 
@@ -47,7 +54,8 @@ class StackedRows:
             start, stop, step = key.indices(len(self))
             for part, first in zip(self.parts, self.starts):  # within one part: its own rows, not a copy
                 if step == 1 and first <= start and stop <= first + len(part) and start < stop:
-                    return part[start - first:stop - first]
+                    whole = start == first and stop == first + len(part)
+                    return part if whole else part[start - first:stop - first]  # a view loses the part's file
             key = np.arange(start, stop, step)
         rows = np.asarray(key)
         return self.rows(np.flatnonzero(rows) if rows.dtype == bool else rows.astype(np.int64))
@@ -80,6 +88,8 @@ def rows_of(vectors: np.ndarray, rows) -> np.ndarray:
     """vectors[rows], as float32, leaving none of a memory-mapped file's pages mapped."""
     if isinstance(vectors, StackedRows):
         return vectors.rows(np.asarray(rows, dtype=np.int64))
+    if getattr(vectors, "cited_file", None) is not None:
+        return _read(vectors, np.asarray(rows, dtype=np.int64).reshape(-1))
     out = np.asarray(vectors[rows], dtype=np.float32)
     release(vectors)
     return out
@@ -95,3 +105,34 @@ def release(vectors: np.ndarray) -> None:
     mapped = getattr(vectors, "_mmap", None)
     if isinstance(mapped, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
         mapped.madvise(mmap.MADV_DONTNEED)
+
+
+def opened(vectors: np.memmap, file: Path, offset: int) -> np.memmap:
+    """The memory-mapped rows of `file` (from `offset`), with the file kept open beside them, so
+    that rows_of reads a question's rows with os.preadv (the file that was opened: a later write
+    swaps in another folder, never rewrites this one)."""
+    fd = os.open(file, os.O_RDONLY)
+    vectors.cited_file = (fd, offset)
+    weakref.finalize(vectors, os.close, fd)
+    return vectors
+
+
+def _read(vectors: np.memmap, rows: np.ndarray) -> np.ndarray:
+    """The rows, read from the file: one os.preadv per run of consecutive rows (a candidate's
+    sentences are one run), straight into the array given back."""
+    fd, offset = vectors.cited_file
+    if len(rows) and (rows.min() < -len(vectors) or rows.max() >= len(vectors)):
+        raise IndexError(f"rows outside 0…{len(vectors) - 1}")
+    rows = np.where(rows < 0, rows + len(vectors), rows)
+    width = vectors.shape[1] * 4
+    out = np.empty((len(rows), vectors.shape[1]), dtype=np.float32)
+    if not out.size:
+        return out
+    view = memoryview(out).cast("B")
+    breaks = (np.flatnonzero(np.diff(rows) != 1) + 1).tolist()
+    for start, end in zip([0, *breaks], [*breaks, len(rows)]):
+        if end > start:
+            want = (end - start) * width
+            if os.preadv(fd, [view[start * width:end * width]], offset + int(rows[start]) * width) != want:
+                raise OSError(errno.EIO, "a vector file is shorter than its rows")
+    return out
