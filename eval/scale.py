@@ -5,16 +5,18 @@ writer, in a process of its own): documents of 50 paragraphs, each paragraph thr
 sentences of the SQuAD development articles recombined at random, with the bundled encoder's
 vectors of those sentences (each distinct sentence is encoded once; a passage's vector is the
 normalized mean of its sentences', as ingest makes it). Then a separate process (so its memory
-is its own) opens the index with cited.Library (the reader off: these are the index's figures), times QUERIES
-questions (SQuAD's own, so BM25 and the encoder have work to do), and adds one new 50-paragraph document through the real ingest
-pipeline (on a folder of 10,000 passages or more, a segment: retrieval/segments.py), then
-another (the ingest encoder loaded by then), asks again, and compacts. Printed per N: open_s,
-query_p50_ms, query_p95_ms, add_document_s (the first, which loads the ingest encoder), add_another_s,
-query_p50_after_add_ms, compact_s, query_p50_reader_ms (the questions again with the reader
-on, as cited answers by default, before the adds), rss_mb (that process after its first questions: what serving
-holds), dense_recall_at_10 (of the 10 passages nearest each of 10 questions, every passage
-scored, the share among the dense candidates: below 1 only where search is approximate),
-peak_rss_mb (after everything, the ingest encoder included) and disk_mb (before the add).
+is its own) opens the index with cited.Library (the reader off: these are the index's figures),
+times QUERIES questions (SQuAD's own, so BM25 and the encoder have work to do), times them again
+with the reader on, and adds one new 50-paragraph document through the real ingest pipeline (on
+a folder of 10,000 passages or more, a segment: retrieval/segments.py), then another (the ingest
+encoder loaded by then), asks again, and compacts. Printed per N: open_s, query_p50_ms,
+query_p95_ms, add_document_s (the first, which loads the ingest encoder), add_another_s,
+query_p50_after_add_ms, compact_s, query_p50_reader_ms (the questions with the reader on, as
+cited answers by default, on the same retriever), rss_mb (that process after its first
+questions, before the reader is loaded: what serving holds), dense_recall_at_10 (of the 10
+passages nearest each of 10 questions, every passage scored, the share among the dense
+candidates: below 1 only where search is approximate), peak_rss_mb (after everything, the
+ingest encoder included) and disk_mb (before the add).
 
 With --store URI (a Milvus), each N is also built and measured there (an index named scale_N,
 dropped afterwards), beside the folder. Nothing is asserted: the figures are what this machine
@@ -168,7 +170,8 @@ def _ask_with_reader(library, questions: list[str]) -> list[float]:
     from retrieval.reader import reader_for
 
     settings = replace(library.settings, reader="bundled")
-    answerer = Answerer(library.view().answerer.retriever, settings, reader_for(settings.reader, settings.encoder_runtime))
+    reader = reader_for(settings.reader, settings.encoder_runtime)
+    answerer = Answerer(library.view().answerer.retriever, settings, reader)
     answerer.ask(questions[0])
     times = []
     for q in questions:

@@ -1,13 +1,15 @@
-"""The index folder: a versioned manifest.json, documents.jsonl, chunks.jsonl and two FAISS files,
-and the BM25 of both (and, for a part of APPROXIMATE_FROM passages or more, an approximate FAISS
-index of its passages); then any segments (segments.py) added since, each a folder of the same files.
+"""The index folder: a versioned manifest.json, documents.jsonl, chunks.jsonl (and where each of
+their lines is: documents.rows.json, chunks.rows), two FAISS files, and the BM25 of both (and,
+for a part of APPROXIMATE_FROM passages or more, an approximate FAISS index of its passages);
+then any segments (segments.py) added since, each a folder of the same files.
 
 Written atomically: a whole index goes to a temporary sibling folder, which is then swapped in with
 one rename, so a reader sees either the old index or the new one, never half of either (a segment
 is written whole before the manifest that names it replaces the old one). The manifest lists the
 documents that are live and the part (the folder itself, "", or a segment) holding each; rows of
-any other document are dead and skipped on load. Every file's sha256 is in the manifest, so
-damage is found and named on load. No pickle anywhere. Opening a folder: store_reading.py.
+any other document are dead and skipped on load. Every file's sha256 and size are in the
+manifest, so damage is found and named on load (a file over 64 MB by its size: store_reading.py).
+No pickle anywhere. Opening a folder: store_reading.py; its rows, parsed when asked for: lazy_rows.py.
 """
 
 from __future__ import annotations

@@ -395,7 +395,8 @@ def _keep_live(rows: tuple, part: Part, live: set[str]) -> tuple[tuple, Part]:
     keep_sentences = np.repeat(keep, columns.sentences.astype(np.int64))
     stored_chunks = part.chunk_rows if part.chunk_rows is not None else np.arange(part.chunks)
     stored_sentences = part.sentence_rows if part.sentence_rows is not None else np.arange(part.sentences)
-    documents = documents.take(np.array([i for i, doc_id in enumerate(documents.ids) if doc_id in live], dtype=np.int64))
+    live_documents = [i for i, doc_id in enumerate(documents.ids) if doc_id in live]
+    documents = documents.take(np.array(live_documents, dtype=np.int64))
     part = replace(part, documents=len(documents), chunk_rows=stored_chunks[keep],
                    sentence_rows=stored_sentences[keep_sentences])
     return (documents, chunks.take(np.flatnonzero(keep)), chunk_vectors[keep], sentence_vectors[keep_sentences]), part

@@ -78,3 +78,17 @@ def test_stacked_rows_read_as_the_stacked_array_without_copying_the_parts(tmp_pa
     for part in vector_rows.parts(stacked):
         index.add(part)
     assert np.array_equal(index.reconstruct_n(0, 15), whole)
+
+
+def test_an_index_files_rows_are_read_with_preadv_and_map_nothing(tmp_path, monkeypatch):
+    vectors = np.random.default_rng(3).standard_normal((300, 8)).astype(np.float32)
+    array = flat_vectors(_flat_file(tmp_path / "v.faiss", vectors))
+    calls = []
+    preadv = os.preadv
+    monkeypatch.setattr(os, "preadv", lambda *a: calls.append(a[2]) or preadv(*a))
+    rows = np.array([5, 6, 7, 100, 299, -1, 2], dtype=np.int64)
+    assert np.array_equal(vector_rows.rows_of(array, rows), vectors[rows])
+    assert len(calls) == 5  # one call per run of consecutive rows: 5-7, 100, 299, 299, 2
+    assert vector_rows.rows_of(array, np.zeros(0, dtype=np.int64)).shape == (0, 8)
+    with pytest.raises(IndexError):
+        vector_rows.rows_of(array, [-301])
