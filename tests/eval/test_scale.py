@@ -53,7 +53,7 @@ def test_bench_scale_prints_its_figures_for_both_stores(capsys, monkeypatch, tmp
     assert [row["store"] for row in rows] == ["folder", "milvus"]
     for row in rows:
         for key in ("chunks", "open_s", "query_p50_ms", "query_p95_ms", "add_document_s", "add_another_s",
-                    "query_p50_after_add_ms",
+                    "query_p50_after_add_ms", "query_p50_reader_ms",
                     "rss_mb", "disk_mb"):
             assert row[key] > 0, key
         assert row["chunks"] == 100 and row["query_p95_ms"] >= row["query_p50_ms"] and row["compact_s"] >= 0
