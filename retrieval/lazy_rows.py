@@ -128,9 +128,11 @@ class ChunkColumns:
     def take(self, rows: np.ndarray) -> "ChunkColumns":
         return ChunkColumns(self.doc[rows], self.doc_ids, self.kind[rows], self.sentences[rows])
 
-    def doc_of(self) -> np.ndarray:
-        """Each chunk's document id, as an array of strings."""
-        return np.array(self.doc_ids, dtype=object)[self.doc] if self.doc_ids else np.array([], dtype=object)
+    def of_documents(self, ids: set[str]) -> np.ndarray:
+        """Per chunk, whether its document is one of `ids` (decided per document, not per chunk)."""
+        if not self.doc_ids:
+            return np.zeros(len(self.doc), dtype=bool)
+        return np.array([doc_id in ids for doc_id in self.doc_ids], dtype=bool)[self.doc]
 
 
 class ChunkRows(LazyRows):
@@ -148,7 +150,7 @@ def joined(parts: list[Sequence]) -> Sequence:
         return parts[0]
     if not all(isinstance(p, LazyRows) for p in parts):
         return [row for part in parts for row in part]
-    sources, wheres, columns = [], [], []
+    sources, wheres = [], []
     for part in parts:
         where = part._where.copy()
         where[:, 0] += len(sources)

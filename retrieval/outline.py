@@ -47,8 +47,8 @@ def announced_list(retriever: Retriever, row: int, sentence: str) -> list[Outlin
 
 def outline(retriever: Retriever, doc: str, top: str) -> list[OutlineItem]:
     items, seen = [], set()
-    for row in retriever.rows_for(doc):  # the document's rows only: a library has a million
-        row, c = int(row), retriever.chunks[row]
+    for row in map(int, retriever.rows_for(doc)):  # the document's rows only: a library has a million
+        c = retriever.chunks[row]
         if len(c.section) < 2 or c.section[0] != top or c.section[1] in seen:
             continue
         seen.add(c.section[1])

@@ -239,14 +239,11 @@ def _read_part(path: Path, folder: Path, files: dict, dimension: int, sizes: dic
     checked against their sha256; larger ones against their size, since hashing a million
     passages' 9.6 GB took longer than the 3 s opening them should (a damaged line is still named
     when it is read)."""
-    names = (*DATA_FILES, *(n for n in files if n not in DATA_FILES))
-    for name in names:
+    for name in (*DATA_FILES, *(n for n in files if n not in DATA_FILES)):
         with _naming(path, folder, name):
-            file = _present(path, folder / name)
-            size = file.stat().st_size
-        if sizes is not None and size > HASHED_AT_OPEN_UP_TO:
-            if size != sizes.get(name):
-                raise IndexCorrupt(str(path), f"{file.relative_to(path)} does not match its size in {MANIFEST}")
+            large = sizes is not None and _present(path, folder / name).stat().st_size > HASHED_AT_OPEN_UP_TO
+        if large:
+            _check_sizes(path, folder, {name: files.get(name)}, sizes)
         else:
             _check_files(path, folder, files, (name,))
     rows = _parse_part(path, folder, dimension, files)
@@ -390,8 +387,7 @@ def _keep_live(rows: tuple, part: Part, live: set[str]) -> tuple[tuple, Part]:
     if all(doc_id in live for doc_id in documents.ids):
         return rows, part
     columns = chunks.columns
-    keep = np.array([doc_id in live for doc_id in columns.doc_ids], dtype=bool)[columns.doc] \
-        if columns.doc_ids else np.zeros(len(chunks), dtype=bool)
+    keep = columns.of_documents(live)
     keep_sentences = np.repeat(keep, columns.sentences.astype(np.int64))
     stored_chunks = part.chunk_rows if part.chunk_rows is not None else np.arange(part.chunks)
     stored_sentences = part.sentence_rows if part.sentence_rows is not None else np.arange(part.sentences)

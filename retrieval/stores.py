@@ -236,8 +236,7 @@ def kept_rows(existing: IndexData | None, keep: set[str], dimension: int) -> tup
         empty = np.zeros((0, dimension), dtype=np.float32)
         return [], empty, empty
     columns = chunk_columns(existing.chunks)
-    kept = np.array([doc in keep for doc in columns.doc_ids], dtype=bool)[columns.doc] if columns.doc_ids \
-        else np.zeros(0, dtype=bool)
+    kept = columns.of_documents(keep)
     if kept.all():  # every row kept: the arrays as they are, no copy
         return list(existing.chunks), existing.chunk_vectors, existing.sentence_vectors
     chunk_rows = np.flatnonzero(kept)

@@ -2,8 +2,8 @@
 
 A question scores only its candidates' passages and sentences, but indexing the memory-mapped
 array for them maps in the pages around each row as well (the kernel's fault-around: 64 KB per
-touch, already in the page cache since the file was hashed at open). Scattered over a 100,000-
-passage index, that was the whole 459 MB sentence file after the first question. So once the rows
+touch). Scattered over a 100,000-passage index, that was the whole 459 MB sentence file after
+the first question. So once the rows
 are copied out, the mapping's pages are let go (madvise DONTNEED: they stay in the page cache, and
 a later touch maps them again). Reading each run of rows with os.pread instead kept nothing mapped,
 but doubled a question's time at 100,000 passages (a system call per candidate); read with
