@@ -52,10 +52,14 @@ class Source:
 
 class LazyRows(Sequence):
     """Rows of JSON-lines files, each parsed (by `parse`, from its JSON) when it is asked for.
-    `where` holds, per row, its source (an index into `sources`) and the byte offsets of its line."""
+    `where` holds, per row, its source (an index into `sources`) and the byte offsets of its line.
+    The rows last asked for are kept, parsed (CACHED of them: rows are frozen dataclasses)."""
+
+    CACHED = 64
 
     def __init__(self, sources: tuple[Source, ...], where: np.ndarray, parse: Callable[[dict], object]) -> None:
         self._sources, self._where, self._parse = sources, where, parse
+        self._cached = lru_cache(maxsize=self.CACHED)(self._parsed)
 
     def __len__(self) -> int:
         return len(self._where)
@@ -63,6 +67,12 @@ class LazyRows(Sequence):
     def __getitem__(self, i):
         if isinstance(i, slice):
             return self.take(np.arange(len(self))[i])
+        i = int(i)
+        if not -len(self) <= i < len(self):
+            raise IndexError(f"row {i} of {len(self)}")
+        return self._cached(i % len(self))
+
+    def _parsed(self, i: int):
         source, start, end = self._where[i]
         src = self._sources[source]
         try:
@@ -70,9 +80,9 @@ class LazyRows(Sequence):
         except (ValueError, KeyError, TypeError, AttributeError, IndexError) as e:
             raise IndexCorrupt(src.index, f"{src.shown} is unreadable: {type(e).__name__}") from None
 
-    def __iter__(self) -> Iterator:
+    def __iter__(self) -> Iterator:  # every row, once: not through the cache
         for i in range(len(self)):
-            yield self[i]
+            yield self._parsed(i)
 
     def __eq__(self, other) -> bool:  # equal to a list (or another sequence) of the same rows
         if not isinstance(other, Sequence) or isinstance(other, (str, bytes)):
@@ -96,20 +106,12 @@ class LazyRows(Sequence):
 
 
 class DocumentRows(LazyRows):
-    """A part's documents, with their ids known without parsing them. A document is parsed again
-    each time it is asked for; the few a question cites are kept (CACHED)."""
-
-    CACHED = 64
+    """A part's documents, with their ids known without parsing them; the few a question cites are
+    kept parsed."""
 
     def __init__(self, sources, where, parse, ids: list[str]) -> None:
         super().__init__(sources, where, parse)
         self.ids = ids
-        self._cached = lru_cache(maxsize=self.CACHED)(super().__getitem__)
-
-    def __getitem__(self, i):
-        if isinstance(i, slice):
-            return self.take(np.arange(len(self))[i])
-        return self._cached(int(i) % len(self) if i < 0 else int(i))
 
     def _like(self, where, rows) -> "DocumentRows":
         return DocumentRows(self._sources, where, self._parse, [self.ids[r] for r in rows])
@@ -136,6 +138,11 @@ class ChunkColumns:
 
 
 class ChunkRows(LazyRows):
+    """A part's chunks, with the columns search needs. A question reads a few dozen chunks, some of
+    them several times (its candidates and their neighbours); an article's are all kept parsed."""
+
+    CACHED = 512
+
     def __init__(self, sources, where, parse, columns: ChunkColumns) -> None:
         super().__init__(sources, where, parse)
         self.columns = columns

@@ -34,10 +34,9 @@ FROZEN_KEY = "encoder.embeddings.word_embeddings.weight"
 MAX_LEN = 96  # question + sentence tokens, as trained
 MAX_ANSWER_TOKENS = 30
 SPANS_KEPT = 10  # the best span and the next ones (SpanReading.others)
-# A question's candidates are read in one batch on two threads (the machine's two cores): about
-# 15 ms a sentence on one; the reader runs one batch at a time (its own thread), so a busy server
-# still uses at most two cores for it.
-READER_THREADS = 2
+# A question's candidates are read in one batch on up to two threads (onnx_encoder.threads_to_use):
+# about 8 ms a sentence on one, 5 on two; the reader runs one batch at a time (its own thread), so a
+# busy server still uses at most two cores for it.
 log = logging.getLogger("cited")
 
 
@@ -161,7 +160,7 @@ def _onnx_forward(weights: Path, base: Path, folder: Path, digest: str):
         except (ImportError, OSError, RuntimeError, ValueError, KeyError) as e:
             log.warning("The reader stays on torch: its ONNX export failed (%s).", str(e).splitlines()[0][:160])
             return None
-    session = onnx_encoder.session(path, threads=READER_THREADS)
+    session = onnx_encoder.session(path, threads=onnx_encoder.threads_to_use())
     words = onnx_encoder.WordVectors(path)
 
     def forward(ids: np.ndarray, types: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

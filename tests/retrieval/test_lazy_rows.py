@@ -56,6 +56,14 @@ def test_opening_parses_no_line(article_settings, monkeypatch):
     index = read_index(article_settings.index_dir)
     assert parsed == [] and len(index.chunks) > 40
     assert index.chunks[7].paragraph >= 1 and len(parsed) == 1  # one row, parsed when asked for
+    # Asked for again (a question reads its candidates and their neighbours more than once), it is
+    # kept, not parsed again; counted from the end, it is the same row.
+    assert index.chunks[7] is index.chunks[7 - len(index.chunks)] and len(parsed) == 1
+    with pytest.raises(IndexError):
+        index.chunks[len(index.chunks)]
+    # Reading every row (a whole rewrite) parses each once and keeps none of them.
+    assert len(list(index.chunks)) == len(index.chunks) and len(parsed) == 1 + len(index.chunks)
+    assert index.chunks._cached.cache_info().currsize == 1
 
 
 def test_an_index_written_before_the_row_files_reads_the_same(article_settings, index_copy):

@@ -17,6 +17,7 @@ from cited.settings import Settings
 from eval.server import child_environment
 from retrieval import onnx_encoder
 from retrieval.embed import BUNDLED_SHA256, SentenceTransformerEmbedder, load_embedder
+from retrieval.reader import load_reader
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -87,6 +88,9 @@ def test_the_runtime_is_a_setting():
 
 
 def test_a_question_from_the_command_line_never_imports_torch(encoders, article_settings):
+    # The reader (on by default) is exported on its first load, with torch; this test's own run
+    # must not be that first load, whichever tests ran before it.
+    load_reader()
     program = ("import sys; from ui.cli import main; code = main(['ask', 'Who wrote the article?', '--index', "
                f"{str(article_settings.index_dir)!r}]); "
                "print('imported:', sorted(m for m in ('torch', 'transformers', 'sentence_transformers', 'numba', "
@@ -119,3 +123,13 @@ def test_a_document_runs_on_onnxruntime_until_sentence_transformers_is_loaded(en
     loading = onnx_encoder.OnnxEncoder(path, bundled_model_dir(), lambda: torch_encoder)
     assert np.array_equal(loading.encode(sentences), theirs)
     assert np.array_equal(loading.encode(sentences[:12]), torch_encoder.encode(sentences[:12]))
+
+
+def test_a_question_runs_on_up_to_two_threads_that_do_not_spin(encoders, monkeypatch):
+    onnx, _ = encoders
+    options = onnx.session.get_session_options()
+    assert options.intra_op_num_threads == onnx_encoder.threads_to_use() == min(2, os.cpu_count())
+    # Spinning threads wait busily for work: two to three times slower when another process is busy.
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    assert onnx_encoder.threads_to_use() == 1
