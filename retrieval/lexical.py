@@ -92,12 +92,14 @@ class SegmentedBm25:
         return ids, df.astype(np.float64)
 
     def scores(self, query_tokens: list[str]) -> np.ndarray:
-        out = []
         looked_up = [self._frequencies(index, query_tokens) for index, _ in self.parts]
         df_total = sum(df for _, df in looked_up) if looked_up else np.zeros(0)
         global_idf = _idf(df_total, self._total)
+        out, at = zeroed(self.size), 0
         for (index, rows), (ids, df) in zip(self.parts, looked_up):
-            scores = np.zeros(index.size, dtype=np.float32)
+            live = index.size if rows is None else len(rows)
+            # A part without dead rows is scored in place, in its slice of the output.
+            scores = out[at:at + live] if rows is None else zeroed(index.size)
             if index.size:
                 stored = index._bm25.scores
                 for token_id, part_df, idf in zip(ids, df, global_idf):
@@ -109,5 +111,16 @@ class SegmentedBm25:
                     # bm25s uses with float32 values) fell to its slow generic loop on these float64
                     # products: half of a question's time at 1,000,000 passages. Same sums either way.
                     scores[stored["indices"][start:end]] += stored["data"][start:end] * scale
-            out.append(scores if rows is None else scores[rows])
-        return np.concatenate(out) if out else np.zeros(0, dtype=np.float32)
+            if rows is not None:
+                out[at:at + live] = scores[rows]
+            at += live
+        return out
+
+
+def zeroed(n: int) -> np.ndarray:
+    """n float32 zeros, written now. np.zeros leaves the zeroing to the kernel, page by page at first
+    touch; touched at random, as a scatter of postings does, that cost 80 ms a question for a
+    million passages' 3,000,000 sentences, against 1.3 ms to write them in order here."""
+    out = np.empty(n, dtype=np.float32)
+    out.fill(0.0)
+    return out

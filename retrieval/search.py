@@ -26,7 +26,7 @@ from retrieval.dense import DenseIndex
 from retrieval.embed import Embedder, canonical_model_name, load_embedder
 from retrieval.fusion import weighted_zscore_sum
 from retrieval.lazy_rows import KIND_CODES, ChunkColumns, chunk_columns, document_ids
-from retrieval.lexical import Bm25Index, SegmentedBm25, tokenize
+from retrieval.lexical import Bm25Index, SegmentedBm25, tokenize, zeroed
 from retrieval.store import BM25_FOLDERS, IndexData
 from retrieval.stores import Store, open_store
 
@@ -237,9 +237,9 @@ class Retriever:
         n, vector = len(self.chunks), query.vector
         if self._store is not None:
             found = self._store.candidates(vector, query.text, CANDIDATES)
-            chunk_bm25 = np.zeros(n, dtype=np.float32)
+            chunk_bm25 = zeroed(n)
             chunk_bm25[found.bm25_rows] = found.bm25_scores
-            sentence_bm25 = np.zeros(len(self.sentence_chunk), dtype=np.float32)
+            sentence_bm25 = zeroed(len(self.sentence_chunk))
             sentence_bm25[found.sentence_bm25_rows] = found.sentence_bm25_scores
             return found.dense_rows, found.dense_scores, found.bm25_rows, chunk_bm25, sentence_bm25
         dense_rows, dense_scores = self.dense_candidates(vector, CANDIDATES)
