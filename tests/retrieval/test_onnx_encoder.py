@@ -48,10 +48,12 @@ def test_the_export_is_cached_with_its_sha256_and_a_damaged_one_is_not_used(enco
     monkeypatch.setenv("CITED_CACHE", str(tmp_path))
     copy = onnx_encoder.export_dir(BUNDLED_SHA256)
     copy.mkdir(parents=True)
-    for name in ("model.onnx", "export.json", onnx_encoder.WORD_VECTORS):
+    files = ("model.onnx", onnx_encoder.GRAPH_WEIGHTS, onnx_encoder.WORD_VECTORS)
+    assert sorted(p.name for p in found.parent.iterdir()) == sorted([*files, "export.json"])  # nothing left over
+    for name in (*files, "export.json"):
         (copy / name).write_bytes((found.parent / name).read_bytes())
     assert onnx_encoder.find_export(BUNDLED_SHA256) == copy / "model.onnx"
-    for name in ("model.onnx", onnx_encoder.WORD_VECTORS):
+    for name in files:
         original = (copy / name).read_bytes()
         with open(copy / name, "r+b") as f:  # one byte changed
             f.seek(1000)
@@ -60,7 +62,7 @@ def test_the_export_is_cached_with_its_sha256_and_a_damaged_one_is_not_used(enco
         (copy / name).write_bytes(original)
     assert onnx_encoder.find_export(BUNDLED_SHA256) == copy / "model.onnx"
     assert onnx_encoder.find_export("0" * 64) is None  # another model's weights: not this export
-    # An export made before the word vectors left the graph is made again, not used.
+    # An export made before the word vectors and the weights left the graph is made again, not used.
     meta = json.loads((copy / "export.json").read_text())
     (copy / "export.json").write_text(json.dumps({k: v for k, v in meta.items() if k != "format"}))
     assert onnx_encoder.find_export(BUNDLED_SHA256) is None
@@ -71,12 +73,24 @@ def test_word_vectors_are_read_by_row_outside_the_graph(encoders):
     path = onnx_encoder.find_export(BUNDLED_SHA256)
     # The graph takes the rows as its input and holds no word-embedding matrix of its own.
     assert [i.name for i in onnx.session.get_inputs()] == list(onnx_encoder.INPUTS)
-    assert path.stat().st_size < (path.parent / onnx_encoder.WORD_VECTORS).stat().st_size
+    graph_and_weights = path.stat().st_size + (path.parent / onnx_encoder.GRAPH_WEIGHTS).stat().st_size
+    assert graph_and_weights < (path.parent / onnx_encoder.WORD_VECTORS).stat().st_size
     rows, dimension = onnx.words.rows, onnx.words.dimension
     assert (rows, dimension) == (30522, 384)
     matrix = np.fromfile(path.parent / onnx_encoder.WORD_VECTORS, dtype="<f4").reshape(rows, dimension)
     ids = np.array([[101, 2040, 2626, 1996, 3720, 102], [101, 2040, 102, 0, 0, 0]])
     assert np.array_equal(onnx.words.of(ids), matrix[ids])
+
+
+def test_the_graphs_weights_are_in_their_own_file_for_onnxruntime_to_map(encoders):
+    import onnx
+
+    path = onnx_encoder.find_export(BUNDLED_SHA256)
+    graph = onnx.load(str(path), load_external_data=False)
+    large = [t for t in graph.graph.initializer if np.prod(t.dims) * 4 >= 1024]
+    assert len(large) > 30 and path.stat().st_size < 200_000
+    assert all(t.data_location == onnx.TensorProto.EXTERNAL for t in large)
+    assert {e.value for t in large for e in t.external_data if e.key == "location"} == {onnx_encoder.GRAPH_WEIGHTS}
 
 
 def test_the_runtime_is_a_setting():
