@@ -11,7 +11,7 @@ import threading
 import pytest
 
 from cited.errors import CitedError, EmptyQuestion
-from eval.server import ROOT, chat_server, child_environment
+from eval.server import ROOT, chat_server, chat_server_process, child_environment
 from tests.cited.test_library import NOTES
 
 QUESTIONS = [
@@ -26,10 +26,15 @@ QUESTIONS = [
 
 
 @pytest.fixture(scope="module")
-def server(article_settings, tmp_path_factory):
+def running(article_settings, tmp_path_factory):
     log = tmp_path_factory.mktemp("chat-server") / "server.log"
-    with chat_server(article_settings.index_dir, log) as url:
-        yield url
+    with chat_server_process(article_settings.index_dir, log) as (url, process):
+        yield url, process
+
+
+@pytest.fixture(scope="module")
+def server(running):
+    return running[0]
 
 
 @pytest.fixture(scope="module")
@@ -125,6 +130,17 @@ def test_ask_errors_come_back_as_one_line_messages(client, arguments, message):
     text = str(raised.value)
     assert message in text
     assert "\n" not in text and "Traceback" not in text
+
+
+@pytest.mark.slow
+def test_the_server_never_loads_what_its_app_does_not_use(running, client):
+    """Gradio would import matplotlib at every request and pandas would import pyarrow: 62 MB of
+    the chat server's memory that cited's app never uses (ui/gradio_lib.py)."""
+    client.predict(QUESTIONS[0], api_name="/ask")
+    with open(f"/proc/{running[1].pid}/maps") as maps:
+        loaded = maps.read()
+    assert "onnxruntime" in loaded  # the server's own libraries are there
+    assert "matplotlib" not in loaded and "pyarrow" not in loaded
 
 
 @pytest.mark.slow
