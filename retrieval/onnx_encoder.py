@@ -176,6 +176,35 @@ def threads_to_use() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
+_templates: dict[str, object] = {}  # parsed tokenizer files by their sha256, never handed out
+_templates_lock = threading.Lock()
+
+
+def tokenizer_from(path: Path):
+    """A new `tokenizers.Tokenizer` of the file at `path`, without truncation or padding (the caller
+    sets its own). Tokenizers of files with the same bytes share one vocabulary: the reader's file
+    is the encoder's, and each parsed copy held 10 MB of the chat server's memory."""
+    import hashlib
+
+    from tokenizers import AddedToken, Tokenizer
+
+    data = Path(path).read_bytes()
+    key = hashlib.sha256(data).hexdigest()
+    with _templates_lock:
+        if key not in _templates:
+            _templates[key] = Tokenizer.from_str(data.decode("utf-8"))
+        template = _templates[key]
+    tokenizer = Tokenizer(template.model)  # the model (its vocabulary) is shared, not copied
+    tokenizer.normalizer, tokenizer.pre_tokenizer = template.normalizer, template.pre_tokenizer
+    tokenizer.post_processor, tokenizer.decoder = template.post_processor, template.decoder
+    tokenizer.add_special_tokens([
+        AddedToken(t["content"], single_word=t["single_word"], lstrip=t["lstrip"], rstrip=t["rstrip"],
+                   normalized=t["normalized"], special=True)
+        for t in json.loads(data)["added_tokens"] if t.get("special")
+    ])
+    return tokenizer
+
+
 class WordVectors:
     """The rows of an export's word-embedding matrix, read from its file by token id (os.pread:
     positional, so threads may share it)."""
@@ -201,12 +230,10 @@ class OnnxEncoder:
     to `bulk()`, a sentence-transformers embedder made on first need. Thread-safe: runs take turns."""
 
     def __init__(self, onnx_path: Path, model_dir: Path, bulk) -> None:
-        from tokenizers import Tokenizer
-
         self.name = BUNDLED_MODEL
         self.dimension = 384
         self._bulk_factory, self._bulk = bulk, None
-        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self.tokenizer = tokenizer_from(model_dir / "tokenizer.json")
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
         self.session = session(onnx_path, threads=threads_to_use())

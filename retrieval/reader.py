@@ -122,9 +122,9 @@ class Reader:
 def _pair_tokenizer(path: Path):
     """(question, sentence) pairs as trained: [CLS] question [SEP] sentence [SEP], the sentence
     cut to fit MAX_LEN tokens, padded to the longest pair."""
-    from tokenizers import Tokenizer
+    from retrieval.onnx_encoder import tokenizer_from
 
-    tokenizer = Tokenizer.from_file(str(path))
+    tokenizer = tokenizer_from(path)
     tokenizer.enable_truncation(MAX_LEN, strategy="only_second")
     tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
     return tokenizer

@@ -147,3 +147,30 @@ def test_a_question_runs_on_up_to_two_threads_that_do_not_spin(encoders, monkeyp
     assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
     monkeypatch.setattr(os, "cpu_count", lambda: 1)
     assert onnx_encoder.threads_to_use() == 1
+
+
+def test_tokenizers_of_one_file_share_its_vocabulary_and_tokenize_as_the_file_says(encoders):
+    from tokenizers import Tokenizer
+
+    from retrieval.embed import bundled_model_dir
+    from retrieval.reader import BUNDLED_READER, MAX_LEN, _pair_tokenizer
+
+    onnx, _ = encoders
+    file = bundled_model_dir() / "tokenizer.json"
+    parsed = Tokenizer.from_file(str(file))
+    parsed.enable_truncation(onnx_encoder.MAX_TOKENS)
+    parsed.enable_padding(pad_id=0, pad_token="[PAD]")
+    assert onnx.tokenizer.to_str() == parsed.to_str()  # vocabulary, special tokens, settings: all the file's
+    pair = Tokenizer.from_file(str(BUNDLED_READER / "tokenizer.json"))
+    pair.enable_truncation(MAX_LEN, strategy="only_second")
+    pair.enable_padding(pad_id=0, pad_token="[PAD]")
+    reader_tokenizer = _pair_tokenizer(BUNDLED_READER / "tokenizer.json")
+    assert reader_tokenizer.to_str() == pair.to_str()
+    texts = ["Who leads the caretaker government?", "a [SEP] b [MASK] c", "Naïve café — “quoted” 1,000 km²"]
+    for ours, theirs in ((onnx.tokenizer.encode_batch(texts), parsed.encode_batch(texts)),
+                         (reader_tokenizer.encode_batch([(t, t * 40) for t in texts]),
+                          pair.encode_batch([(t, t * 40) for t in texts]))):
+        assert [(e.ids, e.offsets, e.type_ids, e.attention_mask) for e in ours] == \
+               [(e.ids, e.offsets, e.type_ids, e.attention_mask) for e in theirs]
+    # Truncation and padding are each tokenizer's own, though the vocabulary is shared.
+    assert len(reader_tokenizer.encode_batch([(texts[0], texts[2] * 40)])[0].ids) == MAX_LEN
