@@ -24,6 +24,7 @@ import logging
 import sys
 import threading
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -136,9 +137,13 @@ class Library:
         # Without an encoder yet, Retriever.load checks the index's model before loading one.
         # What of the loaded index is unchanged on disk is reused: after a small add, only its segment is read.
         previous = self._view.answerer.retriever.index if self._view is not None else None
-        retriever = Retriever.load(self.settings, self._embedder, self._store, previous)
-        self._embedder = retriever.embedder
-        self._view = View.of(Answerer(retriever, self.settings, reader_for(self.settings.reader, self.settings.encoder_runtime)))
+        # The reader loads (its weights checked, its session made) while the index and the encoder
+        # do: both wait mostly on hashing and onnxruntime, which let go of the GIL.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cited-load-reader") as loading:
+            reader = loading.submit(reader_for, self.settings.reader, self.settings.encoder_runtime)
+            retriever = Retriever.load(self.settings, self._embedder, self._store, previous)
+            self._embedder = retriever.embedder
+            self._view = View.of(Answerer(retriever, self.settings, reader.result()))
         self._on_disk = stamp
 
     def manifest(self) -> dict:
