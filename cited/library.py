@@ -35,7 +35,7 @@ from ingest.sources import URL_TIMEOUT_S, Upload
 from retrieval.answer import Answer, Answerer
 from retrieval.embed import Embedder, canonical_model_name
 from retrieval.lazy_rows import DocumentsById
-from retrieval.reader import reader_for
+from retrieval.reader import loads_without_torch, reader_for
 from retrieval.records import Document
 from retrieval.search import Passage, Retriever
 from retrieval.stores import open_store
@@ -137,13 +137,16 @@ class Library:
         # Without an encoder yet, Retriever.load checks the index's model before loading one.
         # What of the loaded index is unchanged on disk is reused: after a small add, only its segment is read.
         previous = self._view.answerer.retriever.index if self._view is not None else None
-        # The reader loads (its weights checked, its session made) while the index and the encoder
-        # do: both wait mostly on hashing and onnxruntime, which let go of the GIL.
+        reading = (self.settings.reader, self.settings.encoder_runtime)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cited-load-reader") as loading:
-            reader = loading.submit(reader_for, self.settings.reader, self.settings.encoder_runtime)
+            # The reader loads (its weights checked, its session made) while the index and the
+            # encoder do: both wait mostly on hashing and onnxruntime, which let go of the GIL. Not
+            # when it needs torch: transformers cannot be imported from two threads at once.
+            reader = loading.submit(reader_for, *reading) if loads_without_torch(*reading) else None
             retriever = Retriever.load(self.settings, self._embedder, self._store, previous)
             self._embedder = retriever.embedder
-            self._view = View.of(Answerer(retriever, self.settings, reader.result()))
+            answerer = Answerer(retriever, self.settings, reader.result() if reader else reader_for(*reading))
+            self._view = View.of(answerer)
         self._on_disk = stamp
 
     def manifest(self) -> dict:

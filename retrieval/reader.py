@@ -225,6 +225,20 @@ def reader_for(setting: str | None, runtime: str = "onnx") -> Reader | None:
     return load_reader(BUNDLED_READER if setting == "bundled" else Path(setting), runtime)
 
 
+def loads_without_torch(setting: str | None, runtime: str = "onnx") -> bool:
+    """Whether reader_for(setting, runtime) loads without importing torch: no reader, or one whose
+    ONNX export is in the cache (its checks are still made when it loads)."""
+    if not setting or setting == "none":
+        return True
+    from retrieval.onnx_encoder import export_dir
+
+    try:
+        expected = _read_card(BUNDLED_READER if setting == "bundled" else Path(setting)).get("weights_sha256")
+    except ReaderUnavailable:
+        return False
+    return runtime == "onnx" and bool(expected) and (export_dir(expected, name="reader") / "export.json").exists()
+
+
 def load_reader(folder: Path = BUNDLED_READER, runtime: str = "onnx") -> Reader:
     """One reader per folder and runtime per process, shared."""
     key = (Path(folder).resolve(), runtime)

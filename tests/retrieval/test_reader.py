@@ -105,6 +105,25 @@ def test_the_reader_on_onnxruntime_reads_as_it_does_on_torch(reader, article_doc
         assert max(abs(a.probability - b.probability) for a, b in zip(ours, theirs)) < 1e-4
 
 
+def test_on_torch_the_reader_loads_after_the_encoder_not_beside_it(reader, article_settings):
+    """Beside the index (in a thread of its own) only from its ONNX export: transformers cannot be
+    imported from two threads at once, and `cited ask` on torch once failed when they were."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from retrieval.reader import loads_without_torch
+
+    assert loads_without_torch("bundled", "onnx") and loads_without_torch("none", "torch")
+    assert not loads_without_torch("bundled", "torch")
+    run = subprocess.run([sys.executable, "-m", "ui.cli", "ask", "Who leads the caretaker government?", "--index",
+                          str(article_settings.index_dir)], capture_output=True, text=True, timeout=300,
+                         cwd=Path(__file__).resolve().parents[2],
+                         env={**child_environment(), "CITED_ENCODER_RUNTIME": "torch"})
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("Anwar-ul-Haq Kakar [1]")
+
+
 def test_with_the_reader_a_question_still_never_imports_torch(reader, article_settings):
     import subprocess
     import sys
