@@ -197,11 +197,17 @@ def tokenizer_from(path: Path):
     tokenizer = Tokenizer(template.model)  # the model (its vocabulary) is shared, not copied
     tokenizer.normalizer, tokenizer.pre_tokenizer = template.normalizer, template.pre_tokenizer
     tokenizer.post_processor, tokenizer.decoder = template.post_processor, template.decoder
+    added = json.loads(data).get("added_tokens", [])
     tokenizer.add_special_tokens([
         AddedToken(t["content"], single_word=t["single_word"], lstrip=t["lstrip"], rstrip=t["rstrip"],
                    normalized=t["normalized"], special=True)
-        for t in json.loads(data)["added_tokens"] if t.get("special")
+        for t in added
     ])
+    if any(not t.get("special") or tokenizer.token_to_id(t["content"]) != t["id"] for t in added):
+        # Added tokens outside the vocabulary, or not special: read on their own, as the file says.
+        tokenizer = Tokenizer.from_str(data.decode("utf-8"))
+        tokenizer.no_truncation()
+        tokenizer.no_padding()
     return tokenizer
 
 

@@ -174,3 +174,20 @@ def test_tokenizers_of_one_file_share_its_vocabulary_and_tokenize_as_the_file_sa
                [(e.ids, e.offsets, e.type_ids, e.attention_mask) for e in theirs]
     # Truncation and padding are each tokenizer's own, though the vocabulary is shared.
     assert len(reader_tokenizer.encode_batch([(texts[0], texts[2] * 40)])[0].ids) == MAX_LEN
+
+
+def test_a_tokenizer_file_with_tokens_added_beyond_its_vocabulary_is_read_as_it_says(tmp_path):
+    from tokenizers import Tokenizer
+
+    from retrieval.embed import bundled_model_dir
+
+    meta = json.loads((bundled_model_dir() / "tokenizer.json").read_text(encoding="utf-8"))
+    meta["added_tokens"].append({"id": 30522, "content": "<doc>", "single_word": False, "lstrip": False,
+                                 "rstrip": False, "normalized": False, "special": False})
+    file = tmp_path / "tokenizer.json"
+    file.write_text(json.dumps(meta), encoding="utf-8")
+    ours, theirs = onnx_encoder.tokenizer_from(file), Tokenizer.from_file(str(file))
+    theirs.no_truncation()
+    theirs.no_padding()
+    assert ours.encode("see <doc> here").ids == theirs.encode("see <doc> here").ids
+    assert ours.token_to_id("<doc>") == 30522 and ours.to_str() == theirs.to_str()
