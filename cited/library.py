@@ -222,6 +222,12 @@ class Library:
             self._reload_after_write()
         return left
 
+    def warm(self):
+        """Read a large index's files into the page cache in the background, so that a server's
+        questions after a reboot soon take their warm time (retrieval/page_cache.py); the thread,
+        or None (a small index, one larger than half the memory available, or a Milvus store)."""
+        return self._store.warm()
+
     def compact(self):
         """Merge the segments small adds left and drop removed documents' rows: the index written
         whole once (retrieval/segments.py); what was merged (false if nothing)."""

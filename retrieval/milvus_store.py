@@ -241,6 +241,10 @@ class MilvusStore:
         # deployment's to ensure (README); Milvus itself has no lock cited could take.
         return index_lock(self.path) if self.local else nullcontext()
 
+    def warm(self) -> None:
+        """Nothing to read ahead here: the index lives in Milvus, which keeps its own in memory."""
+        return None
+
     def stamp(self) -> object:
         """Asked at every question: one call (a missing collection is an error, hence None)."""
         try:

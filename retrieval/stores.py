@@ -11,6 +11,7 @@ question (two-stage search, search.py).
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ContextManager, Protocol
@@ -20,7 +21,7 @@ import numpy as np
 from cited.errors import IndexCorrupt
 from cited.settings import is_milvus_uri
 from retrieval.records import Chunk, Document
-from retrieval import segments, vector_rows
+from retrieval import page_cache, segments, vector_rows
 from retrieval.lazy_rows import chunk_columns
 from retrieval.store import IndexData, index_lock, recover_interrupted_swap, write_index
 from retrieval.store_reading import check_parts, read_documents, read_index, read_manifest
@@ -114,6 +115,8 @@ class Store(Protocol):
     # Merge what incremental writes left (segments, dead rows) into one.
     def compact(self) -> Compacted: ...
     def stamp(self) -> object: ...
+    # Read a large index into the page cache in the background (a server's first questions); the thread, or None.
+    def warm(self) -> threading.Thread | None: ...
     # False: the store has no search of its own; the retriever searches in memory (FAISS, bm25s).
     def searches(self) -> bool: ...
     def candidates(self, vector: np.ndarray, text: str, k: int) -> Candidates: ...
@@ -193,6 +196,9 @@ class FolderStore:
 
     def lock(self) -> ContextManager:
         return index_lock(self.path)
+
+    def warm(self) -> threading.Thread | None:
+        return page_cache.warm(self.path) if self.path.is_dir() else None
 
     def stamp(self) -> tuple[int, int] | None:
         """Every write puts a new manifest file in place (a whole folder swapped in, or the

@@ -123,6 +123,7 @@ def serve(settings: Settings, open_browser: bool = True, mcp: bool = False) -> N
         if warning:
             print(warning, file=sys.stderr)
         library = Library.with_bundled_article(settings)
+        library.warm()  # a large index's files into the page cache, while the first questions come
         demo = build_app(library)
         try:
             demo.launch(
