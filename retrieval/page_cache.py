@@ -26,14 +26,22 @@ CHUNK = 16 * 2**20
 def warm(folder: Path, available: int | None = None) -> threading.Thread | None:
     """Start reading every file of the index at `folder`, smallest first (BM25 and the passages'
     vectors before the sentences'); the thread, or None when the index is too small or too large."""
-    files = sorted((f for f in Path(folder).rglob("*") if f.is_file()), key=lambda f: f.stat().st_size)
-    total = sum(f.stat().st_size for f in files)
+    sized = sorted((size, str(f)) for f in Path(folder).rglob("*") if (size := _size(f)) is not None)
+    files, total = [Path(f) for _, f in sized], sum(size for size, _ in sized)
     available = available_memory() if available is None else available
     if total < WARM_FROM or total > available // 2:
         return None
     thread = threading.Thread(target=read_all, args=(files,), name="cited-warm", daemon=True)
     thread.start()
     return thread
+
+
+def _size(file: Path) -> int | None:
+    """The size of a file (None for a folder, or a file a write removed meanwhile)."""
+    try:
+        return file.stat().st_size if file.is_file() else None
+    except OSError:
+        return None
 
 
 def read_all(files: list[Path]) -> int:

@@ -218,22 +218,29 @@ _cache: dict[tuple[Path, str], Reader] = {}
 _cache_lock = threading.Lock()
 
 
-def reader_for(setting: str | None, runtime: str = "onnx") -> Reader | None:
-    """Settings.reader → the reader: "bundled", a folder, or "", "none" or None for none."""
+def reader_folder(setting: str | None) -> Path | None:
+    """Settings.reader → the reader's folder: "bundled", a folder, or "", "none" or None for none."""
     if not setting or setting == "none":
         return None
-    return load_reader(BUNDLED_READER if setting == "bundled" else Path(setting), runtime)
+    return BUNDLED_READER if setting == "bundled" else Path(setting)
+
+
+def reader_for(setting: str | None, runtime: str = "onnx") -> Reader | None:
+    """Settings.reader → the reader (None for none)."""
+    folder = reader_folder(setting)
+    return None if folder is None else load_reader(folder, runtime)
 
 
 def loads_without_torch(setting: str | None, runtime: str = "onnx") -> bool:
     """Whether reader_for(setting, runtime) loads without importing torch: no reader, or one whose
     ONNX export is in the cache (its checks are still made when it loads)."""
-    if not setting or setting == "none":
+    folder = reader_folder(setting)
+    if folder is None:
         return True
     from retrieval.onnx_encoder import export_dir
 
     try:
-        expected = _read_card(BUNDLED_READER if setting == "bundled" else Path(setting)).get("weights_sha256")
+        expected = _read_card(folder).get("weights_sha256")
     except ReaderUnavailable:
         return False
     return runtime == "onnx" and bool(expected) and (export_dir(expected, name="reader") / "export.json").exists()

@@ -47,3 +47,10 @@ def test_a_library_warms_its_folder_and_a_server_asks_it_to(article_settings, mo
     from ui import app
 
     assert "library.warm()" in inspect.getsource(app.serve)
+
+
+
+def test_a_file_is_measured_once_and_one_removed_meanwhile_or_a_folder_has_no_size(tmp_path):
+    (tmp_path / "kept").write_bytes(b"x" * 100)
+    assert page_cache._size(tmp_path / "kept") == 100
+    assert page_cache._size(tmp_path / "gone") is None and page_cache._size(tmp_path) is None
