@@ -28,6 +28,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 import warnings
 import weakref
 from pathlib import Path
@@ -55,6 +56,9 @@ WORD_VECTORS = "word_vectors.f32"  # the word-embedding matrix, little-endian fl
 GRAPH_WEIGHTS = "model.data"
 # 2: the word vectors outside the graph; 3: its weights too. An export of another format is made again.
 EXPORT_FORMAT = 3
+# The stat of each file when it was last hashed and matched export.json (_matches_record).
+VERIFIED = "verified.json"
+RACY_NS = 2_000_000_000
 
 
 def cache_dir() -> Path:
@@ -75,16 +79,55 @@ def find_export(weights_sha256: str, name: str = BUNDLED_MODEL) -> Path | None:
     folder = export_dir(weights_sha256, name)
     try:
         meta = json.loads((folder / "export.json").read_text(encoding="utf-8"))
-        if meta.get("format") != EXPORT_FORMAT:
+        if meta.get("format") != EXPORT_FORMAT or meta.get("weights_sha256") != weights_sha256:
             return None
-        if meta.get("weights_sha256") != weights_sha256 or sha256_file(folder / "model.onnx") != meta.get("onnx_sha256") \
-                or sha256_file(folder / GRAPH_WEIGHTS) != meta.get("graph_weights_sha256") \
-                or sha256_file(folder / WORD_VECTORS) != meta.get("word_vectors_sha256"):
+        if not _matches_record(folder, meta):
             log.warning("The ONNX export in %s does not match its record; it will be made again.", folder)
             return None
     except (OSError, ValueError):
         return None
     return folder / "model.onnx"
+
+
+def _matches_record(folder: Path, meta: dict) -> bool:
+    """Whether the export's three files hash to the digests export.json records. Hashing them
+    (180 MB for the encoder and the reader) took a sixth of a cold `cited ask`, so, as git does
+    for its index, files already hashed are not hashed again while their stat is what it was
+    then (VERIFIED): a write changes a file's ctime, which no user call can set back. A file
+    changed within RACY_NS of being hashed could still show its old stat, so none is vouched for
+    that young (git's "racy clean")."""
+    digests = {"model.onnx": meta.get("onnx_sha256"), GRAPH_WEIGHTS: meta.get("graph_weights_sha256"),
+               WORD_VECTORS: meta.get("word_vectors_sha256")}
+    stats = {name: _stat_of(folder / name) for name in digests}
+    try:
+        vouched = json.loads((folder / VERIFIED).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        vouched = None
+    if vouched == {"digests": digests, "stats": stats}:
+        return True
+    if any(sha256_file(folder / name) != digest for name, digest in digests.items()):
+        return False
+    if all(stat[2] < time.time_ns() - RACY_NS for stat in stats.values()):
+        _write_verified(folder, {"digests": digests, "stats": stats})
+    return True
+
+
+def _write_verified(folder: Path, record: dict) -> None:
+    """Best effort: a read-only cache is hashed each time instead."""
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".verified-", dir=folder)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(record, f)
+        os.replace(tmp, folder / VERIFIED)
+    except OSError:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+
+
+def _stat_of(file: Path) -> list[int]:
+    s = file.stat()
+    return [s.st_size, s.st_mtime_ns, s.st_ctime_ns, s.st_ino, s.st_dev]
 
 
 def export(model_dir: Path, weights_sha256: str) -> Path:

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -49,7 +50,8 @@ def test_the_export_is_cached_with_its_sha256_and_a_damaged_one_is_not_used(enco
     copy = onnx_encoder.export_dir(BUNDLED_SHA256)
     copy.mkdir(parents=True)
     files = ("model.onnx", onnx_encoder.GRAPH_WEIGHTS, onnx_encoder.WORD_VECTORS)
-    assert sorted(p.name for p in found.parent.iterdir()) == sorted([*files, "export.json"])  # nothing left over
+    left = sorted(p.name for p in found.parent.iterdir())  # nothing left over
+    assert left in (sorted([*files, "export.json"]), sorted([*files, "export.json", onnx_encoder.VERIFIED]))
     for name in (*files, "export.json"):
         (copy / name).write_bytes((found.parent / name).read_bytes())
     assert onnx_encoder.find_export(BUNDLED_SHA256) == copy / "model.onnx"
@@ -66,6 +68,43 @@ def test_the_export_is_cached_with_its_sha256_and_a_damaged_one_is_not_used(enco
     meta = json.loads((copy / "export.json").read_text())
     (copy / "export.json").write_text(json.dumps({k: v for k, v in meta.items() if k != "format"}))
     assert onnx_encoder.find_export(BUNDLED_SHA256) is None
+
+
+def test_an_export_hashed_once_is_not_hashed_again_until_a_file_changes(encoders, tmp_path, monkeypatch):
+    found = onnx_encoder.find_export(BUNDLED_SHA256)
+    monkeypatch.setenv("CITED_CACHE", str(tmp_path))
+    copy = onnx_encoder.export_dir(BUNDLED_SHA256)
+    copy.mkdir(parents=True)
+    files = ("model.onnx", onnx_encoder.GRAPH_WEIGHTS, onnx_encoder.WORD_VECTORS)
+    for name in (*files, "export.json"):
+        (copy / name).write_bytes((found.parent / name).read_bytes())
+    hashed = []
+    real_sha256 = onnx_encoder.sha256_file
+    monkeypatch.setattr(onnx_encoder, "sha256_file", lambda f: hashed.append(Path(f).name) or real_sha256(f))
+    # Files written just now are hashed every time: a change within the same clock tick would not
+    # show in their stat.
+    assert onnx_encoder.find_export(BUNDLED_SHA256) == copy / "model.onnx"
+    assert onnx_encoder.find_export(BUNDLED_SHA256) == copy / "model.onnx"
+    assert sorted(hashed) == sorted(files * 2) and not (copy / onnx_encoder.VERIFIED).exists()
+    monkeypatch.setattr(onnx_encoder, "RACY_NS", -10**12)  # as if they had been written long ago
+    hashed.clear()
+    assert onnx_encoder.find_export(BUNDLED_SHA256) == copy / "model.onnx"
+    assert sorted(hashed) == sorted(files) and (copy / onnx_encoder.VERIFIED).exists()
+    hashed.clear()
+    assert onnx_encoder.find_export(BUNDLED_SHA256) == copy / "model.onnx"
+    assert hashed == []  # vouched for by their stat
+    time.sleep(0.05)  # past the clock tick of the stat recorded
+    original = (copy / onnx_encoder.GRAPH_WEIGHTS).read_bytes()
+    with open(copy / onnx_encoder.GRAPH_WEIGHTS, "r+b") as f:  # one byte changed, same size
+        f.seek(1000)
+        f.write(bytes([original[1000] ^ 1]))
+    assert onnx_encoder.find_export(BUNDLED_SHA256) is None
+    assert onnx_encoder.GRAPH_WEIGHTS in hashed
+    (copy / "verified.json").write_text("{not json")  # a damaged record: hashed again, not trusted
+    (copy / onnx_encoder.GRAPH_WEIGHTS).write_bytes(original)
+    hashed.clear()
+    assert onnx_encoder.find_export(BUNDLED_SHA256) == copy / "model.onnx"
+    assert sorted(hashed) == sorted(files)
 
 
 def test_word_vectors_are_read_by_row_outside_the_graph(encoders):
