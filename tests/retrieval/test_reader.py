@@ -105,6 +105,28 @@ def test_the_reader_on_onnxruntime_reads_as_it_does_on_torch(reader, article_doc
         assert max(abs(a.probability - b.probability) for a, b in zip(ours, theirs)) < 1e-4
 
 
+def test_sentences_read_in_two_batches_of_similar_length_read_as_in_one(reader, article_document, monkeypatch):
+    import pysbd
+
+    from retrieval import reader as reader_module
+
+    segmenter = pysbd.Segmenter(language="en", clean=False)
+    sentences = [s for p in article_document.paragraphs if p.kind == "text"
+                 for s in segmenter.segment(article_document.paragraph_text(p))][:8]
+    widths = []
+    forward = reader._forward
+    monkeypatch.setattr(reader, "_forward", lambda ids, types, mask: widths.append(ids.shape) or forward(ids, types, mask))
+    question = "Who leads the caretaker government?"
+    split = reader.read(question, sentences)
+    assert len(widths) == 2 and [w[0] for w in widths] == [4, 4] and widths[0][1] <= widths[1][1]
+    monkeypatch.setattr(reader_module, "SPLIT_FROM", 10**6)
+    widths.clear()
+    whole = reader.read(question, sentences)
+    assert len(widths) == 1 and widths[0][0] == 8
+    assert [(r.start, r.end, r.others) for r in split] == [(r.start, r.end, r.others) for r in whole]
+    assert max(abs(a.probability - b.probability) for a, b in zip(split, whole)) < 1e-5
+
+
 def test_on_torch_the_reader_loads_after_the_encoder_not_beside_it(reader, article_settings):
     """Beside the index (in a thread of its own) only from its ONNX export: transformers cannot be
     imported from two threads at once, and `cited ask` on torch once failed when they were."""
