@@ -186,6 +186,7 @@ def _onnx_forward(weights: Path, base: Path, folder: Path, digest: str):
                                               "token_type_ids": types})
         return answerable, ends
 
+    forward.session = session  # for tests: how it runs
     return forward
 
 
