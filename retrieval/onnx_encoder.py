@@ -202,11 +202,11 @@ def session(path: Path, threads: int = 1, spin: bool = False):
 
     Between runs its threads never spin (busy-wait) for work. Within a run they do only when
     `spin`, which suits a question's many small operators and not a batch's large ones. Measured
-    with 0, 1 or 2 other processes busy on this 2-core machine, a question encoded (p50, ms):
-    2.9 / 4.2 / 4.2 spinning within runs, 3.8 / 4.6 / 8.0 never spinning; the reader's 8
-    sentences: 47 / 78 against 46 / 72 never spinning. Spinning between runs too
-    (onnxruntime's default) kept a core busy after each question, and made the reader's runs
-    two to three times slower while another process was busy."""
+    on this 2-core machine with 0, 1 or 2 other processes busy, a question encoded (p50, ms) in
+    2.9 / 4.2 / 4.2 spinning within runs and 3.8 / 4.6 / 8.0 never spinning; the reader's 8
+    sentences (0 or 1 busy) in 47 / 78 spinning within runs and 46 / 72 never. Spinning between
+    runs too (onnxruntime's default) kept a core busy after each run; with another process busy,
+    a question took 7.3 ms instead of 4.5 and the reader 94 ms instead of 67 (an earlier session)."""
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
