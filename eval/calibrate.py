@@ -67,6 +67,7 @@ class Raw:
     first_sentence: str
     topical: bool = False  # answerable elsewhere in its article, asked of a half that does not hold it
     support: float = 0.0  # retrieval's: the best candidate sentence's dense similarity
+    marked_sentence: str = ""  # the answer's sentence the short answer was marked in
 
     def reading(self, abstain_below: float | None, short_above: float) -> Reading:
         if self.abstained or (abstain_below is not None and self.best_p is not None and self.best_p < abstain_below):
@@ -116,11 +117,13 @@ def record(articles: list[dict], settings: Settings, progress: bool = True,
             for qa in paragraph["qas"]:
                 a = view.ask(qa["question"])
                 short = a.short_answer
+                marked = next((s.text for s in a.sentences if short and s.doc == short.doc
+                               and s.start <= short.start and short.end <= s.end), "")
                 rows.append(Raw(
                     qa["id"], qa["question"], not qa.get("is_impossible", False), golds_of(qa), a.abstained,
                     None if a.no_answer_score is None else 1.0 - a.no_answer_score,
                     short.text if short else None, short.probability if short else 0.0,
-                    a.sentences[0].text if a.sentences else "", bool(qa.get("topical")), a.support,
+                    a.sentences[0].text if a.sentences else "", bool(qa.get("topical")), a.support, marked,
                 ))
         out[article["title"]] = rows
         if progress:
@@ -212,6 +215,48 @@ def short_precision(raw: dict[str, list[Raw]], abstain_below: float | None = Non
     return out
 
 
+LENGTH_PENALTY_GRID = (0.0, 0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5)
+
+
+def span_length_sweep(raw: dict[str, list[Raw]], reader, abstain_below: float | None = None) -> dict:
+    """The reader's span length penalty (retrieval/reader.py: SPAN_LENGTH_PENALTY): the answered
+    questions whose first sentence holds a gold answer have their marked sentence read again under
+    each penalty, the span chosen as the answerer chooses it (the best of the kind asked; never the
+    whole sentence). Per penalty, the share given a right span per kind; and, each article left out
+    in turn, the penalty the others choose (the most right spans overall, the smallest on a tie)
+    with the left-out article's figures under it."""
+    from retrieval.answer_type import can_answer
+
+    held = [(title, r) for title, rs in whole(raw).items() for r in rs
+            if not r.reading(abstain_below, 0.0).abstained and r.short is not None and r.answerable
+            and r.marked_sentence and any(normalize(g) in normalize(r.first_sentence) for g in r.golds)]
+    right: dict[float, list[tuple[str, str, bool]]] = {}
+    for penalty in LENGTH_PENALTY_GRID:
+        right[penalty] = []
+        for title, r in held:
+            reading = reader.read(r.question, [r.marked_sentence], length_penalty=penalty)[0]
+            kind, text = expected_type(r.question), r.marked_sentence
+            span = next((text[a:b] for a, b in ((reading.start, reading.end), *reading.others)
+                         if b > a and can_answer(text[a:b], kind, r.question)), None)
+            ok = span is not None and span.strip() != text.strip() \
+                and max((f1(span, g) for g in r.golds), default=0.0) >= 0.5
+            right[penalty].append((title, kind_of(r.question), ok))
+
+    def shares(marks: list[tuple[str, str, bool]]) -> dict[str, float]:
+        return {kind: float(np.mean([ok for _, k, ok in marks if k == kind])) if any(k == kind for _, k, _ in marks)
+                else float("nan") for kind in KINDS}
+
+    left_out, pooled = {}, []
+    for title in sorted({t for t, _ in held}):
+        chosen = max(LENGTH_PENALTY_GRID, key=lambda p: (np.mean([ok for t, _, ok in right[p] if t != title]), -p))
+        left_out[title] = chosen
+        pooled += [m for m in right[chosen] if m[0] == title]
+    return {"rows": [{"length_penalty": p, **{f"right_{k}": v for k, v in shares(right[p]).items()}}
+                     for p in LENGTH_PENALTY_GRID],
+            "chosen_with_each_article_left_out": left_out, "left_out": shares(pooled),
+            "held": {kind: sum(1 for _, r in held if kind_of(r.question) == kind) for kind in KINDS}}
+
+
 def choose_shown(rows: list[dict]) -> dict[str, float | None]:
     """Per kind of question: the lowest threshold at which at least 80% of its held questions get a
     right span (None: no span is shown for that kind)."""
@@ -235,9 +280,13 @@ def run_calibration(args, settings: Settings, articles: list[dict]) -> int:
     product = choose_product(curve)
     precision = short_precision(raw, product["reader_abstain_below"] if product else None)
     shown = choose_shown(precision)
+    from retrieval.reader import reader_for
+
+    lengths = span_length_sweep(raw, reader_for(settings.reader or "bundled", settings.encoder_runtime),
+                                product["reader_abstain_below"] if product else None)
     if args.json:
         print(json.dumps({"chosen": best, "chosen_for_the_product": product, "curve": curve,
-                          "short_precision": precision, "chosen_shown": shown}, indent=2))
+                          "short_precision": precision, "chosen_shown": shown, "span_length": lengths}, indent=2))
     else:
         print(f"\nTrade-off over {len(whole(raw))} held-out articles, topical recall over their "
               f"{len(raw) - len(whole(raw))} halves (each row: the best short-answer threshold for that abstention threshold)")
@@ -267,6 +316,14 @@ def run_calibration(args, settings: Settings, articles: list[dict]) -> int:
         print(f"(questions whose sentence holds the answer: {precision[0]['held_typed']} typed, "
               f"{precision[0]['held_other']} other)")
         print(f"\nchosen for what is shown (lowest with >= {SHOWN_PRECISION} right, per kind; None: no span): {shown}")
+        print("\nThe span's length penalty per token (the reader's SPAN_LENGTH_PENALTY): of the same questions, the "
+              "share given a right span, per kind")
+        print(f"{'penalty':>8} {'typed':>7} {'other':>7}")
+        for r in lengths["rows"]:
+            print(f"{r['length_penalty']:>8.3f} {r['right_typed']:>7.3f} {r['right_other']:>7.3f}")
+        print(f"each article left out, the penalty the others chose: {lengths['chosen_with_each_article_left_out']}; "
+              f"on the articles left out: typed {lengths['left_out']['typed']:.3f}, other {lengths['left_out']['other']:.3f} "
+              f"({lengths['held']['typed']} typed, {lengths['held']['other']} other questions)")
     if args.out:
         _plot(curve, Path(args.out) / "reader_tradeoff.png")
     return 0

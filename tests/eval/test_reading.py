@@ -57,6 +57,14 @@ def test_reading_eval_and_calibration_run_on_a_squad2_file(tmp_path, capsys):
     assert all(0 <= r["topical_recall"] <= 1 for r in calibration["curve"])
     product = calibration["chosen_for_the_product"]
     assert product is None or product["false_abstain"] <= 0.05
+    # A short answer's record names the sentence it was marked in, which the length sweep reads again.
+    assert all(r["short"] in r["marked_sentence"] for r in whole if r["short"])
+    from eval.calibrate import LENGTH_PENALTY_GRID
+
+    lengths = calibration["span_length"]
+    assert [r["length_penalty"] for r in lengths["rows"]] == list(LENGTH_PENALTY_GRID)
+    assert all(0 <= r[k] <= 1 for r in lengths["rows"] for k in ("right_typed", "right_other") if r[k] == r[k])
+    assert set(lengths["chosen_with_each_article_left_out"].values()) <= set(LENGTH_PENALTY_GRID)
 
 
 def test_topical_halves_ask_each_half_only_what_it_does_not_hold():

@@ -198,7 +198,7 @@ def test_loading_the_model_and_index_unpickles_nothing(article_settings):
     report = json.loads(result.stdout.splitlines()[-1])
     assert report["answer"] == "Ali Atef [1]"
     kinds = {kind for kind, _ in report["events"]}
-    assert kinds == {"onnx", "open", "safetensors"}, report["events"]
+    assert {"open", "safetensors"} <= kinds <= {"onnx", "open", "safetensors"}, report["events"]
     assert all(path.endswith("/model.onnx") for kind, path in report["events"] if kind == "onnx")
     assert all(path.endswith("retrieval/models/reader/reader.fp16.safetensors")
                for kind, path in report["events"] if kind == "safetensors")

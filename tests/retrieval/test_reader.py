@@ -44,6 +44,20 @@ def test_a_span_is_inside_its_sentence(reader):
     assert "Kakar" in sentences[0][first.start : first.end]
 
 
+def test_a_span_pays_for_its_length(reader):
+    from retrieval.reader import SPAN_LENGTH_PENALTY
+
+    sentence = "The caretaker government is led by Anwar-ul-Haq Kakar, a senator from Balochistan."
+    question = "Who leads the caretaker government?"
+    default, free, costly = (reader.read(question, [sentence], **kw)[0] for kw in
+                             ({}, {"length_penalty": 0.0}, {"length_penalty": 100.0}))
+    assert SPAN_LENGTH_PENALTY > 0 and default.probability == free.probability == costly.probability
+    assert "Kakar" in sentence[default.start : default.end]
+    # At 100 a logit per token, no span of two tokens or more can win: one word-piece is marked.
+    assert costly.end > costly.start and " " not in sentence[costly.start : costly.end]
+    assert costly.end - costly.start <= free.end - free.start
+
+
 def test_a_tampered_reader_is_refused_before_loading(tmp_path):
     folder = tmp_path / "reader"
     shutil.copytree(BUNDLED_READER, folder)
