@@ -35,7 +35,8 @@ retrieval answers with a sentence, span or no span. The short answer is a mark i
 answer's sentence, so the rule now asks what the mark adds: of the answered questions whose first
 sentence holds a gold answer, at least 80% get a right span (F1 >= 0.5), per kind of question:
 those naming the kind of answer they want (who, when, how many, which country …:
-retrieval/answer_type.py) and the others."""
+retrieval/answer_type.py) and the others. The same questions' marked sentences are read again
+under each span length penalty (span_length_sweep), each article left out in turn."""
 
 from __future__ import annotations
 

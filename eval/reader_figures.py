@@ -18,13 +18,16 @@ def held_out_figures(folder: Path, paragraphs: list[dict]) -> dict:
     from retrieval.reader import Reader
 
     reader = Reader(folder)
+    # The model's own spans, as the card records them: the answerer's length penalty
+    # (retrieval/reader.py) is chosen and measured after training, by eval/calibrate.py.
+    unpenalized = {"length_penalty": 0.0}
     labels, reader_scores, cosine_scores = [], [], []
     picked = picked_by_cosine = answerable = 0
     per_question = []  # (impossible, golds, best probability, best span text)
     started = time.perf_counter()
     for p in paragraphs:
         for q in p["qs"]:
-            readings = reader.read(q["question"], p["sents"])
+            readings = reader.read(q["question"], p["sents"], **unpenalized)
             probabilities = [r.probability for r in readings]
             cosine = p["sent_emb"] @ q["emb"]
             ok = set(q.get("ok_sents", []))
@@ -46,7 +49,7 @@ def held_out_figures(folder: Path, paragraphs: list[dict]) -> dict:
             if not q["impossible"]:
                 gold = q["gold_sents"]
                 sentence = p["context"][p["spans"][gold[0]][0] : p["spans"][gold[-1]][1]]
-                (r,) = reader.read(q["question"], [sentence])
+                (r,) = reader.read(q["question"], [sentence], **unpenalized)
                 golden.append((sentence[r.start : r.end], q["golds"]))
     sweep = []
     unanswerable = sum(1 for x in per_question if x[0])

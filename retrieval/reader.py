@@ -38,8 +38,8 @@ SPANS_KEPT = 10  # the best span and the next ones (SpanReading.others)
 # reader's best spans ran long ("all areas that are not explicitly reserved to Westminster" for
 # "Westminster"). Chosen once on the held-out calibration articles (`cited eval --reading
 # --calibrate`, eval/calibrate.py: span_length_sweep): each article left out in turn, the other
-# three chose 0.05 every time; on the articles left out, right spans rose from 83.4% to 85.6% of
-# the typed questions whose answer sentence holds the answer, and from 78.2% to 81.3% of the others.
+# three chose 0.05 every time; right spans rose from 83.4% to 85.6% of the typed questions whose
+# answer sentence holds the answer, and from 78.0% to 81.3% of the others (eval/README.md).
 SPAN_LENGTH_PENALTY = 0.05
 # A question's candidates are read on up to two threads (onnx_encoder.threads_to_use), the reader
 # running one batch at a time (its own thread), so a busy server still uses at most two cores for it.
