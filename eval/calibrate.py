@@ -226,7 +226,7 @@ def span_length_sweep(raw: dict[str, list[Raw]], reader, abstain_below: float | 
     whole sentence). Per penalty, the share given a right span per kind; and, each article left out
     in turn, the penalty the others choose (the most right spans overall, the smallest on a tie)
     with the left-out article's figures under it."""
-    from retrieval.answer_type import can_answer
+    from retrieval.answer import marked_span
 
     held = [(title, r) for title, rs in whole(raw).items() for r in rs
             if not r.reading(abstain_below, 0.0).abstained and r.short is not None and r.answerable
@@ -236,11 +236,9 @@ def span_length_sweep(raw: dict[str, list[Raw]], reader, abstain_below: float | 
         right[penalty] = []
         for title, r in held:
             reading = reader.read(r.question, [r.marked_sentence], length_penalty=penalty)[0]
-            kind, text = expected_type(r.question), r.marked_sentence
-            span = next((text[a:b] for a, b in ((reading.start, reading.end), *reading.others)
-                         if b > a and can_answer(text[a:b], kind, r.question)), None)
-            ok = span is not None and span.strip() != text.strip() \
-                and max((f1(span, g) for g in r.golds), default=0.0) >= 0.5
+            span = marked_span(r.marked_sentence, reading, expected_type(r.question), r.question)
+            ok = span is not None and max((f1(r.marked_sentence[span[0]:span[1]], g) for g in r.golds),
+                                          default=0.0) >= 0.5
             right[penalty].append((title, kind_of(r.question), ok))
 
     def shares(marks: list[tuple[str, str, bool]]) -> dict[str, float]:

@@ -288,16 +288,12 @@ class Answerer:
         answer.no_answer_score = 1.0 - max(r.probability for r in reads.values())  # of all it read
         if not show or reading.probability < self.settings.short_answer_above:
             return
-        fitting = [(a, b) for a, b in ((reading.start, reading.end), *reading.others)
-                   if b > a and can_answer(sentence.text[a:b], kind, answer.question)]
-        if not fitting:
+        span = marked_span(sentence.text, reading, kind, answer.question)
+        if span is None:
             return
-        start, end = fitting[0]
-        text = sentence.text[start:end]
-        if text.strip() == sentence.text.strip():
-            return  # the whole sentence: nothing shorter to show
-        answer.short_answer = ShortAnswer(text, sentence.doc, sentence.start + start, sentence.start + end,
-                                          sentence.citation, reading.probability)
+        start, end = span
+        answer.short_answer = ShortAnswer(sentence.text[start:end], sentence.doc, sentence.start + start,
+                                          sentence.start + end, sentence.citation, reading.probability)
 
     def _answer(self, query: Query, picks: list[tuple], passages: list[Passage], support: float) -> Answer:
         """Spans of the article (chunk row, start, end, score[, level]) → the answer, each cited [n]."""
@@ -392,6 +388,17 @@ class Answerer:
                 d = float(dense[row])
                 out.append(_Candidate(d + LEXICAL_WEIGHT * lex, d, lex, p, start, end, row))
         return out
+
+
+def marked_span(sentence: str, reading: SpanReading, kind: str | None, question: str) -> tuple[int, int] | None:
+    """Where the short answer is marked in `sentence` (offsets into it): the reader's best span of
+    the kind the question wants, else its next best that is; None when none is, or when that span
+    is the whole sentence (nothing shorter to show)."""
+    span = next(((a, b) for a, b in ((reading.start, reading.end), *reading.others)
+                 if b > a and can_answer(sentence[a:b], kind, question)), None)
+    if span is None or sentence[span[0]:span[1]].strip() == sentence.strip():
+        return None
+    return span
 
 
 def answer_text(sentences: list[AnswerSentence]) -> str:
