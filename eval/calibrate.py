@@ -245,13 +245,18 @@ def span_length_sweep(raw: dict[str, list[Raw]], reader, abstain_below: float | 
         return {kind: float(np.mean([ok for _, k, ok in marks if k == kind])) if any(k == kind for _, k, _ in marks)
                 else float("nan") for kind in KINDS}
 
+    def best(titles: set[str]) -> float:
+        """The penalty giving these articles the most right spans, the smallest on a tie."""
+        return max(LENGTH_PENALTY_GRID, key=lambda p: (np.mean([ok for t, _, ok in right[p] if t in titles]), -p))
+
+    titles = {t for t, _ in held}
     left_out, pooled = {}, []
-    for title in sorted({t for t, _ in held}):
-        chosen = max(LENGTH_PENALTY_GRID, key=lambda p: (np.mean([ok for t, _, ok in right[p] if t != title]), -p))
-        left_out[title] = chosen
-        pooled += [m for m in right[chosen] if m[0] == title]
+    for title in sorted(titles):
+        left_out[title] = best(titles - {title})
+        pooled += [m for m in right[left_out[title]] if m[0] == title]
     return {"rows": [{"length_penalty": p, **{f"right_{k}": v for k, v in shares(right[p]).items()}}
                      for p in LENGTH_PENALTY_GRID],
+            "chosen": best(titles) if titles else None,
             "chosen_with_each_article_left_out": left_out, "left_out": shares(pooled),
             "held": {kind: sum(1 for _, r in held if kind_of(r.question) == kind) for kind in KINDS}}
 
@@ -320,6 +325,8 @@ def run_calibration(args, settings: Settings, articles: list[dict]) -> int:
         print(f"{'penalty':>8} {'typed':>7} {'other':>7}")
         for r in lengths["rows"]:
             print(f"{r['length_penalty']:>8.3f} {r['right_typed']:>7.3f} {r['right_other']:>7.3f}")
+        print(f"chosen for the product (the most right spans over every article, the smallest on a tie): "
+              f"{lengths['chosen']}")
         print(f"each article left out, the penalty the others chose: {lengths['chosen_with_each_article_left_out']}; "
               f"on the articles left out: typed {lengths['left_out']['typed']:.3f}, other {lengths['left_out']['other']:.3f} "
               f"({lengths['held']['typed']} typed, {lengths['held']['other']} other questions)")

@@ -65,6 +65,7 @@ def test_reading_eval_and_calibration_run_on_a_squad2_file(tmp_path, capsys):
     assert [r["length_penalty"] for r in lengths["rows"]] == list(LENGTH_PENALTY_GRID)
     assert all(0 <= r[k] <= 1 for r in lengths["rows"] for k in ("right_typed", "right_other") if r[k] == r[k])
     assert set(lengths["chosen_with_each_article_left_out"].values()) <= set(LENGTH_PENALTY_GRID)
+    assert lengths["chosen"] in LENGTH_PENALTY_GRID
 
 
 def test_topical_halves_ask_each_half_only_what_it_does_not_hold():
