@@ -59,7 +59,13 @@ def _llm_flags(p: argparse.ArgumentParser) -> None:
                    help="sentences the check does not support: shown flagged (default) or removed")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser; given the command about to run, the eval, train-reader and bench options
+    (defined in eval/, which imports numpy and retrieval) are added only for that one, so that
+    `cited ask` does not import them."""
+    def wanted(name: str) -> bool:
+        return command is None or command == name
+
     parser = argparse.ArgumentParser(
         prog="cited", description="Answers from an article's own sentences, cited to its paragraphs.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -113,22 +119,25 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
 
     p = sub.add_parser("eval", help="evaluate retrieval and answers on an eval set or SQuAD")
-    from eval.cli import add_eval_arguments
+    if wanted("eval"):
+        from eval.cli import add_eval_arguments
 
-    add_eval_arguments(p)
-    _common(p)
-    _reader_flags(p)
+        add_eval_arguments(p)
+        _common(p)
+        _reader_flags(p)
 
     p = sub.add_parser("train-reader", help="train the reader (short answers, abstention) on SQuAD; ~80 min on 2 cores")
-    from eval.train_reader import add_arguments as add_train_arguments
+    if wanted("train-reader"):
+        from eval.train_reader import add_arguments as add_train_arguments
 
-    add_train_arguments(p)
+        add_train_arguments(p)
 
     p = sub.add_parser("bench", help="measure speed and memory")
-    from eval.bench import add_bench_arguments
+    if wanted("bench"):
+        from eval.bench import add_bench_arguments
 
-    add_bench_arguments(p)
-    _common(p)
+        add_bench_arguments(p)
+        _common(p)
     return parser
 
 
@@ -150,7 +159,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(next((a for a in argv if not a.startswith("-")), None)).parse_args(argv)
     try:
         settings = settings_from(args)
         return COMMANDS[args.command](args, settings)
