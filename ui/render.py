@@ -261,7 +261,8 @@ def _source_card(c: dict, documents: Documents, n: int | None, spans: list[tuple
         meta.append(f'<span class="cited-section">{_e(_section(c["section"]))}</span>')
     if c.get("page"):
         meta.append(f"p. {_e(c['page'])}")
-    meta.append(f"score {c['score']:.2f}")
+    if c.get("rank"):  # rank 0: cited without being retrieved (an outline's points): no score
+        meta.append(f"score {c['score']:.2f}")
     marker = f'<span class="cited-n">[{n}]</span>' if n is not None else ""
     return (
         f'<div class="cited-source" role="button" tabindex="0" title="Show this paragraph in the article" '

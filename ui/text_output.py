@@ -60,7 +60,9 @@ def format_answer(answer: Answer, width: int = 100, documents: dict[str, Metadat
         where = f"{p.doc} ¶{p.paragraph}" + (f", p. {p.page}" if p.page else "")
         section = f" — {' › '.join(p.section)}" if p.section else ""
         named = byline(documents.get(p.doc))
-        lines.append(f"[{n}] {where}{section} (chars {p.start}–{p.end}, score {p.score:.2f})")
+        # Rank 0: cited without being retrieved (an outline's points), so it has no score to show.
+        score = f", score {p.score:.2f}" if p.rank else ""
+        lines.append(f"[{n}] {where}{section} (chars {p.start}–{p.end}{score})")
         if named:
             lines.append(f"    {named}")
         lines.append(textwrap.indent(textwrap.fill(p.text, width - 4), "    "))

@@ -208,3 +208,15 @@ def test_very_long_documents_show_a_window_around_the_cited_paragraph():
     ids = {attrs.get("id") for _, attrs in Tags(html).tags if attrs.get("id")}
     assert ids == {render.paragraph_id("long", n) for n in range(488, 513)}
     assert "¶1–487 not shown" in html and "¶513–1000 not shown" in html
+
+
+def test_a_source_shows_a_score_only_when_retrieval_ranked_it(answerer):
+    documents = {d.id: d for d in answerer.retriever.index.documents}
+    outline = answerer.ask("What were Iran's motives?").to_json()  # its points: cited, not retrieved
+    for answer, unranked in ((outline, True),
+                             (answerer.ask("When are Pakistan's parliamentary elections?").to_json(), False)):
+        ranked = [c for c in answer["citations"] if c["rank"]]
+        assert (len(ranked) < len(answer["citations"])) == unranked
+        cited = {(c["doc"], c["start"]) for c in answer["citations"]}
+        others = [p for p in answer["passages"] if (p["doc"], p["start"]) not in cited]  # listed, with scores
+        assert render.sources_html(answer, documents).count("score ") == len(ranked) + len(others)

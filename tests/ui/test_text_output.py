@@ -22,3 +22,12 @@ def test_abstention_names_the_closest_passage(answerer):
     text = format_answer(answerer.ask("How do I bake sourdough bread?"))
     assert text.startswith("The article does not say")
     assert "Closest: " in text and "it does not answer the question" in text and "Sources" not in text
+
+
+def test_a_source_shows_a_score_only_when_retrieval_ranked_it(answerer):
+    answer = answerer.ask("What were Iran's motives?")  # its points: cited, not retrieved
+    heads = [line for line in format_answer(answer).split("\nSources:\n")[1].splitlines() if line.startswith("[")]
+    assert len(heads) == len(answer.citations) == 6
+    for head, (_, passage) in zip(heads, answer.citations):
+        assert ("score " in head) == (passage.rank > 0)
+    assert any(p.rank == 0 for _, p in answer.citations)
