@@ -5,8 +5,6 @@ the input, so one bad input never stops the others."""
 from __future__ import annotations
 
 import re
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,6 +112,9 @@ def read_input(item: str, max_bytes: int, url_timeout: float = URL_TIMEOUT_S) ->
 
 def read_url(url: str, max_bytes: int, timeout: float = URL_TIMEOUT_S) -> Reading:
     """Fetch a page (or a PDF) and read it like a file of its content type."""
+    import urllib.error  # here, not at the top: a question never fetches, and these take 15 ms to import
+    import urllib.request
+
     request = urllib.request.Request(url, headers={"User-Agent": "cited/0.1 (article reader)"})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
