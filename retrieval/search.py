@@ -13,6 +13,7 @@ the library holds.
 
 from __future__ import annotations
 
+import threading
 import unicodedata
 from dataclasses import dataclass
 
@@ -139,13 +140,29 @@ def clean_question(question: str, limit: int) -> str:
     return question
 
 
+def _in_memory(vectors, dimension: int) -> np.ndarray:
+    """The rows as one float32 array in memory, the memory-mapped files' pages let go."""
+    arrays = [np.asarray(part, dtype=np.float32) for part in vector_rows.parts(vectors) if len(part)]
+    matrix = np.concatenate(arrays) if arrays else np.zeros((0, dimension), dtype=np.float32)
+    if arrays:
+        vector_rows.release(vectors)
+    return matrix
+
+
+def _inner_products(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """Every row's inner product with the vector. einsum, not BLAS: numpy's OpenBLAS splits a
+    product of 20,000 rows or more over a second thread that then spins for 0.1 s, on the core the
+    reader's and the encoder's next runs need; einsum runs on this thread (0.9 ms for 20,000
+    rows here, where FAISS's flat search of all of them took 2.6)."""
+    return np.einsum("ij,j->i", matrix, vector.astype(np.float32, copy=False))
+
+
 class Retriever:
-    """Holds one loaded index, its FAISS and BM25 indexes and the encoder; thread-safe to share."""
+    """Holds one loaded index, its vectors (and above EXACT_BELOW passages its FAISS indexes), its
+    BM25 indexes and the encoder; thread-safe to share."""
 
     def __init__(self, index: IndexData, embedder: Embedder, settings: Settings, store: Store | None = None,
                  exact_below: int | None = None) -> None:
-        import faiss
-
         self.index = index
         self.embedder = embedder
         self.settings = settings
@@ -156,20 +173,19 @@ class Retriever:
         self._exact_below = exact_below
         limit = self._exact_limit()
         self._store = store if store is not None and store.searches() and len(index.chunks) > limit else None
-        # One thread per search: a single question's flat search over 100,000 passages takes 9 ms
-        # on one thread and 17 on two here (and more beside onnxruntime's), and a server's
-        # concurrent questions use the other core anyway.
-        faiss.omp_set_num_threads(1)
-        self._dense = DenseIndex(index, approximate=len(index.chunks) > limit, empty=self._store is not None)
-        # Every sentence scored by FAISS up to EXACT_BELOW passages; above it only the candidates'
-        # sentences are, from the index's own array, so no second copy of them is held.
-        self._sentence_dense = None
+        self._approximate = len(index.chunks) > limit
+        self._dense_lock = threading.Lock()
+        self._dense: DenseIndex | None = None
+        # Up to EXACT_BELOW passages, every passage and sentence is scored from an in-memory copy
+        # of their vectors (as FAISS's flat index held one), and FAISS is never imported: a cold
+        # question saves its import. Above it, the candidates come from dense.py's FAISS indexes,
+        # made now, and only the candidates' sentences are scored, from the index's own array.
+        self._chunk_matrix = self._sentence_matrix = None
         if len(index.chunks) <= limit:
-            self._sentence_dense = faiss.IndexFlatIP(index.dimension)
-            if len(index.sentence_vectors):
-                for part in vector_rows.parts(index.sentence_vectors):
-                    self._sentence_dense.add(part)
-                vector_rows.release(index.sentence_vectors)
+            self._chunk_matrix = _in_memory(index.chunk_vectors, index.dimension)
+            self._sentence_matrix = _in_memory(index.sentence_vectors, index.dimension)
+        else:
+            self._dense_index()
         columns = chunk_columns(self.chunks)  # as read (lazy_rows.py), or made in one pass over a list
         counts = columns.sentences.astype(np.int64)
         self.sentence_starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if len(counts) else counts
@@ -202,14 +218,6 @@ class Retriever:
 
     # -- the signals --------------------------------------------------------------------------
 
-    def _dense_scores(self, index, vector: np.ndarray) -> np.ndarray:
-        n = index.ntotal
-        out = np.zeros(n, dtype=np.float32)
-        if n:
-            scores, ids = index.search(vector.reshape(1, -1), n)
-            out[ids[0]] = scores[0]
-        return out
-
     def _best_per_chunk(self, sentence_scores: np.ndarray) -> np.ndarray:
         if not len(sentence_scores):
             return np.zeros(len(self.chunks), dtype=np.float32)
@@ -218,12 +226,12 @@ class Retriever:
     def signals(self, query: Query, doc: str | None = None) -> Signals:
         """Every signal for every chunk, and the per-sentence scores the answerer reuses; above
         EXACT_BELOW chunks, for the candidates only (and every chunk of `doc`, if one is asked)."""
-        if len(self.chunks) > self._exact_limit() or self._sentence_dense is None:
+        if len(self.chunks) > self._exact_limit() or self._sentence_matrix is None:
             return self._two_stage(query, doc)
-        sentence_dense = self._dense_scores(self._sentence_dense, query.vector)
+        sentence_dense = _inner_products(self._sentence_matrix, query.vector)
         sentence_bm25 = self._sentence_bm25.scores(query.tokens)
         return Signals(
-            chunk_dense=self._dense_scores(self._dense.flat, query.vector),
+            chunk_dense=_inner_products(self._chunk_matrix, query.vector),
             best_sentence_dense=self._best_per_chunk(sentence_dense),
             chunk_bm25=self._bm25.scores(query.tokens),
             best_sentence_bm25=self._best_per_chunk(sentence_bm25),
@@ -252,7 +260,15 @@ class Retriever:
     def dense_candidates(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """The k passages nearest the vector (chunk rows, scores): exact, or through a large
         library's approximate index (dense.py)."""
-        return self._dense.search(vector, k)
+        return self._dense_index().search(vector, k)
+
+    def _dense_index(self) -> DenseIndex:
+        """dense.py's FAISS indexes: made with the retriever above EXACT_BELOW passages; below it
+        only when a two-stage search is asked of a small index (exact_below lowered, as tests do)."""
+        with self._dense_lock:
+            if self._dense is None:
+                self._dense = DenseIndex(self.index, approximate=self._approximate, empty=self._store is not None)
+            return self._dense
 
     def _two_stage(self, query: Query, doc: str | None) -> Signals:
         n, vector = len(self.chunks), query.vector
