@@ -144,11 +144,12 @@ def test_a_question_from_the_command_line_never_imports_torch(encoders, article_
     # The reader (on by default) is exported on its first load, with torch; this test's own run
     # must not be that first load, whichever tests ran before it.
     load_reader()
-    # Nor what only ingest (tqdm's bars, URL fetching) or eval's commands need: a cold start pays for each.
+    # Nor what only ingest (tqdm's bars, URL fetching), eval's commands or a library above EXACT_BELOW
+    # passages (FAISS) need: a cold start pays for each.
     program = ("import sys; from ui.cli import main; code = main(['ask', 'Who wrote the article?', '--index', "
                f"{str(article_settings.index_dir)!r}]); "
                "print('imported:', sorted(m for m in ('torch', 'transformers', 'sentence_transformers', 'numba', "
-               "'scipy', 'eval.train_reader', 'eval.bench', 'eval.cli', 'tqdm', 'urllib.request') if m in sys.modules)); "
+               "'scipy', 'eval.train_reader', 'eval.bench', 'eval.cli', 'tqdm', 'urllib.request', 'faiss') if m in sys.modules)); "
                "sys.exit(code)")
     environment = child_environment()
     run = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, cwd=ROOT,
