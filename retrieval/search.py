@@ -1,10 +1,11 @@
-"""Ranked passages with their citations: dense (FAISS), BM25, or both fused by score.
+"""Ranked passages with their citations: dense, BM25, or both fused by score.
 
 Hybrid fuses four signals (Signals), each z-scored over the candidate passages for the question
 and summed with the weights in Settings (retrieval/fusion.py): the passage's dense similarity, its
 best sentence's dense similarity, the passage's BM25 score and its best sentence's BM25 score.
 
-Up to EXACT_BELOW passages every signal scores every passage (an article, a few hundred articles).
+Up to EXACT_BELOW passages every signal scores every passage (an article, a few hundred articles;
+the dense ones from in-memory copies of the vectors, without FAISS).
 Above it, search runs in two stages: the passage-level dense (dense.py: approximate on a large
 library) and BM25 signals each propose their top CANDIDATES passages, and the sentence signals
 and the fusion work on their union only, so a question costs what its candidates cost, not what
