@@ -12,6 +12,8 @@ def add_bench_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scale", metavar="N[,N…]", help="instead: build indexes of N passages each (e.g. 10000,100000) and "
                    "print open time, query p50/p95, adding one document, memory and disk; with --store URI, on the folder "
                    "and on that Milvus side by side")
+    p.add_argument("--corpus", metavar="PATH", help="with --scale: the SQuAD-format file whose sentences make the corpus "
+                   "(default ../shared/benchmarks/squad-dev/squad11-dev.public.json)")
     p.add_argument("--json", action="store_true", help="with --scale: print the figures as JSON")
     p.add_argument("--out", metavar="DIR", help="with --scale: write scale.json and the curve (scale.png) here")
     p.add_argument("--clients", type=int, default=20, help="with --load: concurrent clients (default 20)")

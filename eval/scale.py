@@ -243,7 +243,11 @@ def run_scale(args, settings: Settings) -> int:
         raise CitedError(f"--scale takes passage counts, e.g. 10000,100000 (got {args.scale!r}).") from None
     if any(n < PARAGRAPHS_PER_DOCUMENT for n in sizes):
         raise CitedError(f"--scale: each size must be at least {PARAGRAPHS_PER_DOCUMENT} passages.")
-    sentences, questions = sentence_pool(DEFAULT_SQUAD11, POOL_SENTENCES)
+    corpus = Path(getattr(args, "corpus", None) or DEFAULT_SQUAD11)
+    if not corpus.is_file():
+        raise CitedError(f"{corpus}: no such file; --scale builds its passages from a SQuAD-format file's sentences: "
+                         "give one with --corpus PATH.")
+    sentences, questions = sentence_pool(corpus, POOL_SENTENCES)
     embedder = load_embedder(settings.model, 64, "torch")
     if not args.json:
         print(f"Encoding {len(sentences):,} distinct SQuAD sentences once …", file=sys.stderr)

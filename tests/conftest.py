@@ -4,6 +4,7 @@ per test session; a hashing encoder serves the fast unit tests that don't need m
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -23,6 +24,9 @@ embedders.register()  # "hashing-256" and "hashing-128" name the test encoder in
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = ROOT / "data" / "ecss-pakistan-iran-deescalation.txt"
+# Five SQuAD 1.1 articles, 8 paragraphs each (tests/data/README.md): a corpus of real prose that
+# every clone has, for tests that need one but not the benchmark itself.
+SQUAD_SAMPLE = ROOT / "tests" / "data" / "squad11-sample.json"
 
 
 @pytest.fixture(scope="session")
@@ -72,6 +76,15 @@ def hashing_settings(tmp_path) -> Settings:
 @pytest.fixture
 def hashing_embedder():
     return embedders.HashingEmbedder(256)
+
+
+_PROGRESS = re.compile(r"^[\w ]+: +\d+%\|")
+
+
+def messages(stderr: str) -> list[str]:
+    """The lines of a command's stderr without its progress bars, which appear only when the work
+    is slow (a busy machine): what a test may assert on."""
+    return [line for line in re.split(r"[\r\n]+", stderr) if line.strip() and not _PROGRESS.match(line)]
 
 
 def upload_file(library, path, name: str | None = None) -> str:

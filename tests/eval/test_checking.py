@@ -38,12 +38,10 @@ def test_the_choice_prefers_recall_then_the_most_lenient_thresholds():
 
 @pytest.mark.slow
 def test_check_eval_runs_on_a_small_squad_file(tmp_path, monkeypatch, capsys):
-    from eval.cli import DEFAULT_SQUAD11
     from eval.reading import public_titles
+    from tests.conftest import SQUAD_SAMPLE
 
-    if not DEFAULT_SQUAD11.exists():
-        pytest.skip("no SQuAD 1.1 development file")
-    articles = [a for a in json.loads(DEFAULT_SQUAD11.read_text(encoding="utf-8"))["data"]
+    articles = [a for a in json.loads(SQUAD_SAMPLE.read_text(encoding="utf-8"))["data"]
                 if a["title"] not in public_titles()][:2]
     for a in articles:
         a["paragraphs"] = a["paragraphs"][:8]

@@ -31,6 +31,12 @@ def test_a_built_corpus_is_a_valid_index(tmp_path):
     assert np.allclose(np.linalg.norm(index.chunk_vectors, axis=1), 1.0, atol=1e-5)
 
 
+def test_a_missing_corpus_is_one_line(tmp_path, capsys):
+    assert main(["bench", "--scale", "100", "--corpus", str(tmp_path / "nothing.json")]) != 0
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("error: ") and "--corpus PATH" in error and "\n" not in error
+
+
 def test_a_child_killed_for_memory_is_named_as_such():
     from cited.errors import CitedError
     from eval.scale import _child
@@ -48,7 +54,10 @@ def test_bench_scale_prints_its_figures_for_both_stores(capsys, monkeypatch, tmp
 
     monkeypatch.setattr(scale, "POOL_SENTENCES", 300)  # the command's figures, on a small pool
     monkeypatch.setattr(scale, "QUERIES", 5)
-    assert main(["bench", "--scale", "100", "--json", "--store", f"milvus://{tmp_path / 'scale.db'}"]) == 0
+    from tests.conftest import SQUAD_SAMPLE
+
+    assert main(["bench", "--scale", "100", "--json", "--store", f"milvus://{tmp_path / 'scale.db'}",
+                 "--corpus", str(SQUAD_SAMPLE)]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [row["store"] for row in rows] == ["folder", "milvus"]
     for row in rows:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from eval import tune
-from eval.reading import public_titles
+from eval.reading import PUBLIC_ARTICLES, public_titles
 from eval.tune import Scored, choose_threshold, choose_weights, rank_figures
 from ui.cli import main
 
@@ -53,11 +53,9 @@ def test_calibration_articles_are_never_the_public_ones():
 
 @pytest.mark.slow
 def test_tune_runs_on_squad_articles(tmp_path, monkeypatch, capsys):
-    from eval.cli import DEFAULT_SQUAD11
+    from tests.conftest import SQUAD_SAMPLE
 
-    if not DEFAULT_SQUAD11.exists():
-        pytest.skip("no SQuAD 1.1 development file")
-    everything = json.loads(DEFAULT_SQUAD11.read_text(encoding="utf-8"))["data"]
+    everything = json.loads(SQUAD_SAMPLE.read_text(encoding="utf-8"))["data"]
     small = [a for a in everything if a["title"] not in public_titles()][:3]
     for a in small:
         a["paragraphs"] = a["paragraphs"][:6]
@@ -75,3 +73,8 @@ def test_tune_runs_on_squad_articles(tmp_path, monkeypatch, capsys):
     chosen = next(row for row in result["weights_grid"] if row["weights"] == result["weights"])
     assert 0 < chosen["squad"]["hit@3"] <= 1 and 0 < chosen["article"]["mrr@10"] <= 1
     assert json.loads((tmp_path / "out" / "tune.json").read_text())["weights"] == result["weights"]
+
+
+@pytest.mark.skipif(not PUBLIC_ARTICLES.exists(), reason="the public SQuAD (ExpMRC) file is not beside the repository")
+def test_the_committed_public_titles_are_the_expmrc_files():
+    assert public_titles() == {a["title"] for a in json.loads(PUBLIC_ARTICLES.read_text(encoding="utf-8"))["data"]}

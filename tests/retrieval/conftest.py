@@ -6,17 +6,17 @@ import json
 
 import pytest
 
-from eval.cli import DEFAULT_SQUAD11
 from retrieval import segments
+from tests.conftest import SQUAD_SAMPLE
 
-TITLES = ("Normans", "Oxygen", "Amazon_rainforest")  # SQuAD training articles, not evaluation ones
+TITLES = ("Normans", "Oxygen", "Amazon_rainforest")  # in tests/data: not evaluation articles
 
 
 @pytest.fixture(scope="module")
 def squad_files(tmp_path_factory):
     """Three SQuAD 1.1 articles as text files (8 paragraphs each), and some of their questions."""
     folder = tmp_path_factory.mktemp("squad-articles")
-    data = {a["title"]: a for a in json.loads(DEFAULT_SQUAD11.read_text())["data"]}
+    data = {a["title"]: a for a in json.loads(SQUAD_SAMPLE.read_text(encoding="utf-8"))["data"]}
     files, questions = {}, []
     for title in TITLES:
         paragraphs = data[title]["paragraphs"][:8]
