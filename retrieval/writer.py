@@ -67,8 +67,11 @@ class LlmWriter:
         from openai import OpenAI
 
         self.url = url
+        # The retries are ours (stream), so that a notice can tell a server that closed the
+        # connection and then refused the retry (it crashed) from one that was never there.
         self._client = OpenAI(base_url=url, api_key=os.environ.get(API_KEY_ENV) or "not-needed",
-                              timeout=timeout, max_retries=retries)
+                              timeout=timeout, max_retries=0)
+        self._retries = retries
         self._model = model
 
     @property
@@ -87,25 +90,35 @@ class LlmWriter:
         return self._model
 
     def stream(self, question: str, passages: Sequence, history: Sequence[str] = ()) -> Iterator[str]:
-        """The answer's text, piece by piece as the server sends it."""
+        """The answer's text, piece by piece as the server sends it. A request that fails before
+        any text arrived is made again, up to `retries` times."""
+        import httpx
         import openai
 
         model = self.model
+        failures: list[Exception] = []
         got_any = False
-        try:
-            stream = self._client.chat.completions.create(
-                model=model, messages=messages(question, passages, history), stream=True, temperature=0.0,
-                max_tokens=300)
-            for event in stream:
-                choices = getattr(event, "choices", None) or []
-                delta = choices[0].delta.content if choices and choices[0].delta else None
-                if delta:
-                    got_any = True
-                    yield delta
-        except openai.OpenAIError as e:
-            raise LlmUnavailable(self.url, _why(e)) from None
-        except (ValueError, KeyError, TypeError, AttributeError) as e:  # a stream that is not chat completions
-            raise LlmUnavailable(self.url, f"its reply was not a chat-completions stream ({type(e).__name__})") from None
+        while True:
+            try:
+                stream = self._client.chat.completions.create(
+                    model=model, messages=messages(question, passages, history), stream=True, temperature=0.0,
+                    max_tokens=300)
+                for event in stream:
+                    choices = getattr(event, "choices", None) or []
+                    delta = choices[0].delta.content if choices and choices[0].delta else None
+                    if delta:
+                        got_any = True
+                        yield delta
+                break
+            except (openai.APITimeoutError, openai.APIConnectionError, httpx.TransportError) as e:
+                failures.append(e)
+                if got_any or len(failures) > self._retries:
+                    raise LlmUnavailable(self.url, _why_failed(failures, got_any)) from None
+            except openai.OpenAIError as e:
+                raise LlmUnavailable(self.url, _why(e)) from None
+            except (ValueError, KeyError, TypeError, AttributeError) as e:  # a stream that is not chat completions
+                raise LlmUnavailable(self.url,
+                                     f"its reply was not a chat-completions stream ({type(e).__name__})") from None
         if not got_any:
             raise LlmUnavailable(self.url, "it sent an empty reply")
 
@@ -124,13 +137,39 @@ class LlmWriter:
 def _why(error: Exception) -> str:
     import openai
 
-    if isinstance(error, openai.APITimeoutError):
-        return "it timed out"
-    if isinstance(error, openai.APIConnectionError):
-        return "could not connect"
     if isinstance(error, openai.APIStatusError):
         return f"HTTP {error.status_code}"
-    return type(error).__name__
+    return _transport_why(error) or type(error).__name__
+
+
+def _transport_why(error: Exception) -> str | None:
+    """What a failed connection says happened: a time-out, nothing listening, or a server that
+    closed the connection (None for other errors)."""
+    import httpx
+    import openai
+
+    cause = error.__cause__ if isinstance(error, openai.APIConnectionError) and error.__cause__ else error
+    if isinstance(error, openai.APITimeoutError) or isinstance(cause, httpx.TimeoutException):
+        return "it timed out"
+    if isinstance(cause, httpx.ConnectError) or isinstance(cause, ConnectionRefusedError):
+        return "nothing is listening there: connection refused"
+    if isinstance(cause, (httpx.RemoteProtocolError, httpx.ReadError, ConnectionError)):
+        return "the server closed the connection without finishing its reply"
+    if isinstance(error, openai.APIConnectionError):
+        return "could not connect"
+    return None
+
+
+def _why_failed(failures: list[Exception], got_any: bool) -> str:
+    """The notice for a request that failed: the last failure, and, when the server closed the
+    connection and then refused the retry, that it crashed or stopped."""
+    whys = [_transport_why(e) or type(e).__name__ for e in failures]
+    if got_any:
+        return f"{whys[-1]}, part-way through the answer: it may have crashed (see the server's log)"
+    if len(whys) > 1 and "closed the connection" in whys[-2] and "refused" in whys[-1]:
+        return "the server closed the connection while answering and then refused the retry: it crashed or stopped " \
+               "(see its log)"
+    return whys[-1]
 
 
 def write_checked(answer, writer: LlmWriter, checker, history: Sequence[str] = (), on_text=None) -> None:

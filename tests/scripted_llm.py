@@ -1,10 +1,12 @@
 """A scripted OpenAI-compatible server for tests: a real HTTP server on a loopback port that
 answers /v1/models and /v1/chat/completions (streamed as server-sent events, as OpenAI does) with
-the reply a test sets, or misbehaves as asked: "!empty", "!malformed", "!hang", "!500"."""
+the reply a test sets, or misbehaves as asked: "!empty", "!malformed", "!hang", "!500", "!close" (closes the connection
+unanswered), "!crash" (that, and then refuses every connection)."""
 
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -36,6 +38,12 @@ class ScriptedLlm:
                 reply = server.reply
                 if reply == "!500":
                     return self._json(500, {"error": {"message": "boom"}})
+                if reply in ("!close", "!crash"):  # dies mid-request: the connection closes unanswered
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    if reply == "!crash":  # and nothing listens any more: a retry is refused
+                        server._httpd.socket.close()
+                    return None
                 if reply == "!hang":
                     time.sleep(server.hang_seconds)
                     try:

@@ -5,7 +5,6 @@ back to the extractive answer with a one-line notice. The real model, the real i
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import replace
 
 import pytest
@@ -75,18 +74,33 @@ def test_wrong_sentences_are_flagged(library, server, reply, verdicts):
 def test_a_failing_server_falls_back_with_a_one_line_notice(library, server, reply, why):
     server.reply = reply
     server.hang_seconds = 4.0
-    started = time.perf_counter()
+    before = len(server.requests)
     answer = library.ask(QUESTION)
     assert answer.writer == "extractive" and answer.written is None
     assert why in answer.notice and "\n" not in answer.notice and "drop --llm" in answer.notice
     assert "Kakar" in answer.text  # the extractive answer is there
-    assert time.perf_counter() - started < 15  # a hung server costs the time-out and one retry, no more
+    assert len(server.requests) - before <= 2  # a failing server costs one request and one retry, no more
 
 
 def test_a_server_that_is_down_falls_back(article_settings, real_embedder):
     library = Library(replace(article_settings, llm="http://127.0.0.1:9/v1", llm_timeout=1.0), real_embedder)
     answer = library.ask(QUESTION)
-    assert answer.writer == "extractive" and "could not connect" in answer.notice
+    assert answer.writer == "extractive" and "nothing is listening there: connection refused" in answer.notice
+
+
+def test_a_server_that_closes_the_connection_is_named_as_such(article_settings, real_embedder, server):
+    server.reply = "!close"
+    library = Library(replace(article_settings, llm=server.url, llm_timeout=5.0), real_embedder)
+    answer = library.ask(QUESTION)
+    assert answer.writer == "extractive" and "closed the connection without finishing its reply" in answer.notice
+
+
+def test_a_server_that_crashes_mid_request_is_named_as_such(article_settings, real_embedder):
+    with ScriptedLlm("!crash") as dying:
+        library = Library(replace(article_settings, llm=dying.url, llm_timeout=5.0), real_embedder)
+        answer = library.ask(QUESTION)
+    assert answer.writer == "extractive"
+    assert "closed the connection while answering and then refused the retry: it crashed" in answer.notice
 
 
 def test_an_abstention_is_not_sent_to_the_llm(library, server):
