@@ -92,7 +92,6 @@ class LlmWriter:
     def stream(self, question: str, passages: Sequence, history: Sequence[str] = ()) -> Iterator[str]:
         """The answer's text, piece by piece as the server sends it. A request that fails before
         any text arrived is made again, up to `retries` times."""
-        import httpx
         import openai
 
         model = self.model
@@ -110,15 +109,19 @@ class LlmWriter:
                         got_any = True
                         yield delta
                 break
-            except (openai.APITimeoutError, openai.APIConnectionError, httpx.TransportError) as e:
+            except (openai.APITimeoutError, openai.APIConnectionError) as e:
                 failures.append(e)
-                if got_any or len(failures) > self._retries:
-                    raise LlmUnavailable(self.url, _why_failed(failures, got_any)) from None
             except openai.OpenAIError as e:
                 raise LlmUnavailable(self.url, _why(e)) from None
             except (ValueError, KeyError, TypeError, AttributeError) as e:  # a stream that is not chat completions
                 raise LlmUnavailable(self.url,
                                      f"its reply was not a chat-completions stream ({type(e).__name__})") from None
+            except Exception as e:  # a transport error while the stream is read: httpx's, known by name
+                if not _is_transport(e):
+                    raise
+                failures.append(e)
+            if got_any or len(failures) > self._retries:
+                raise LlmUnavailable(self.url, _why_failed(failures, got_any)) from None
         if not got_any:
             raise LlmUnavailable(self.url, "it sent an empty reply")
 
@@ -142,18 +145,24 @@ def _why(error: Exception) -> str:
     return _transport_why(error) or type(error).__name__
 
 
+def _is_transport(error: Exception) -> bool:
+    """An error of the HTTP client's transport, raised while a stream is read (openai wraps those
+    raised before; its client is httpx, or a renamed copy of it, so classes go by name)."""
+    return any(c.__name__ == "TransportError" for c in type(error).__mro__)
+
+
 def _transport_why(error: Exception) -> str | None:
     """What a failed connection says happened: a time-out, nothing listening, or a server that
     closed the connection (None for other errors)."""
-    import httpx
     import openai
 
     cause = error.__cause__ if isinstance(error, openai.APIConnectionError) and error.__cause__ else error
-    if isinstance(error, openai.APITimeoutError) or isinstance(cause, httpx.TimeoutException):
+    names = {c.__name__ for c in type(cause).__mro__}
+    if isinstance(error, openai.APITimeoutError) or "TimeoutException" in names:
         return "it timed out"
-    if isinstance(cause, httpx.ConnectError) or isinstance(cause, ConnectionRefusedError):
+    if names & {"ConnectError", "ConnectionRefusedError"}:
         return "nothing is listening there: connection refused"
-    if isinstance(cause, (httpx.RemoteProtocolError, httpx.ReadError, ConnectionError)):
+    if names & {"RemoteProtocolError", "ReadError", "ConnectionError"}:
         return "the server closed the connection without finishing its reply"
     if isinstance(error, openai.APIConnectionError):
         return "could not connect"
@@ -166,8 +175,9 @@ def _why_failed(failures: list[Exception], got_any: bool) -> str:
     whys = [_transport_why(e) or type(e).__name__ for e in failures]
     if got_any:
         return f"{whys[-1]}, part-way through the answer: it may have crashed (see the server's log)"
-    if len(whys) > 1 and "closed the connection" in whys[-2] and "refused" in whys[-1]:
-        return "the server closed the connection while answering and then refused the retry: it crashed or stopped " \
+    if len(whys) > 1 and "closed the connection" in whys[-2] and ("refused" in whys[-1] or "closed" in whys[-1]):
+        again = "refused the retry" if "refused" in whys[-1] else "closed it again on the retry"
+        return f"the server closed the connection while answering and then {again}: it crashed or stopped " \
                "(see its log)"
     return whys[-1]
 

@@ -39,10 +39,10 @@ class ScriptedLlm:
                 if reply == "!500":
                     return self._json(500, {"error": {"message": "boom"}})
                 if reply in ("!close", "!crash"):  # dies mid-request: the connection closes unanswered
-                    self.close_connection = True
-                    self.connection.shutdown(socket.SHUT_RDWR)
                     if reply == "!crash":  # and nothing listens any more: a retry is refused
                         server._httpd.socket.close()
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
                     return None
                 if reply == "!hang":
                     time.sleep(server.hang_seconds)

@@ -92,7 +92,7 @@ def test_a_server_that_closes_the_connection_is_named_as_such(article_settings, 
     server.reply = "!close"
     library = Library(replace(article_settings, llm=server.url, llm_timeout=5.0), real_embedder)
     answer = library.ask(QUESTION)
-    assert answer.writer == "extractive" and "closed the connection without finishing its reply" in answer.notice
+    assert answer.writer == "extractive" and "the server closed the connection while answering" in answer.notice
 
 
 def test_a_server_that_crashes_mid_request_is_named_as_such(article_settings, real_embedder):
@@ -100,7 +100,8 @@ def test_a_server_that_crashes_mid_request_is_named_as_such(article_settings, re
         library = Library(replace(article_settings, llm=dying.url, llm_timeout=5.0), real_embedder)
         answer = library.ask(QUESTION)
     assert answer.writer == "extractive"
-    assert "closed the connection while answering and then refused the retry: it crashed" in answer.notice
+    assert "the server closed the connection while answering and then" in answer.notice
+    assert "it crashed or stopped (see its log)" in answer.notice
 
 
 def test_an_abstention_is_not_sent_to_the_llm(library, server):
