@@ -67,16 +67,16 @@ class Settings:
     # answering reaches this (calibrated for SQuAD F1: a span always beats a whole sentence there)…
     short_answer_above: float = 0.0
     # …for the questions that name the kind of answer they want ("typed": who, when, how many,
-    # which country …; retrieval/answer_type.py), or for every question ("all"). Held out: when
-    # its sentence holds the answer, the span is right for 85.6% of typed questions, 81.3% of
-    # others (the rule asks 80%). But on the article's paraphrased questions the others' spans
-    # were right 20 times in 47, often marked in the wrong sentence, so they keep whole sentences.
+    # which country …; retrieval/answer_type.py), or for every question ("all"). Both pass the
+    # right-span rule on the held-out articles (`cited eval --reading --calibrate`), but on the
+    # article's paraphrased questions the others' spans were often marked in the wrong sentence,
+    # so they keep whole sentences (docs/evaluation.md has the figures).
     short_answers_for: str = "typed"
     # With a reader, abstain when it gives none of the best `reader_candidates` candidate
     # sentences this probability of answering (None: the reader never abstains). Chosen by
     # `cited eval --reading --calibrate`: the highest threshold abstaining on at most 5% / 3 of
-    # the held-out articles' answerable questions (the reader doubts paraphrased questions three
-    # times as often as SQuAD's; eval/README.md says where that factor was seen).
+    # the held-out articles' answerable questions (the reader doubts paraphrased questions more
+    # often than SQuAD's; docs/evaluation.md says by how much).
     reader_abstain_below: float | None = 0.15
     reader_candidates: int = 8
     # With a reader, the candidate sentence it is surest answers joins the answer (eval/README.md).

@@ -22,7 +22,7 @@ from retrieval.records import Chunk, Document
 from retrieval.stores import Held, Store, Stored, Update, open_store
 
 # Texts per call to the encoder; the progress bar moves once per call. Each call waits for its
-# slowest batch, so not too few (512 encodes ~3% faster than 128).
+# slowest batch, so not too few.
 ENCODE_STEP = 512
 # The bar appears only when embedding takes longer than this (seconds).
 PROGRESS_DELAY_S = 0.5

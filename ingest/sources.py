@@ -112,7 +112,7 @@ def read_input(item: str, max_bytes: int, url_timeout: float = URL_TIMEOUT_S) ->
 
 def read_url(url: str, max_bytes: int, timeout: float = URL_TIMEOUT_S) -> Reading:
     """Fetch a page (or a PDF) and read it like a file of its content type."""
-    import urllib.error  # here, not at the top: a question never fetches, and these take 15 ms to import
+    import urllib.error  # here, not at the top: a question never fetches, and importing them is slow
     import urllib.request
 
     request = urllib.request.Request(url, headers={"User-Agent": "cited/0.1 (article reader)"})

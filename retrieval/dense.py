@@ -16,8 +16,8 @@ import numpy as np
 from retrieval import vector_rows
 from retrieval.store import IndexData
 
-# Lists probed per question. At a million passages (1,000 lists) that scans about 6% of them
-# (32 found 88% of the 10 nearest passages there, in cited bench --scale's synthetic corpus).
+# Lists probed per question: at a million passages (1,000 lists) about 6% of them. The recall it
+# keeps is printed by `cited bench --scale` (dense_recall_at_10; docs/speed-and-scale.md).
 NPROBE = 64
 
 
@@ -27,9 +27,8 @@ class DenseIndex:
         the first part's IVF if `approximate` and it has one."""
         import faiss
 
-        # One thread per search: a single question's flat search over 100,000 passages takes 9 ms
-        # on one thread and 17 on two here (and more beside onnxruntime's), and a server's
-        # concurrent questions use the other core anyway.
+        # One thread per search: a single question's flat search is no faster on two threads here
+        # (slower beside onnxruntime's), and a server's concurrent questions use the other core.
         faiss.omp_set_num_threads(1)
         self.flat = faiss.IndexFlatIP(index.dimension)
         base = index.parts[0] if index.parts else None

@@ -85,8 +85,8 @@ class SentenceTransformerEmbedder:
             raise ModelUnavailable(name, _first_line(e)) from None
         self.dimension = int(self.model.get_embedding_dimension())
         # Every encode call runs on this one thread, whoever asks: calls are serialized, and
-        # torch's per-thread buffers exist once, not once per web worker thread (under
-        # eval/load.py the server grew ~70 MB in 30 s without this, ~10 MB with it). Only a call
+        # torch's per-thread buffers exist once, not once per web worker thread (a server under
+        # eval/load.py kept growing without this). Only a call
         # with many texts (an ingest) hands its batches on to one worker per core.
         self._encoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cited-encoder")
         self._batch_workers = ThreadPoolExecutor(max_workers=BATCH_WORKERS, thread_name_prefix="cited-encode-batch")
@@ -99,8 +99,8 @@ class SentenceTransformerEmbedder:
     def _encode(self, texts: list[str], progress: bool) -> np.ndarray:
         if len(texts) > FEW_TEXTS and BATCH_WORKERS > 1:
             return self._encode_batches(texts)
-        # A question is too small to split between threads: on two cores, one question takes
-        # 10 ms on one thread or two, but 60-490 ms on two while another process is busy.
+        # A question is too small to split between threads: two are no faster, and far slower
+        # while another process is busy.
         vectors = self.model.encode(
             texts, batch_size=self.batch_size, normalize_embeddings=True,
             show_progress_bar=progress, convert_to_numpy=True,

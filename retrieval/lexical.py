@@ -20,10 +20,10 @@ def _stemmer():
 
 
 # Optional packages bm25s imports whenever they are installed, for backends cited does not use:
-# numba (installed with ranx, for eval) and scipy (its sparse matrices). Importing them adds
-# 0.6 s to a cold question; cited scores with bm25s's numpy backends, which need neither. And
-# tqdm, for progress bars cited never asks bm25s for (show_progress=False everywhere): without
-# it bm25s uses a pass-through (its own fallback), and a cold question saves 13 ms.
+# numba (installed with ranx, for eval) and scipy (its sparse matrices). Importing them slows a
+# cold question; cited scores with bm25s's numpy backends, which need neither. And tqdm, for
+# progress bars cited never asks bm25s for (show_progress=False everywhere): without it bm25s uses
+# a pass-through (its own fallback).
 _UNUSED_BY_BM25S = ("numba", "scipy", "tqdm")
 
 
@@ -110,8 +110,8 @@ class SegmentedBm25:
                     start, end = stored["indptr"][token_id], stored["indptr"][token_id + 1]
                     scale = idf / _idf(part_df, index.size)
                     # A token's postings name each text once, so a plain += is right. np.add.at (as
-                    # bm25s uses with float32 values) fell to its slow generic loop on these float64
-                    # products: half of a question's time at 1,000,000 passages. Same sums either way.
+                    # bm25s uses with float32 values) falls to numpy's slow generic loop on these
+                    # float64 products (docs/speed-and-scale.md). Same sums either way.
                     scores[stored["indices"][start:end]] += stored["data"][start:end] * scale
             if rows is not None:
                 out[at:at + live] = scores[rows]

@@ -44,15 +44,15 @@ OPSET = 17
 MAX_TOKENS = 256  # the model's max_seq_length (sentence_bert_config.json)
 FEW_TEXTS = 8  # up to this many at once: one run
 # Until sentence-transformers is loaded, up to ONNX_UP_TO texts at once (a document's sentences)
-# run here too, ONNX_BATCH at a time, shortest first, on a second session that uses every core: as
-# fast as sentence-transformers (150 SQuAD sentences: 0.68 s against 0.60 warm) without its 9 s of
-# loading torch and its 400 MB. More at once load it.
+# run here too, ONNX_BATCH at a time, shortest first, on a second session that uses every core:
+# about as fast as sentence-transformers, without loading torch (docs/speed-and-scale.md). More at
+# once load it.
 ONNX_BATCH = 32
 ONNX_UP_TO = 2_000
 INPUTS = ("word_vectors", "attention_mask", "token_type_ids")
 WORD_VECTORS = "word_vectors.f32"  # the word-embedding matrix, little-endian float32, row by token id
 # The graph's weights, in a file of their own beside it: onnxruntime maps that file instead of
-# copying the weights out of the graph, 46 MB less for each of the encoder and the reader.
+# copying the weights out of the graph (less memory for each model).
 GRAPH_WEIGHTS = "model.data"
 # 2: the word vectors outside the graph; 3: its weights too. An export of another format is made again.
 EXPORT_FORMAT = 3
@@ -175,7 +175,7 @@ def export_module(module, word_embeddings, weights_sha256: str, name: str, outpu
             torch.onnx.export(module.eval(), example, str(raw), input_names=list(INPUTS), output_names=list(outputs),
                               dynamic_axes=axes, opset_version=OPSET, dynamo=False)
         # Optimized once here (fused attention and layer norms; "extended" stays portable across
-        # CPUs), so that loading it for a question need not: 0.1 s instead of 0.8 s.
+        # CPUs), so that loading it for a question need not.
         options = onnxruntime.SessionOptions()
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
         options.optimized_model_filepath = str(optimized)
