@@ -202,7 +202,8 @@ def test_tokenizers_of_one_file_share_its_vocabulary_and_tokenize_as_the_file_sa
     from tokenizers import Tokenizer
 
     from retrieval.embed import bundled_model_dir
-    from retrieval.reader import BUNDLED_READER, MAX_LEN, _pair_tokenizer
+    from retrieval.pair_model import pair_tokenizer
+    from retrieval.reader import BUNDLED_READER, MAX_LEN
 
     onnx, _ = encoders
     file = bundled_model_dir() / "tokenizer.json"
@@ -213,7 +214,7 @@ def test_tokenizers_of_one_file_share_its_vocabulary_and_tokenize_as_the_file_sa
     pair = Tokenizer.from_file(str(BUNDLED_READER / "tokenizer.json"))
     pair.enable_truncation(MAX_LEN, strategy="only_second")
     pair.enable_padding(pad_id=0, pad_token="[PAD]")
-    reader_tokenizer = _pair_tokenizer(BUNDLED_READER / "tokenizer.json")
+    reader_tokenizer = pair_tokenizer(BUNDLED_READER / "tokenizer.json", MAX_LEN)
     assert reader_tokenizer.to_str() == pair.to_str()
     texts = ["Who leads the caretaker government?", "a [SEP] b [MASK] c", "Naïve café — “quoted” 1,000 km²"]
     for ours, theirs in ((onnx.tokenizer.encode_batch(texts), parsed.encode_batch(texts)),
