@@ -204,21 +204,6 @@ def encode_examples(tokenizer, examples: list) -> tuple[list, int]:
     return out, lost
 
 
-def make_batches(items: list, size: int, rng: random.Random | None, shuffle: bool = True) -> list[list[int]]:
-    """Batches of similar length (little padding), in random order when training."""
-    order = list(range(len(items)))
-    if shuffle:
-        rng.shuffle(order)
-    batches = []
-    chunk = size * 50
-    for c in range(0, len(order), chunk):
-        part = sorted(order[c : c + chunk], key=lambda i: len(items[i][0]))
-        batches += [part[k : k + size] for k in range(0, len(part), size)]
-    if shuffle:
-        rng.shuffle(batches)
-    return batches
-
-
 def collate(items: list, batch: list[int]):
     import torch
 

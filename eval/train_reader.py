@@ -14,20 +14,17 @@ from __future__ import annotations
 import argparse
 import collections
 import json
-import math
 import random
-import shutil
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
-from eval.reader_data import MAX_LEN, build_examples, collate, encode_examples, load_articles, make_batches, prepare
+from eval.reader_data import MAX_LEN, build_examples, collate, encode_examples, load_articles, prepare
+from eval.training import (FROZEN_KEY, batch_plan, optimizer_for, save_fp16, seed_all, train_loop,
+                           write_card as _write_card)
 from retrieval.store import sha256_file
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "benchmarks"
-FROZEN_KEY = "encoder.embeddings.word_embeddings.weight"
 HELD_OUT = 4
 LICENCE = ("CC BY-SA 4.0: trained on SQuAD 1.1 and 2.0 (Rajpurkar et al., 2016; Rajpurkar, Jia and Liang, "
            "2018); the base model all-MiniLM-L6-v2 is Apache-2.0")
@@ -48,14 +45,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lr", type=float, default=5e-5)
     p.add_argument("--head-lr", type=float, default=5e-4)
     p.add_argument("--skip-eval", action="store_true", help="no figures on the held-out articles")
-
-
-def seed_all(seed: int) -> None:
-    import torch
-
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
 
 
 def new_model(base: Path):
@@ -125,39 +114,10 @@ def train(args, log=print) -> dict:
     seed_all(args.seed)
     model = new_model(base)
     model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
-    decay, no_decay, heads = [], [], []
-    for name, p in model.named_parameters():
-        if not p.requires_grad:
-            continue
-        if name.startswith(("ans_head", "span_head")):
-            heads.append(p)
-        elif p.ndim == 1 or "LayerNorm" in name:
-            no_decay.append(p)
-        else:
-            decay.append(p)
-    optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01, "lr": args.lr},
-                                   {"params": no_decay, "weight_decay": 0.0, "lr": args.lr},
-                                   {"params": heads, "weight_decay": 0.0, "lr": args.head_lr}])
-    batch_rng = random.Random(args.seed + 2)
-    plan = []
-    for _ in range(int(math.floor(args.epochs))):
-        plan += make_batches(items, args.batch_size, batch_rng)
-    if args.epochs % 1 > 1e-9:
-        extra = make_batches(items, args.batch_size, batch_rng)
-        plan += extra[: int(round(len(extra) * (args.epochs % 1)))]
-    warm = max(1, int(len(plan) * 0.1))
-    base_lrs = [g["lr"] for g in optimizer.param_groups]
-    deadline = started + args.max_minutes * 60
-    model.train()
-    losses: collections.deque = collections.deque(maxlen=50)
-    done = 0
-    for step, batch in enumerate(plan):
-        if time.time() > deadline:
-            log(f"time cap: stopped at step {step} of {len(plan)}")
-            break
-        scale = (step + 1) / warm if step < warm else max(0.0, (len(plan) - step) / max(1, len(plan) - warm))
-        for group, lr in zip(optimizer.param_groups, base_lrs):
-            group["lr"] = lr * scale
+    optimizer = optimizer_for(model, ("ans_head", "span_head"), args.lr, args.head_lr)
+    plan = batch_plan([len(x[0]) for x in items], args.batch_size, args.epochs, random.Random(args.seed + 2))
+
+    def loss_of(batch):
         ids, types, attention, in_sentence, labels, starts, ends = collate(items, batch)
         answerable, start_logits, end_logits = model(ids, types, attention, in_sentence)
         loss = F.binary_cross_entropy_with_logits(answerable, labels)
@@ -165,16 +125,9 @@ def train(args, log=print) -> dict:
         if spans.any():
             loss = loss + 0.5 * (F.cross_entropy(start_logits[spans], starts[spans])
                                  + F.cross_entropy(end_logits[spans], ends[spans]))
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        losses.append(loss.item())
-        done = step + 1
-        if step % 100 == 0 or done == len(plan):
-            log(f"step {done}/{len(plan)} loss {np.mean(losses):.4f} ({time.time() - started:.0f} s)")
-    card["training"] = {"steps_planned": len(plan), "steps_done": done, "minutes": round((time.time() - started) / 60, 1),
-                        "final_running_loss": float(np.mean(losses)) if losses else None}
+        return loss
+
+    card["training"] = train_loop(model, optimizer, plan, loss_of, started + args.max_minutes * 60, started, log)
     save(model, Path(args.out), base, card)
     if not args.skip_eval:
         from eval.reader_figures import held_out_figures
@@ -187,26 +140,10 @@ def train(args, log=print) -> dict:
 
 def save(model, out: Path, base: Path, card: dict) -> None:
     """The reader folder: fp16 weights (without the frozen word embeddings), the tokenizer, the card."""
-    from safetensors.torch import save_file
-
-    out.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().to("cpu").half().contiguous() for k, v in model.state_dict().items() if k != FROZEN_KEY}
-    weights = out / "reader.fp16.safetensors"
-    # The metadata the shipped weights have. Its keys are written in hash-map order (safetensors'
-    # Rust core), so a rerun's tensors are the shipped ones bit for bit, but the file's sha256
-    # matches only when the keys happen to come in the same order.
-    save_file(state, str(weights), metadata={"base_model_sha256": card["base_model_sha256"],
-                                             "frozen_from_base": FROZEN_KEY, "max_len": str(MAX_LEN)})
-    for name in ("config.json", "tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json"):
-        if (base / name).exists():
-            shutil.copy(base / name, out / name)
-    card["weights_sha256"] = sha256_file(weights)
-    card["weights_bytes"] = weights.stat().st_size
+    card["weights_sha256"], card["weights_bytes"] = save_fp16(
+        model, out, "reader.fp16.safetensors", base,
+        {"base_model_sha256": card["base_model_sha256"], "frozen_from_base": FROZEN_KEY, "max_len": str(MAX_LEN)})
     _write_card(out, card)
-
-
-def _write_card(out: Path, card: dict) -> None:
-    (out / "card.json").write_text(json.dumps(card, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def main(args) -> int:
