@@ -198,6 +198,22 @@ class ReaderChecksumMismatch(ModelError):
         )
 
 
+class VerifierUnavailable(ModelError):
+    def __init__(self, folder: str, detail: str) -> None:
+        super().__init__(
+            f"Cannot load the verifier at {folder} ({detail}). Give a verifier folder made by `cited train-verifier` "
+            "with --verifier PATH, or check without one: --no-verifier."
+        )
+
+
+class VerifierChecksumMismatch(ModelError):
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            f"The verifier weights at {path} do not match the sha256 in their card; restore them "
+            "(git checkout -- retrieval/models/verifier) or check without a verifier: --no-verifier."
+        )
+
+
 # --- the LLM writer (off unless --llm is given) ------------------------------------------------
 
 

@@ -132,6 +132,13 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
         add_train_arguments(p)
 
+    p = sub.add_parser("train-verifier", help="train the verifier (does the article say this?) on NLI and SQuAD; "
+                       "~90 min on 2 cores")
+    if wanted("train-verifier"):
+        from eval.train_verifier import add_arguments as add_verifier_arguments
+
+        add_verifier_arguments(p)
+
     p = sub.add_parser("bench", help="measure speed and memory")
     if wanted("bench"):
         from eval.bench import add_bench_arguments
@@ -429,8 +436,14 @@ def cmd_train_reader(args, settings: Settings) -> int:
     return train_main(args)
 
 
+def cmd_train_verifier(args, settings: Settings) -> int:
+    from eval.train_verifier import main as train_main
+
+    return train_main(args)
+
+
 COMMANDS = {
-    "train-reader": cmd_train_reader,
+    "train-reader": cmd_train_reader, "train-verifier": cmd_train_verifier,
     "ingest": cmd_ingest, "ask": cmd_ask, "chat": cmd_chat, "list": cmd_list,
     "remove": cmd_remove, "show": cmd_show, "compact": cmd_compact, "eval": cmd_eval, "bench": cmd_bench,
 }
