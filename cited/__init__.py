@@ -1,7 +1,7 @@
 """cited: answers built from an article's own sentences, cited to its paragraphs.
 
-`from cited import Library` is the Python API (cited/library.py). It is imported on first use, so
-the modules every layer shares (cited.errors, cited.settings, cited.params) stay light.
+`from cited import Library` is the Python API (cited/library.py), the front object every door
+asks through. It is imported on first use, so `import cited` stays light.
 """
 
 __version__ = "0.1.0"

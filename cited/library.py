@@ -28,17 +28,21 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from cited.errors import CitedError, IndexMissing, UnknownDocument
-from cited.settings import Settings, is_milvus_uri
 from ingest.pipeline import IngestReport, ingest, remove_document
 from ingest.sources import URL_TIMEOUT_S, Upload
-from retrieval.answer import Answer, Answerer
-from retrieval.embed import Embedder, canonical_model_name
-from retrieval.lazy_rows import DocumentsById
-from retrieval.reader import loads_without_torch, reader_for
-from retrieval.records import Document
-from retrieval.search import Passage, Retriever
-from retrieval.stores import open_store
+from retrieval.answer.answerer import Answerer
+from retrieval.answer.check import CheckedText, Checker
+from retrieval.answer.records import Answer
+from retrieval.answer.writer import LlmWriter, write_checked
+from retrieval.base.errors import CitedError, IndexMissing, UnknownDocument
+from retrieval.base.settings import Settings, is_milvus_uri
+from retrieval.index.lazy_rows import DocumentsById
+from retrieval.index.records import Document
+from retrieval.index.stores import open_store
+from retrieval.search.embed import Embedder, canonical_model_name
+from retrieval.search.reader import loads_without_torch, reader_for
+from retrieval.search.retriever import Passage, Retriever
+from retrieval.search.verifier import verifier_for
 
 log = logging.getLogger("cited")
 
@@ -48,7 +52,9 @@ Addable = str | Path | Upload | tuple[str, bytes]
 
 @dataclass(frozen=True)
 class View:
-    """One consistent view of the index: an answerer and the documents it was loaded with."""
+    """One consistent view of the index: an answerer and the documents it was loaded with. Every
+    door asks through `ask` (the Library's, or a view's when the caller must show the answer with
+    the documents of the same view)."""
 
     answerer: Answerer
     documents: Mapping[str, Document]  # parsed when one is asked for (lazy_rows.DocumentsById)
@@ -58,12 +64,35 @@ class View:
         return cls(answerer, DocumentsById(answerer.retriever.index.documents))
 
     def ask(self, question: str, k: int | None = None, mode: str | None = None, doc: str | None = None,
-            history: Sequence[str] = ()) -> Answer:
-        return self.answerer.ask(question, k=k, mode=mode, doc=doc, history=history)
+            history: Sequence[str] = (), llm=None, on_text=None) -> Answer:
+        """The answer; with `llm` (an LlmWriter), also what the LLM wrote from the same passages,
+        each sentence checked (retrieval/answer/writer.py)."""
+        answer = self.answerer.ask(question, k=k, mode=mode, doc=doc, history=history)
+        if llm is None:
+            return answer
+        return write_checked(answer, llm, self.checker(), history, on_text)
 
     def search(self, question: str, k: int | None = None, mode: str | None = None,
                doc: str | None = None) -> list[Passage]:
-        return self.answerer.retriever.search(question, k=k, mode=mode, doc=doc)
+        return self.retriever.search(question, k=k, mode=mode, doc=doc)
+
+    def checker(self) -> Checker:
+        """The check of sentences against this view's passages (retrieval/answer/check.py), with
+        the verifier the settings name (loaded at the first check, then shared)."""
+        settings = self.answerer.settings
+        return Checker(self.retriever, verifier_for(settings.verifier, settings.encoder_runtime))
+
+    def check(self, text: str, k: int | None = None, doc: str | None = None, on_sentence=None) -> CheckedText:
+        """Any text checked against the article, sentence by sentence (Library.check)."""
+        settings = self.answerer.settings
+        sentences = self.checker().check_text(text, settings.max_check_chars, k=k, doc=doc, on_sentence=on_sentence)
+        return CheckedText(tuple(sentences))
+
+    @property
+    def retriever(self) -> Retriever:
+        """The loaded index and its search: for the evaluation and the benchmarks, which measure
+        what is inside it; a door asks through ask, search and check."""
+        return self.answerer.retriever
 
 
 class Library:
@@ -107,7 +136,7 @@ class Library:
 
     @property
     def store(self):
-        """Where the index lives (retrieval/stores.py): the folder store, or a Milvus store."""
+        """Where the index lives (retrieval/index/stores.py): the folder store, or a Milvus store."""
         return self._store
 
     # -- reading ----------------------------------------------------------------------------------
@@ -145,7 +174,10 @@ class Library:
             reader = loading.submit(reader_for, *reading) if loads_without_torch(*reading) else None
             retriever = Retriever.load(self.settings, self._embedder, self._store, previous)
             self._embedder = retriever.embedder
-            answerer = Answerer(retriever, self.settings, reader.result() if reader else reader_for(*reading))
+            # The verifier takes part in answering only when the settings make it abstain.
+            verifier = verifier_for(self.settings.verifier, self.settings.encoder_runtime) \
+                if self.settings.verifier_abstain_below is not None else None
+            answerer = Answerer(retriever, self.settings, reader.result() if reader else reader_for(*reading), verifier)
             self._view = View.of(answerer)
         self._on_disk = stamp
 
@@ -173,26 +205,27 @@ class Library:
         raise UnknownDocument(doc, [d.id for d in documents])
 
     def ask(self, question: str, k: int | None = None, mode: str | None = None, doc: str | None = None,
-            history: Sequence[str] = (), on_text=None) -> Answer:
+            history: Sequence[str] = (), on_text=None, view: View | None = None) -> Answer:
         """The answer, made of the article's sentences, each cited; or an abstention. `history`:
         the conversation's earlier questions, oldest first; a follow-up that leans on them is read
         as a standalone question, given back as `answer.interpreted_as`. With settings.llm, an LLM
         also writes the answer from the same passages (on_text gets each piece as it streams) and
-        every sentence it wrote is checked: `answer.written`, `answer.writer`, `answer.notice`."""
-        view = self.view()
-        answer = view.ask(question, k=k, mode=mode, doc=doc, history=history)
-        if self.settings.llm:
-            from retrieval.check import Checker
-            from retrieval.writer import write_checked
+        every sentence it wrote is checked: `answer.written`, `answer.writer`, `answer.notice`.
+        `view`: the view to ask (default: the current one), for a caller that shows the answer
+        with that view's documents."""
+        return (view or self.view()).ask(question, k=k, mode=mode, doc=doc, history=history,
+                                         llm=self.llm_writer() if self.settings.llm else None, on_text=on_text)
 
-            write_checked(answer, self.llm_writer(), Checker(view.answerer.retriever), history, on_text)
-        return answer
+    def check(self, text: str, k: int | None = None, doc: str | None = None, on_sentence=None,
+              view: View | None = None) -> CheckedText:
+        """Each sentence of `text` checked against the article: supported (with the passage
+        sentence that says it), contradicted (with the one that says otherwise) or not in it.
+        `on_sentence(done, total)` follows a long text; `view` as for ask."""
+        return (view or self.view()).check(text, k=k, doc=doc, on_sentence=on_sentence)
 
-    def llm_writer(self):
+    def llm_writer(self) -> LlmWriter:
         """The writer for settings.llm (one client, reused)."""
         if self._writer is None:
-            from retrieval.writer import LlmWriter
-
             self._writer = LlmWriter(self.settings.llm, self.settings.llm_model, self.settings.llm_timeout)
         return self._writer
 
@@ -224,13 +257,13 @@ class Library:
 
     def warm(self):
         """Read a large index's files into the page cache in the background, so that a server's
-        questions after a reboot soon take their warm time (retrieval/page_cache.py); the thread,
+        questions after a reboot soon take their warm time (retrieval/index/page_cache.py); the thread,
         or None (a small index, one larger than half the memory available, or a Milvus store)."""
         return self._store.warm()
 
     def compact(self):
         """Merge the segments small adds left and drop removed documents' rows: the index written
-        whole once (retrieval/segments.py); what was merged (false if nothing)."""
+        whole once (retrieval/index/segments.py); what was merged (false if nothing)."""
         store = self._store
         with self._lock, store.lock():
             done = store.compact()

@@ -35,7 +35,7 @@ retrieval answers with a sentence, span or no span. The short answer is a mark i
 answer's sentence, so the rule now asks what the mark adds: of the answered questions whose first
 sentence holds a gold answer, at least 80% get a right span (F1 >= 0.5), per kind of question:
 those naming the kind of answer they want (who, when, how many, which country …:
-retrieval/answer_type.py) and the others. The same questions' marked sentences are read again
+retrieval/answer/answer_type.py) and the others. The same questions' marked sentences are read again
 under each span length penalty (span_length_sweep), each article left out in turn."""
 
 from __future__ import annotations
@@ -47,9 +47,9 @@ from pathlib import Path
 
 import numpy as np
 
-from cited.settings import Settings
 from eval.reading import Reading, f1, golds_of, normalize, reading_figures
-from retrieval.answer_type import expected_type
+from retrieval.answer.answer_type import expected_type
+from retrieval.base.settings import Settings
 
 ABSTAIN_GRID = [None] + [round(x, 2) for x in np.arange(0.05, 0.96, 0.05)]
 SHORT_GRID = [round(x, 2) for x in np.arange(0.0, 0.96, 0.05)]
@@ -170,10 +170,6 @@ def sweep(raw: dict[str, list[Raw]]) -> list[dict]:
 
 
 MAX_FALSE_ABSTAIN = 0.10
-# What the rule chose on the 4 held-out training articles (eval/README.md): reported beside the
-# defaults by `cited eval --reading`; not a default, since it abstains on a quarter of the
-# article's answerable questions.
-CHOSEN_ABSTAIN_BELOW = 0.45
 
 
 def choose(rows: list[dict]) -> dict:
@@ -220,13 +216,13 @@ LENGTH_PENALTY_GRID = (0.0, 0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5)
 
 
 def span_length_sweep(raw: dict[str, list[Raw]], reader, abstain_below: float | None = None) -> dict:
-    """The reader's span length penalty (retrieval/reader.py: SPAN_LENGTH_PENALTY): the answered
+    """The reader's span length penalty (retrieval/search/reader.py: SPAN_LENGTH_PENALTY): the answered
     questions whose first sentence holds a gold answer have their marked sentence read again under
     each penalty, the span chosen as the answerer chooses it (the best of the kind asked; never the
     whole sentence). Per penalty, the share given a right span per kind; and, each article left out
     in turn, the penalty the others choose (the most right spans overall, the smallest on a tie)
     with the left-out article's figures under it."""
-    from retrieval.answer import marked_span
+    from retrieval.answer.reading import marked_span
 
     held = [(title, r) for title, rs in whole(raw).items() for r in rs
             if not r.reading(abstain_below, 0.0).abstained and r.short is not None and r.answerable
@@ -284,7 +280,7 @@ def run_calibration(args, settings: Settings, articles: list[dict]) -> int:
     product = choose_product(curve)
     precision = short_precision(raw, product["reader_abstain_below"] if product else None)
     shown = choose_shown(precision)
-    from retrieval.reader import reader_for
+    from retrieval.search.reader import reader_for
 
     lengths = span_length_sweep(raw, reader_for(settings.reader or "bundled", settings.encoder_runtime),
                                 product["reader_abstain_below"] if product else None)

@@ -1,4 +1,4 @@
-"""`cited eval --check`: how well retrieval/check.py tells a supported sentence from one that is
+"""`cited eval --check`: how well retrieval/answer/check.py tells a supported sentence from one that is
 not, on sentences built from SQuAD articles with known labels, and the threshold it uses.
 
 Each article (the calibration articles of `cited eval --tune`, never the public ones; and the
@@ -31,8 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
-from cited.errors import CitedError
-from cited.settings import Settings
+from retrieval.base.errors import CitedError
+from retrieval.base.settings import Settings
 
 PASSAGES_PER_ARTICLE = 30
 SEED = 13
@@ -54,6 +54,7 @@ class Claim:
     supported: bool
     text: str  # with its marker
     passages: tuple  # the two Passage objects given to the check
+    own: int | None = None  # n of the passage that holds the claim's sentence
 
 
 def clause(sentence: str) -> str | None:
@@ -89,7 +90,7 @@ def claims_of(retriever, rng: random.Random) -> list[Claim]:
         n_own, n_wrong = (1, 2) if pair[0] is own else (2, 1)
 
         def add(kind, supported, text, n):
-            out.append(Claim(kind, supported, f"{text.rstrip()} [{n}]", pair))
+            out.append(Claim(kind, supported, f"{text.rstrip()} [{n}]", pair, n_own))
 
         add("true sentence", True, sentence, n_own)
         if (c := clause(sentence)) is not None:
@@ -167,9 +168,9 @@ def claims_from_questions(article: dict, retriever, rng: random.Random, limit: i
 def verdicts(retriever, claims: list[Claim]) -> list[dict]:
     """Each claim checked twice: with no similarity threshold (which rules it passes) and with an
     impossible one (whether it is supported as a quote); any threshold's verdict follows."""
-    from retrieval.check import Checker
+    from retrieval.answer.check_by_similarity import SimilarityChecker
 
-    loose, strict = Checker(retriever, -2.0, -2.0), Checker(retriever, 2.0, -2.0)
+    loose, strict = SimilarityChecker(retriever, -2.0, -2.0), SimilarityChecker(retriever, 2.0, -2.0)
     out = []
     for c in claims:
         # The splitter may cut a claim in two (an abbreviation): it holds when every piece does.
@@ -224,7 +225,7 @@ def run_check_eval(args, settings: Settings) -> int:
         squad += verdicts(answerer.retriever, claims)
         if not args.json:
             print(f"{article['title']}: {len(squad)} sentences so far", file=sys.stderr)
-    retriever = Library.with_bundled_article(plain, quiet=True).view().answerer.retriever
+    retriever = Library.with_bundled_article(plain, quiet=True).view().retriever
     article_records = verdicts(retriever, claims_of(retriever, random.Random(SEED)))
     threshold, word = choose(squad)
     result = {"calibration_titles": titles, "threshold": threshold, "word_threshold": word,
@@ -272,8 +273,8 @@ def run_llm_check(args, settings: Settings) -> int:
     import time
 
     from cited.library import Library
-    from eval.cli import DEFAULT_SET
     from eval.gold import load_eval_set
+    from eval.sets import DEFAULT_SET
 
     questions = load_eval_set(Path(args.set or DEFAULT_SET))[: args.limit or None]
     library = Library.with_bundled_article(replace(settings, reader=""), quiet=True)
@@ -312,9 +313,8 @@ def run_llm_check(args, settings: Settings) -> int:
 
 
 def checker_for(library):
-    from retrieval.check import Checker
 
-    return Checker(library.view().answerer.retriever)
+    return library.view().checker()
 
 
 def sentence_rows(q, answer, checker) -> list[dict]:

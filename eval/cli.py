@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-DEFAULT_SET = Path(__file__).resolve().parent / "sets" / "article.jsonl"
-DEFAULT_CONVERSATIONS = Path(__file__).resolve().parent / "sets" / "conversations.jsonl"
-DEFAULT_SQUAD = Path(__file__).resolve().parent.parent.parent / "shared" / "benchmarks" / "squad-expmrc" / "expmrc-squad-dev.public.json"
-DEFAULT_SQUAD2 = Path(__file__).resolve().parent.parent.parent / "shared" / "benchmarks" / "squad-dev" / "squad2-dev.public.json"
-DEFAULT_SQUAD11 = Path(__file__).resolve().parent.parent.parent / "shared" / "benchmarks" / "squad-dev" / "squad11-dev.public.json"
-DEFAULT_EXTRACTION = Path(__file__).resolve().parent.parent.parent / "shared" / "benchmarks" / "article-extraction"
+from eval.sets import (
+    DEFAULT_CONVERSATIONS,
+    DEFAULT_EXTRACTION,
+    DEFAULT_SET,
+    DEFAULT_SQUAD,
+    DEFAULT_SQUAD2,
+    DEFAULT_SQUAD11,
+)
+from retrieval.base.errors import CitedError
+
 EVAL_MODES = ("dense", "bm25", "hybrid", "tutorial")
 
 
@@ -38,6 +41,9 @@ def add_eval_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--check", metavar="PATH", nargs="?", const=str(DEFAULT_SQUAD11),
                    help="how well the LLM answer check tells supported sentences from altered ones, on sentences "
                         "built from calibration articles of a SQuAD 1.1 file and the bundled article")
+    p.add_argument("--verifier-abstention", metavar="PATH", nargs="?", const=str(DEFAULT_SQUAD2),
+                   help="whether the verifier should join the abstention decision, and its threshold, on the "
+                        "verifier's held-out SQuAD 2.0 articles (default ../shared/benchmarks/squad-dev)")
     p.add_argument("--llm", metavar="URL", help="with --check: run the eval set through this OpenAI-compatible "
                    "server's LLM and measure the check on what it writes (against eval/sets/llm_check_labels.jsonl)")
     p.add_argument("--llm-model", metavar="NAME", help="with --llm: the server's model (default: the first it lists)")
@@ -71,7 +77,19 @@ def run_eval(args, settings) -> int:
         from eval.checking import run_llm_check
 
         return run_llm_check(args, settings)
-    if args.check:
+    if args.verifier_abstention:
+        from eval.verifier_abstention import run_verifier_abstention
+        from retrieval.search.verifier import verifier_for
+
+        if not settings.verifier:
+            raise CitedError("--verifier-abstention measures the verifier: leave out --no-verifier.")
+        return run_verifier_abstention(args, settings, verifier_for(settings.verifier, settings.encoder_runtime))
+    if args.check and settings.verifier:
+        from eval.check_calibration import run_verifier_calibration
+        from retrieval.search.verifier import verifier_for
+
+        return run_verifier_calibration(args, settings, verifier_for(settings.verifier, settings.encoder_runtime))
+    if args.check:  # --no-verifier: the similarity check's own calibration
         from eval.checking import run_check_eval
 
         return run_check_eval(args, settings)
@@ -83,6 +101,11 @@ def run_eval(args, settings) -> int:
         from eval.tune import run_tune
 
         return run_tune(args, settings)
+    if args.reading and args.calibrate:
+        from eval.calibrate import run_calibration
+        from eval.reading import reading_articles
+
+        return run_calibration(args, settings, reading_articles(args))
     if args.reading:
         from eval.reading import run_reading
 

@@ -23,8 +23,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from cited.errors import CitedError, DocumentError, DocumentTooLarge
-from cited.settings import Settings
+from retrieval.base.errors import CitedError, DocumentError, DocumentTooLarge
+from retrieval.base.settings import Settings
 
 SHINGLE = 4
 WORD = re.compile(r"\w+")
@@ -138,12 +138,12 @@ def page_bytes(file: Path) -> tuple[bytes, str]:
 def kept_text(file: Path, max_bytes: int) -> str:
     """What cited keeps of the page: its blocks' texts, one per line. Raises DocumentError when cited refuses
     the page, as `cited ingest` would (the size limit included)."""
-    from ingest.readers import read_bytes
+    from ingest.readers import BY_SUFFIX, read_bytes
 
     data, suffix = page_bytes(file)
     if len(data) > max_bytes:
         raise DocumentTooLarge(str(file), len(data), max_bytes)
-    return "\n".join(block.text for block in read_bytes(data, str(file), suffix).blocks)
+    return "\n".join(block.text for block in read_bytes(data, str(file), BY_SUFFIX[suffix]).blocks)
 
 
 def score_page(bench: Benchmark, kind: str, page_id: str, max_bytes: int) -> PageScore:

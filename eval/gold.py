@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cited.errors import CitedError
+from retrieval.base.errors import CitedError
 
 
 @dataclass(frozen=True)

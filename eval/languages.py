@@ -11,12 +11,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from cited.errors import CitedError
-from cited.settings import Settings
 from eval.gold import EvalQuestion, read_jsonl
 from eval.metrics import Outcome
 from eval.runner import figures, run_questions
 from eval.squad import per_article_settings
+from retrieval.base.errors import CitedError
+from retrieval.base.settings import Settings
 
 LANGUAGE_SET = Path(__file__).resolve().parent / "sets" / "languages.jsonl"
 MODES = ("dense", "bm25", "hybrid")
@@ -36,9 +36,9 @@ def load_language_set(path: Path) -> list[tuple[str, str, EvalQuestion]]:
 
 def run_language_eval(args, settings: Settings) -> int:
     from cited.library import Library
-    from eval.cli import DEFAULT_SET
     from eval.report import print_table
-    from retrieval.embed import load_embedder
+    from eval.sets import DEFAULT_SET
+    from retrieval.search.embed import load_embedder
 
     root = Path(args.languages)
     set_path = LANGUAGE_SET if Path(args.set).resolve() == DEFAULT_SET else Path(args.set)

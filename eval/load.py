@@ -146,7 +146,7 @@ def run_load(clients: int = 20, seconds: float = 60.0, index_dir: str | Path | N
     stop it; returns the figures (see `format_report`) and, under "single_user_answers", each
     question's answer JSON (without "seconds") as one client alone got it. index_dir defaults to
     the settings' index (the bundled article is ingested first when there is none)."""
-    from cited.settings import Settings
+    from retrieval.base.settings import Settings
 
     load_average = os.getloadavg()[0]  # other work on the machine skews every figure: say how much
     index_dir = Path(index_dir or Settings.from_env().index_dir).resolve()  # the app runs in ROOT

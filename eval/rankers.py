@@ -18,11 +18,11 @@ import time
 
 import numpy as np
 
-from cited.errors import CitedError
-from cited.settings import Settings
 from eval.gold import load_eval_set
 from eval.metrics import Outcome, retrieval_figures
 from eval.runner import RANK_DEPTH, passage_id, relevant_passages
+from retrieval.base.errors import CitedError
+from retrieval.base.settings import Settings
 
 RANKERS = ("cited", "cited, Milvus candidates", "Milvus RRF", "Milvus weighted")
 
@@ -31,7 +31,7 @@ def run_rankers(args, settings: Settings) -> int:
     from pathlib import Path
 
     from cited.library import Library
-    from retrieval.search import Retriever
+    from retrieval.search.retriever import Retriever
 
     if not settings.store:
         raise CitedError("--rankers compares with Milvus's own rankers: give a Milvus store, e.g. "

@@ -1,4 +1,4 @@
-"""The reader's figures on held-out training articles, measured through retrieval/reader.py (the
+"""The reader's figures on held-out training articles, measured through retrieval/search/reader.py (the
 product's own loading and span rules): does it pick the answer's sentence, does it find the
 answer inside it, and how well does it say "no answer" in the question's own paragraph."""
 
@@ -15,11 +15,11 @@ from eval.reading import exact, f1
 def held_out_figures(folder: Path, paragraphs: list[dict]) -> dict:
     from sklearn.metrics import roc_auc_score
 
-    from retrieval.reader import Reader
+    from retrieval.search.reader import Reader
 
     reader = Reader(folder)
     # The model's own spans, as the card records them: the answerer's length penalty
-    # (retrieval/reader.py) is chosen and measured after training, by eval/calibrate.py.
+    # (retrieval/search/reader.py) is chosen and measured after training, by eval/calibrate.py.
     unpenalized = {"length_penalty": 0.0}
     labels, reader_scores, cosine_scores = [], [], []
     picked = picked_by_cosine = answerable = 0

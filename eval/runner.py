@@ -7,11 +7,11 @@ import sys
 import time
 from pathlib import Path
 
-from cited.errors import CitedError
-from cited.settings import Settings
 from eval.gold import EvalQuestion, answer_is_correct, find_spans, load_eval_set, overlaps
 from eval.metrics import Outcome, answer_figures, compare_modes, retrieval_figures
-from retrieval.answer import Answerer
+from retrieval.answer.answerer import Answerer
+from retrieval.base.errors import CitedError
+from retrieval.base.settings import Settings
 
 RANK_DEPTH = 10  # MRR@10 and nDCG@10 look this deep; answers use the first k
 
@@ -131,8 +131,8 @@ def run_article_eval(args, settings: Settings) -> int:
 
 def _conversations(args, library) -> dict | None:
     """The conversation set, when the eval is on the bundled article's own set."""
-    from eval.cli import DEFAULT_SET
     from eval.conversations import run_conversation_eval
+    from eval.sets import DEFAULT_SET
 
     if args.no_conversations or Path(args.set).resolve() != DEFAULT_SET or args.limit:
         return None

@@ -8,7 +8,7 @@ normalized mean of its sentences', as ingest makes it). Then a separate process 
 is its own) opens the index with cited.Library (the reader off: these are the index's figures),
 times QUERIES questions (SQuAD's own, so BM25 and the encoder have work to do), times them again
 with the reader on, and adds one new 50-paragraph document through the real ingest pipeline (on
-a folder of 10,000 passages or more, a segment: retrieval/segments.py), then another (the ingest
+a folder of 10,000 passages or more, a segment: retrieval/index/segments.py), then another (the ingest
 encoder loaded by then), asks again, and compacts. Printed per N: open_s, query_p50_ms,
 query_p95_ms, add_document_s (the first, which loads the ingest encoder), add_another_s,
 query_p50_after_add_ms, compact_s, query_p50_reader_ms (the questions with the reader on, as
@@ -37,8 +37,8 @@ from pathlib import Path
 
 import numpy as np
 
-from cited.errors import CitedError
-from cited.settings import Settings
+from retrieval.base.errors import CitedError
+from retrieval.base.settings import Settings
 
 PARAGRAPHS_PER_DOCUMENT = 50
 SENTENCES_PER_PASSAGE = 3
@@ -70,8 +70,8 @@ def sentence_pool(squad_path: Path, size: int) -> tuple[list[str], list[str]]:
 
 def build_index(store, n: int, sentences: list[str], vectors: np.ndarray, model: str, settings: Settings) -> None:
     from ingest.pipeline import chunking_settings
-    from retrieval.records import Chunk, Document, Metadata, Paragraph
-    from retrieval.store import IndexData
+    from retrieval.index.folder import IndexData
+    from retrieval.index.records import Chunk, Document, Metadata, Paragraph
 
     rng = np.random.default_rng(SEED)
     picks = rng.integers(0, len(sentences), size=(n, SENTENCES_PER_PASSAGE))
@@ -103,8 +103,8 @@ def build_folder(path: str, n: int, pool: str, model: str) -> None:
     """Run in a child process: the folder index of build_index at `path`, from the pool's sentences
     and vectors (pool.json, pool.faiss). Its own process, so the memory a large build takes (10 GB
     at a million passages) is given back before the measuring process starts."""
-    from retrieval.store_reading import flat_vectors
-    from retrieval.stores import FolderStore
+    from retrieval.index.stores import FolderStore
+    from retrieval.index.vector_files import flat_vectors
 
     sentences = json.loads(Path(pool).with_suffix(".json").read_text(encoding="utf-8"))
     vectors = np.asarray(flat_vectors(Path(pool).with_suffix(".faiss")))
@@ -166,12 +166,12 @@ def measure(location: str, questions: list[str], new_document: Path) -> dict:
 def _ask_with_reader(library, questions: list[str]) -> list[float]:
     """The same questions with the reader on, as cited answers by default (on the same retriever:
     what the reader adds to each)."""
-    from retrieval.answer import Answerer
-    from retrieval.reader import reader_for
+    from retrieval.answer.answerer import Answerer
+    from retrieval.search.reader import reader_for
 
     settings = replace(library.settings, reader="bundled")
     reader = reader_for(settings.reader, settings.encoder_runtime)
-    answerer = Answerer(library.view().answerer.retriever, settings, reader)
+    answerer = Answerer(library.view().retriever, settings, reader)
     answerer.ask(questions[0])  # the reader's first run is not a question's cost
     return _ask_all(answerer, questions)
 
@@ -180,12 +180,12 @@ def _dense_recall(library, questions: list[str]) -> float | None:
     """Of each question's 10 nearest passages (every passage scored), the share its dense
     candidates hold: 1.0 where search is exact, what the approximate index misses above it
     (None for a store with its own search)."""
-    from retrieval import vector_rows
-    from retrieval.search import CANDIDATES
+    from retrieval.index import vector_rows
+    from retrieval.search.retriever import CANDIDATES
 
     if library.store.searches():
         return None
-    retriever = library.view().answerer.retriever
+    retriever = library.view().retriever
     found = []
     for q in questions:
         vector = retriever.prepare(q).vector
@@ -214,7 +214,7 @@ def _rss_mb() -> float:
 
 def _stores(settings: Settings, tmp: Path, n: int):
     """The folder store, and the Milvus store of --store (its index named scale_N) beside it."""
-    from retrieval.stores import FolderStore, open_store
+    from retrieval.index.stores import FolderStore, open_store
 
     yield "folder", FolderStore(tmp / f"index-{n}")
     if settings.store:
@@ -233,9 +233,9 @@ def _disk_mb(store) -> float | None:
 
 
 def run_scale(args, settings: Settings) -> int:
-    from eval.cli import DEFAULT_SQUAD11
-    from retrieval.embed import load_embedder
-    from retrieval.store import write_flat_vectors
+    from eval.sets import DEFAULT_SQUAD11
+    from retrieval.index.vector_files import write_flat_vectors
+    from retrieval.search.embed import load_embedder
 
     try:
         sizes = [int(x) for x in str(args.scale).split(",")]

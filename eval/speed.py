@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from cited.settings import Settings
-from eval.cli import DEFAULT_SET, DEFAULT_SQUAD
 from eval.gold import load_eval_set
+from eval.sets import DEFAULT_SET, DEFAULT_SQUAD
+from retrieval.base.settings import Settings
 
 QUESTION = "What share of Pakistan's population is Shiite?"
 
@@ -51,7 +51,7 @@ def main(args, settings: Settings) -> int:
 def ingest_figures(settings: Settings, tmp: Path, squad: str | None) -> list[tuple]:
     from eval.squad import article_text, load_squad
     from ingest.pipeline import ingest
-    from retrieval.embed import load_embedder
+    from retrieval.search.embed import load_embedder
 
     started = time.perf_counter()
     embedder = load_embedder(settings.model, settings.batch_size, settings.encoder_runtime)
@@ -68,7 +68,7 @@ def ingest_figures(settings: Settings, tmp: Path, squad: str | None) -> list[tup
     # Warm: the encoder, and the imports and caches of the readers, cleaner and splitters.
     embedder.encode(["warm up the encoder"] * 8)
     ingest(corpora["article"], replace(settings, index_dir=tmp / "warm-up"), embedder=embedder, rebuild=True)
-    from retrieval.store_reading import read_index
+    from retrieval.index.folder_read import read_index
 
     for name, files in corpora.items():
         target = replace(settings, index_dir=tmp / f"ingest-{len(rows)}")
@@ -144,7 +144,7 @@ def _faiss_flat(vectors: np.ndarray):
 def query_figures(settings: Settings, count: int) -> list[tuple]:
     from cited.library import Library
     from eval.tutorial import tutorial_answerer
-    from retrieval.reader import BUNDLED_READER, WEIGHTS
+    from retrieval.search.reader import BUNDLED_READER, WEIGHTS
 
     library = Library(replace(settings, reader=""))
     library.add(settings.default_article, rebuild=True)

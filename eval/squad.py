@@ -13,11 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
-from cited.errors import CitedError
-from cited.settings import Settings
 from eval.gold import EvalQuestion, find_spans
 from eval.metrics import Outcome
 from eval.runner import figures, run_questions
+from retrieval.base.errors import CitedError
+from retrieval.base.settings import Settings
 
 CROSS_PER_ARTICLE = 5  # questions taken from each other article as unanswerable ones
 SEED = 13
@@ -68,7 +68,7 @@ def evaluate_squad(path: Path, settings: Settings, modes: tuple[str, ...], k: in
     """{article title: {mode: figures}} plus per-question outcomes, for every article in the file."""
     from cited.library import Library
     from eval.tutorial import tutorial_answerer
-    from retrieval.embed import load_embedder
+    from retrieval.search.embed import load_embedder
 
     articles = load_squad(path)
     embedder = load_embedder(settings.model, settings.batch_size, settings.encoder_runtime)

@@ -1,4 +1,4 @@
-"""`cited train-reader`: trains the reader that retrieval/reader.py loads, from the bundled
+"""`cited train-reader`: trains the reader that retrieval/search/reader.py loads, from the bundled
 all-MiniLM-L6-v2, on SQuAD development articles (eval/reader_data.py), on this machine's CPU,
 reproducibly (fixed seed; the data files' sha256, the command and every figure in the card).
 
@@ -6,7 +6,7 @@ The model: the MiniLM encoder, a linear head on [CLS] for "this sentence answers
 and a linear head on every token for the answer's start and end; loss = BCE + ½ (start CE + end
 CE) on positives. The word embeddings stay frozen and are not saved (they are the bundled
 encoder's, read from its sha256-checked file at load), which keeps the fp16 weights near 22 MB.
-Figures are measured on the held-out training articles through retrieval/reader.py itself.
+Figures are measured on the held-out training articles through retrieval/search/reader.py itself.
 """
 
 from __future__ import annotations
@@ -19,12 +19,13 @@ import sys
 import time
 from pathlib import Path
 
+from eval import sets
 from eval.reader_data import MAX_LEN, build_examples, collate, encode_examples, load_articles, prepare
-from eval.training import (FROZEN_KEY, batch_plan, optimizer_for, save_fp16, seed_all, train_loop,
-                           write_card as _write_card)
-from retrieval.store import sha256_file
+from eval.training import FROZEN_KEY, batch_plan, optimizer_for, save_fp16, seed_all, train_loop
+from eval.training import write_card as _write_card
+from retrieval.base.files import sha256_file
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "benchmarks"
+SHARED = sets.SHARED / "benchmarks"
 HELD_OUT = 4
 LICENCE = ("CC BY-SA 4.0: trained on SQuAD 1.1 and 2.0 (Rajpurkar et al., 2016; Rajpurkar, Jia and Liang, "
            "2018); the base model all-MiniLM-L6-v2 is Apache-2.0")
@@ -79,7 +80,7 @@ def train(args, log=print) -> dict:
     from sentence_transformers import SentenceTransformer
     from transformers import AutoTokenizer
 
-    from retrieval.embed import bundled_model_dir, verify_bundled_weights
+    from retrieval.search.embed import bundled_model_dir, verify_bundled_weights
 
     base = bundled_model_dir()
     verify_bundled_weights(base)

@@ -1,4 +1,4 @@
-"""`cited train-verifier`: trains the verifier that retrieval/verifier.py loads — a cross-encoder
+"""`cited train-verifier`: trains the verifier that retrieval/search/verifier.py loads — a cross-encoder
 that reads (claim, premise) and says whether the premise entails the claim, contradicts it or does
 not settle it — on this machine's CPU, reproducibly (fixed seed; the data files' sha256, the
 command and every figure in the card).
@@ -11,7 +11,7 @@ embeddings stay frozen and are not saved (the bundled encoder's, sha256-checked 
 Articles: the 8 public evaluation articles are never read; the reader's 4 held-out articles and
 the 8 calibration articles of `cited eval --tune` are not trained on (the verifier's thresholds are
 chosen on the former, `cited eval --check` reports on both); MultiNLI dev mismatched is the
-held-out NLI test. Figures are measured through retrieval/verifier.py itself.
+held-out NLI test. Figures are measured through retrieval/search/verifier.py itself.
 """
 
 from __future__ import annotations
@@ -24,21 +24,18 @@ import sys
 import time
 from pathlib import Path
 
+from eval import sets
 from eval.training import FROZEN_KEY, batch_plan, optimizer_for, save_fp16, seed_all, train_loop, write_card
-from eval.verifier_data import LABELS, Pair, read_nli, squad_pairs
-from retrieval.store import sha256_file
+from eval.verifier_data import HELD_OUT_NLI, LABELS, NLI_FILES, Pair, read_nli, squad_training_pairs
+from retrieval.base.files import sha256_file
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+SHARED = sets.SHARED
 MAX_LEN = 128  # claim + premise tokens
 WEIGHTS = "verifier.fp16.safetensors"
 LICENCE = ("CC BY-SA 4.0: trained on SNLI (CC BY-SA 4.0), MultiNLI dev matched (OANC / CC BY-SA 3.0 and other "
            "permissive licences), counterfactually revised SNLI (Apache-2.0; sentences CC BY-SA 4.0) and SQuAD 1.1 and "
            "2.0 development articles (CC BY-SA 4.0); initialised from cited's reader (CC BY-SA 4.0), itself from "
            "all-MiniLM-L6-v2 (Apache-2.0)")
-NLI_FILES = ("snli/snli_1.0_dev.csv", "snli/snli_1.0_test.csv", "mnli/multinli_1.0_dev_matched.csv",
-             "snli_counterfactual/all_combined/train.tsv", "snli_counterfactual/all_combined/dev.tsv",
-             "snli_counterfactual/all_combined/test.tsv")
-HELD_OUT_NLI = "mnli/multinli_1.0_dev_mismatched.csv"
 CALIBRATION_TITLES = Path(__file__).resolve().parent / "sets" / "reader_calibration_titles.txt"
 TUNE_TITLES = ("Construction", "Doctor_Who", "Force", "Immune_system", "Islamism", "Martin_Luther", "Nikola_Tesla",
                "Rhine")  # eval/tune.py's calibration articles (calibration_titles of the SQuAD 1.1 file, seed 13)
@@ -65,7 +62,8 @@ def new_model(reader_folder: Path, base: Path):
     """The reader's encoder with a 3-label head on [CLS]."""
     import torch
 
-    from retrieval.reader import WEIGHTS as READER_WEIGHTS, _load as load_reader_module
+    from retrieval.search.reader import WEIGHTS as READER_WEIGHTS
+    from retrieval.search.reader import _load as load_reader_module
 
     reader = load_reader_module(reader_folder / READER_WEIGHTS, base)
     encoder = reader.parts["encoder"]
@@ -110,32 +108,6 @@ def titles_for_training(articles: dict, public: set[str]) -> tuple[list[str], li
     return [t for t in articles if t not in never], held
 
 
-def squad_training_pairs(articles: dict, titles: list[str], seed: int, base: Path, log) -> list[Pair]:
-    """SQuAD pairs of these articles; an unanswerable question's span is the shipped reader's."""
-    import pysbd
-    from sentence_transformers import SentenceTransformer
-
-    from eval.reader_data import prepare
-    from retrieval.reader import BUNDLED_READER, Reader
-
-    segmenter = pysbd.Segmenter(language="en", clean=False, char_span=True)
-    encoder = SentenceTransformer(str(base), device="cpu")
-    paragraphs = prepare(articles, titles, segmenter, encoder)
-    reader = Reader(BUNDLED_READER, runtime="torch")
-    spans = {}
-    import numpy as np
-
-    for p in paragraphs:
-        for q in p["qs"]:
-            if q["impossible"]:
-                sentence = p["sents"][int(np.argmax(p["sent_emb"] @ q["emb"]))]
-                (r,) = reader.read(q["question"], [sentence])
-                if r.end > r.start:
-                    spans[q["id"]] = sentence[r.start:r.end]
-    log(f"{len(paragraphs)} paragraphs; {len(spans)} unanswerable questions with the reader's span")
-    return squad_pairs(paragraphs, seed, spans)
-
-
 def train(args, log=print) -> dict:
     import torch
     import torch.nn.functional as F
@@ -143,8 +115,9 @@ def train(args, log=print) -> dict:
 
     from eval.reader_data import load_articles
     from eval.reading import public_titles
-    from retrieval.embed import bundled_model_dir, verify_bundled_weights
-    from retrieval.reader import BUNDLED_READER, WEIGHTS as READER_WEIGHTS
+    from retrieval.search.embed import bundled_model_dir, verify_bundled_weights
+    from retrieval.search.reader import BUNDLED_READER
+    from retrieval.search.reader import WEIGHTS as READER_WEIGHTS
 
     started = time.time()
     torch.set_num_threads(args.threads)

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-FROZEN_KEY = "encoder.embeddings.word_embeddings.weight"
+from retrieval.search.pair_model import FROZEN_KEY
+
 TOKENIZER_FILES = ("config.json", "tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json")
 
 
@@ -107,7 +108,7 @@ def save_fp16(model, out: Path, weights_name: str, base: Path, metadata: dict[st
     tokenizer files beside them; the weights' sha256 and size."""
     from safetensors.torch import save_file
 
-    from retrieval.store import sha256_file
+    from retrieval.base.files import sha256_file
 
     out.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().to("cpu").half().contiguous() for k, v in model.state_dict().items() if k != FROZEN_KEY}

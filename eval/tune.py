@@ -25,10 +25,11 @@ from pathlib import Path
 
 import numpy as np
 
-from cited.errors import CitedError
-from cited.settings import Settings
 from eval.gold import EvalQuestion
 from eval.runner import passage_id, relevant_passages
+from retrieval.base.errors import CitedError
+from retrieval.base.settings import Settings
+from retrieval.search.signals import NAMES
 
 CALIBRATION_COUNT = 8
 QUESTIONS_PER_ARTICLE = 60
@@ -46,7 +47,7 @@ class Scored:
     what the answerer (with weights fixed later) needs to decide abstention."""
 
     answerable: bool
-    columns: np.ndarray  # (4, passages): the z-scored signals, in Settings.weights order
+    columns: np.ndarray  # (signals, passages): the z-scored signals, in the order of signals.NAMES
     relevant: np.ndarray  # (passages,) bool
 
 
@@ -56,7 +57,13 @@ def calibration_titles(articles: list[dict], public: set[str]) -> list[str]:
 
 
 def weight_grid() -> list[tuple[float, ...]]:
-    return [w for w in itertools.product(WEIGHT_STEPS, repeat=4) if any(w)]
+    """Every tuple of WEIGHT_STEPS, one per signal (in the order of signals.NAMES), not all zero."""
+    return [w for w in itertools.product(WEIGHT_STEPS, repeat=len(NAMES)) if any(w)]
+
+
+def by_name(weights: tuple[float, ...]) -> dict[str, float]:
+    """A tuple of the grid as Settings.weights takes it."""
+    return dict(zip(NAMES, weights))
 
 
 def rank_figures(records: list[Scored], weights: tuple[float, ...]) -> dict[str, float]:
@@ -108,8 +115,8 @@ def record(answerer, questions: list[EvalQuestion], answers_count: bool,
     """Each question's signals (for the weight grid) and, for each threshold, whether the answerer
     (with the retriever's current weights) abstains: the whole answerer runs, since some answers
     (a whole-article question's outline) never meet the threshold."""
-    from retrieval.answer import Answerer
-    from retrieval.fusion import zscore
+    from retrieval.answer.answerer import Answerer
+    from retrieval.search.fusion import zscore
 
     retriever = answerer.retriever
     variants = {t: Answerer(retriever, replace(answerer.settings, abstain_below=t)) for t in thresholds}
@@ -120,7 +127,7 @@ def record(answerer, questions: list[EvalQuestion], answers_count: bool,
         rows = retriever.rows_for(q.doc)
         relevant = relevant_passages(answerer, q, answers_count) if q.answerable else set()
         ids = np.array([passage_id(c.doc, c.start, c.end) in relevant for c in (retriever.chunks[i] for i in rows)])
-        scored.append(Scored(q.answerable, np.vstack([zscore(col[rows]) for col in signals.fused()]), ids))
+        scored.append(Scored(q.answerable, np.vstack([zscore(col) for col in signals.columns(rows)]), ids))
         if variants:
             ranked = retriever.rank(query, signals, None, "hybrid", q.doc)
             answers.append((q.answerable, {t: a.compose(query, signals, ranked).abstained for t, a in variants.items()}))
@@ -138,7 +145,7 @@ def calibration_questions(articles: list[dict], i: int, text: str, doc_id: str) 
 def record_squad(articles: list[dict], settings: Settings, weights: tuple | None, progress: bool):
     from eval.reading import each_article_indexed
 
-    run_settings = replace(settings, reader="", **({"weights": weights} if weights else {}))
+    run_settings = replace(settings, reader="", **({"weights": by_name(weights)} if weights else {}))
     thresholds = ABSTAIN_GRID if weights else ()
     scored, answers = [], []
     for i, (article, answerer) in enumerate(each_article_indexed(articles, run_settings)):
@@ -156,14 +163,14 @@ def record_article(eval_set: Path, settings: Settings, weights: tuple | None):
     from cited.library import Library
     from eval.gold import load_eval_set
 
-    run_settings = replace(settings, reader="", **({"weights": weights} if weights else {}))
+    run_settings = replace(settings, reader="", **({"weights": by_name(weights)} if weights else {}))
     library = Library.with_bundled_article(run_settings, quiet=True)
     return record(library.view().answerer, load_eval_set(eval_set), False, ABSTAIN_GRID if weights else ())
 
 
 def run_tune(args, settings: Settings) -> int:
-    from eval.cli import DEFAULT_SET
     from eval.reading import load_articles, public_titles
+    from eval.sets import DEFAULT_SET
 
     path = Path(args.tune)
     if not path.exists():
@@ -185,10 +192,10 @@ def run_tune(args, settings: Settings) -> int:
     article_t = {t: abstain_rates(article_answers, t) for t in ABSTAIN_GRID}
     threshold = choose_threshold(squad_t, article_t)
     result = {
-        "calibration_titles": titles, "weights": list(weights), "abstain_below": threshold,
-        "weights_grid": [{"weights": list(w), "squad": squad_w[w], "article": article_w[w]} for w in grid],
+        "calibration_titles": titles, "weights": by_name(weights), "abstain_below": threshold,
+        "weights_grid": [{"weights": by_name(w), "squad": squad_w[w], "article": article_w[w]} for w in grid],
         "abstain_grid": [{"abstain_below": t, "squad": squad_t[t], "article": article_t[t]} for t in ABSTAIN_GRID],
-        "current": {"weights": list(settings.weights), "abstain_below": settings.abstain_below},
+        "current": {"weights": dict(settings.weights), "abstain_below": settings.abstain_below},
     }
     if args.out:
         Path(args.out).mkdir(parents=True, exist_ok=True)
@@ -197,12 +204,13 @@ def run_tune(args, settings: Settings) -> int:
         print(json.dumps(result, indent=2))
         return 0
     print(f"Calibration articles (SQuAD 1.1 dev, not the public ones): {', '.join(titles)}")
-    print("\nweights (passage dense, sentence dense, passage BM25, sentence BM25)   "
-          "calibration hit@1 hit@3 MRR@10 | article hit@1 hit@3 MRR@10")
+    print(f"\nweights ({', '.join(NAMES)})   calibration hit@1 hit@3 MRR@10 | article hit@1 hit@3 MRR@10")
     shown = sorted(grid, key=lambda w: -squad_w[w]["mrr@10"])[:8]
-    for w in dict.fromkeys([weights, tuple(settings.weights), (1.0, 1.0, 1.0, 1.0), (1.0, 0, 0, 0), (0, 0, 1.0, 0), *shown]):
+    current = tuple(settings.weights[name] for name in NAMES)
+    equal, first_only = tuple(1.0 for _ in NAMES), tuple(float(i == 0) for i in range(len(NAMES)))
+    for w in dict.fromkeys(x for x in [weights, current, equal, first_only, *shown] if x in squad_w):
         s, a = squad_w[w], article_w[w]
-        mark = "  <- chosen" if w == weights else ("  <- current" if w == tuple(settings.weights) else "")
+        mark = "  <- chosen" if w == weights else ("  <- current" if w == current else "")
         print(f"  {str(w):<36} {s['hit@1']:.3f} {s['hit@3']:.3f} {s['mrr@10']:.3f} | "
               f"{a['hit@1']:.3f} {a['hit@3']:.3f} {a['mrr@10']:.3f}{mark}")
     print("\nabstain below   calibration abstain, false abstain | article abstain, false abstain")

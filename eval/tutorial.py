@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 
 from ingest.chunking import split_sentences
-from retrieval.answer import Answerer
-from retrieval.records import Chunk, Document, Paragraph
-from retrieval.search import Retriever
-from retrieval.store import IndexData
+from retrieval.answer.answerer import Answerer
+from retrieval.index.folder import IndexData
+from retrieval.index.records import Chunk, Document, Paragraph
+from retrieval.search.retriever import Retriever
 
 
 def tutorial_chunks(doc_id: str, text: str) -> list[Chunk]:

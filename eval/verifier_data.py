@@ -39,6 +39,10 @@ import numpy as np
 from eval.reading import normalize
 from eval.statements import statement
 
+NLI_FILES = ("snli/snli_1.0_dev.csv", "snli/snli_1.0_test.csv", "mnli/multinli_1.0_dev_matched.csv",
+             "snli_counterfactual/all_combined/train.tsv", "snli_counterfactual/all_combined/dev.tsv",
+             "snli_counterfactual/all_combined/test.tsv")
+HELD_OUT_NLI = "mnli/multinli_1.0_dev_mismatched.csv"
 LABELS = ("entailment", "neutral", "contradiction")
 ENTAIL, NEUTRAL, CONTRADICT = 0, 1, 2
 _NUMBER = re.compile(r"\b\d+\b")
@@ -219,3 +223,27 @@ def _sentence_edits(p: dict, rng: random.Random, article_names: list[str], artic
         w = rng.choice(mine)
         out.append(Pair(re.sub(rf"\b{w}\b", rng.choice(foreign), sentence, count=1), sentence, NEUTRAL, "swapped word"))
     return out
+
+
+def squad_training_pairs(articles: dict, titles: list[str], seed: int, base: Path, log) -> list[Pair]:
+    """SQuAD pairs of these articles; an unanswerable question's span is the shipped reader's."""
+    import pysbd
+    from sentence_transformers import SentenceTransformer
+
+    from eval.reader_data import prepare
+    from retrieval.search.reader import BUNDLED_READER, Reader
+
+    segmenter = pysbd.Segmenter(language="en", clean=False, char_span=True)
+    encoder = SentenceTransformer(str(base), device="cpu")
+    paragraphs = prepare(articles, titles, segmenter, encoder)
+    reader = Reader(BUNDLED_READER, runtime="torch")
+    spans = {}
+    for p in paragraphs:
+        for q in p["qs"]:
+            if q["impossible"]:
+                sentence = p["sents"][int(np.argmax(p["sent_emb"] @ q["emb"]))]
+                (r,) = reader.read(q["question"], [sentence])
+                if r.end > r.start:
+                    spans[q["id"]] = sentence[r.start:r.end]
+    log(f"{len(paragraphs)} paragraphs; {len(spans)} unanswerable questions with the reader's span")
+    return squad_pairs(paragraphs, seed, spans)

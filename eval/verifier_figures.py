@@ -1,4 +1,4 @@
-"""The verifier's figures on data it never saw, measured through retrieval/verifier.py (the
+"""The verifier's figures on data it never saw, measured through retrieval/search/verifier.py (the
 product's own loading): the held-out SQuAD articles' pairs, built as the training pairs are, and
 the held-out NLI file (MultiNLI dev mismatched) beside two trivial baselines — the majority class,
 and the bundled encoder's cosine with its threshold chosen on MultiNLI dev matched (a training
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from eval.verifier_data import ENTAIL, LABELS, Pair, read_nli
+from eval.verifier_data import ENTAIL, LABELS, NLI_FILES, Pair, read_nli, squad_training_pairs
 
 
 def judged(verifier, pairs: list[Pair]) -> np.ndarray:
@@ -41,7 +41,7 @@ def pair_figures(pairs: list[Pair], probabilities: np.ndarray) -> dict:
 def cosine_baseline(train: list[Pair], test: list[Pair]) -> dict:
     """Entailment when the bundled encoder's cosine of claim and premise reaches a threshold, the
     one most accurate on `train`; its accuracy on `test`."""
-    from retrieval.embed import load_embedder
+    from retrieval.search.embed import load_embedder
 
     embedder = load_embedder("all-MiniLM-L6-v2")
 
@@ -59,9 +59,8 @@ def cosine_baseline(train: list[Pair], test: list[Pair]) -> dict:
 
 
 def held_out_figures(folder: Path, articles: dict, held: list[str], nli_test: Path, seed: int, log=print) -> dict:
-    from eval.train_verifier import NLI_FILES, squad_training_pairs
-    from retrieval.embed import bundled_model_dir
-    from retrieval.verifier import Verifier
+    from retrieval.search.embed import bundled_model_dir
+    from retrieval.search.verifier import Verifier
 
     verifier = Verifier(folder)
     squad = squad_training_pairs(articles, held, seed, bundled_model_dir(), log)

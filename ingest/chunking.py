@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from retrieval.records import Chunk, Document
+from retrieval.index.records import Chunk, Document
 
 
 @lru_cache(maxsize=4)

@@ -19,11 +19,11 @@ import html
 import re
 from dataclasses import dataclass
 
-from cited.errors import EmptyDocument
 from ingest.byline import COPYRIGHT_LINE, UI_LINE, author_names, date_match, read_byline
 from ingest.document import Block
 from ingest.language import detect, stoplist
-from retrieval.records import Metadata
+from retrieval.base.errors import EmptyDocument
+from retrieval.index.records import Metadata
 
 # One non-prose paragraph inside the body costs as much as this many characters of prose: a
 # heading or a list item between long paragraphs is kept, a gap of menu lines ends the body.

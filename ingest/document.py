@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from retrieval.records import HEADER_KINDS, Document, Metadata, Paragraph
+from retrieval.index.records import HEADER_KINDS, Document, Metadata, Paragraph
 
 
 @dataclass(frozen=True)
@@ -17,6 +17,17 @@ class Block:
     kind: str = "text"
     level: int = 0  # heading level (1 = top) when kind == "heading"
     page: int | None = None
+
+
+def header_blocks(title: str, authors: tuple[str, ...], date: str, body: list[Block] = ()) -> list[Block]:
+    """The blocks that open a document: its title, "By …" its authors, its date — each left out
+    when empty, or when the body already has a paragraph of that kind (a byline under the title)."""
+    header = [Block(title, "title")] if title else []
+    if authors and not any(b.kind == "author" for b in body):
+        header.append(Block("By " + ", ".join(authors), "author"))
+    if date and not any(b.kind == "date" for b in body):
+        header.append(Block(date, "date"))
+    return header
 
 
 def sha256_bytes(data: bytes) -> str:

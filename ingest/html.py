@@ -7,10 +7,10 @@ so one extraction gives both, without Markdown markers to strip.
 
 from __future__ import annotations
 
-from cited.errors import DocumentError, EmptyDocument
 from ingest.byline import find_date
-from ingest.document import Block
-from retrieval.records import Metadata
+from ingest.document import Block, header_blocks
+from retrieval.base.errors import DocumentError, EmptyDocument
+from retrieval.index.records import Metadata
 
 
 def read_html(text: str, source: str) -> tuple[list[Block], Metadata]:
@@ -37,15 +37,8 @@ def read_html(text: str, source: str) -> tuple[list[Block], Metadata]:
         body = body[1:]  # the page's <h1> repeats the title
     if not any(b.kind == "text" for b in body):
         raise EmptyDocument(source)
-    header = []
-    if title:
-        header.append(Block(title, "title"))
-    if authors:
-        header.append(Block("By " + ", ".join(authors), "author"))
-    if date:
-        header.append(Block(date, "date"))
     meta = Metadata(title=title, authors=authors, date=date, site=_attr(doc, "sitename"), source=source)
-    return header + body, meta
+    return header_blocks(title, authors, date) + body, meta
 
 
 def _attr(element, name: str) -> str:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 
-from cited.errors import EmptyDocument
 from ingest.byline import author_names, find_date
-from ingest.document import Block
-from retrieval.records import Metadata
+from ingest.document import Block, header_blocks
+from retrieval.base.errors import EmptyDocument
+from retrieval.index.records import Metadata
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _SETEXT = re.compile(r"^(=+|-+)\s*$")
@@ -102,7 +102,6 @@ def _front_matter(text: str) -> tuple[str, tuple[str, ...], str, str]:
 def _byline(title: str, authors: tuple[str, ...], date: str, blocks: list[Block]):
     """Header blocks for title, author and date; a "By …" or date line right under the title
     becomes the author or date paragraph itself."""
-    header = [Block(title, "title")] if title else []
     leading = blocks[:2]
     for block in leading:
         names, _ = author_names(block.text)
@@ -112,11 +111,7 @@ def _byline(title: str, authors: tuple[str, ...], date: str, blocks: list[Block]
         elif not date and block.kind == "text" and len(block.text.split()) <= 8 and find_date(block.text):
             date = find_date(block.text)
             blocks = [Block(block.text, "date") if b is block else b for b in blocks]
-    if authors and not any(b.kind == "author" for b in blocks):
-        header.append(Block("By " + ", ".join(authors), "author"))
-    if date and not any(b.kind == "date" for b in blocks):
-        header.append(Block(date, "date"))
-    return header, blocks, authors, date
+    return header_blocks(title, authors, date, blocks), blocks, authors, date
 
 
 def _inline(text: str) -> str:

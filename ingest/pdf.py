@@ -14,10 +14,10 @@ import re
 from dataclasses import dataclass
 from statistics import median
 
-from cited.errors import DocumentError
 from ingest.byline import find_date
-from ingest.document import Block
-from retrieval.records import Metadata
+from ingest.document import Block, header_blocks
+from retrieval.base.errors import DocumentError
+from retrieval.index.records import Metadata
 
 HEADING_SCALE = 1.15  # a line set this much larger than the body text is a heading
 PARAGRAPH_GAP = 1.3  # a gap this much wider than the usual line spacing ends a paragraph
@@ -61,13 +61,8 @@ def read_pdf(data: bytes, source: str) -> tuple[list[Block], Metadata]:
     if not title:
         title = next((b.text for b in blocks if b.kind == "heading" and b.level == 1 and b.page == 1), "")
     blocks = [b for b in blocks if not (b.kind == "heading" and b.text == title)]
-    header = [Block(title, "title")] if title else []
     authors = tuple(a.strip() for a in re.split(r";|,|\band\b", author) if a.strip())
-    if authors:
-        header.append(Block("By " + ", ".join(authors), "author"))
-    if date:
-        header.append(Block(date, "date"))
-    return header + blocks, Metadata(title=title, authors=authors, date=date, source=source)
+    return header_blocks(title, authors, date) + blocks, Metadata(title=title, authors=authors, date=date, source=source)
 
 
 def _info(info, name: str) -> str:

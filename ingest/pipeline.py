@@ -11,15 +11,16 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from cited.errors import CitedError, DocumentError, EmptyDocument, IndexMismatch, IndexMissing, UnknownDocument
-from cited.settings import Settings
 from ingest.chunking import chunk_document
 from ingest.document import assemble
 from ingest.language import detect
 from ingest.sources import URL_TIMEOUT_S, Upload, document_id, expand_inputs, read_input, read_upload, source_of
-from retrieval.embed import Embedder, canonical_model_name, load_embedder
-from retrieval.records import Chunk, Document
-from retrieval.stores import Held, Store, Stored, Update, open_store
+from retrieval.base.errors import CitedError, DocumentError, EmptyDocument, IndexMismatch, IndexMissing, UnknownDocument
+from retrieval.base.settings import Settings
+from retrieval.index.interface import Held, Store, Stored, Update
+from retrieval.index.records import Chunk, Document
+from retrieval.index.stores import open_store
+from retrieval.search.embed import Embedder, canonical_model_name, load_embedder
 
 # Texts per call to the encoder; the progress bar moves once per call. Each call waits for its
 # slowest batch, so not too few.

@@ -8,14 +8,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from cited.errors import CitedError, DocumentError, DocumentTooLarge, NothingToIngest, UnsupportedDocument
-from ingest.readers import SUPPORTED, Reading, read_bytes, read_file
+from ingest.readers import BY_SUFFIX, SUPPORTED, Reading, read_bytes, read_file, type_of_content, unsupported
+from retrieval.base.errors import CitedError, DocumentError, DocumentTooLarge, NothingToIngest, UnsupportedDocument
 
 URL_TIMEOUT_S = 15.0
 _URL = re.compile(r"^https?://", re.I)
-_CONTENT_TYPES = {
-    "application/pdf": ".pdf", "text/plain": ".txt", "text/markdown": ".md", "text/x-markdown": ".md",
-}
 
 
 def is_url(item: str) -> bool:
@@ -80,8 +77,8 @@ def read_upload(upload: Upload, max_bytes: int) -> Reading:
     """The upload's checks — type, then size — and its reading; the only place they happen."""
     shown = Path(str(upload.name)).name or "upload"
     suffix = Path(upload.filename).suffix
-    if suffix not in SUPPORTED:
-        raise UnsupportedDocument(shown, f"unsupported file type '{suffix or 'none'}'; upload a .txt, .md, .html or .pdf file.")
+    if suffix not in BY_SUFFIX:
+        raise UnsupportedDocument(shown, unsupported(suffix))
     data = upload.data
     try:
         if data is None:
@@ -93,7 +90,7 @@ def read_upload(upload: Upload, max_bytes: int) -> Reading:
         raise DocumentError(shown, f"cannot read the upload ({getattr(e, 'strerror', None) or e}).") from None
     if len(data) > max_bytes:
         raise DocumentTooLarge(shown, len(data), max_bytes)
-    return read_bytes(data, shown, suffix)
+    return read_bytes(data, shown, BY_SUFFIX[suffix])
 
 
 def source_of(item: str) -> str:
@@ -129,8 +126,7 @@ def read_url(url: str, max_bytes: int, timeout: float = URL_TIMEOUT_S) -> Readin
         raise DocumentError(url, f"could not fetch it ({reason}).") from None
     if len(data) > max_bytes:
         raise DocumentError(url, f"the page is over the {max_bytes / 1e6:.0f} MB limit (set CITED_MAX_FILE_MB to raise it).")
-    suffix = ".pdf" if data.startswith(b"%PDF") else _CONTENT_TYPES.get(kind, ".html")
-    return read_bytes(data, url, suffix)
+    return read_bytes(data, url, type_of_content(kind, data))
 
 
 def document_id(source: str, taken: set[str]) -> str:

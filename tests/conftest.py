@@ -17,7 +17,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 # tests inherit it), never to the user's own cache.
 os.environ.setdefault("CITED_CACHE", tempfile.mkdtemp(prefix="cited-test-cache-"))
 
-from cited.settings import Settings  # noqa: E402
+from retrieval.base.settings import Settings  # noqa: E402
 from tests import embedders  # noqa: E402
 
 embedders.register()  # "hashing-256" and "hashing-128" name the test encoder in this process
@@ -31,7 +31,7 @@ SQUAD_SAMPLE = ROOT / "tests" / "data" / "squad11-sample.json"
 
 @pytest.fixture(scope="session")
 def real_embedder():
-    from retrieval.embed import load_embedder
+    from retrieval.search.embed import load_embedder
 
     return load_embedder("all-MiniLM-L6-v2")
 
@@ -49,9 +49,9 @@ def article_settings(tmp_path_factory) -> Settings:
 
 @pytest.fixture(scope="session")
 def answerer(article_settings, real_embedder):
-    from retrieval.answer import Answerer
-    from retrieval.reader import reader_for
-    from retrieval.search import Retriever
+    from retrieval.answer.answerer import Answerer
+    from retrieval.search.reader import reader_for
+    from retrieval.search.retriever import Retriever
 
     # As the product answers: with the reader the settings name (the bundled one by default).
     reader = reader_for(article_settings.reader, article_settings.encoder_runtime)
@@ -104,8 +104,8 @@ def upload_file(library, path, name: str | None = None) -> str:
 def milvus_settings(article_settings, tmp_path_factory) -> Settings:
     """The bundled article's index written to a Milvus Lite store (by the store's own writer, from
     the folder index: the same records and vectors), held open by this test process."""
-    from retrieval.store_reading import read_index
-    from retrieval.stores import open_store
+    from retrieval.index.folder_read import read_index
+    from retrieval.index.stores import open_store
 
     uri = f"milvus://{tmp_path_factory.mktemp('milvus') / 'article.db'}"
     settings = Settings.from_env(environ={}, store=uri)
@@ -115,9 +115,9 @@ def milvus_settings(article_settings, tmp_path_factory) -> Settings:
 
 @pytest.fixture(scope="session")
 def milvus_answerer(milvus_settings, real_embedder):
-    from retrieval.answer import Answerer
-    from retrieval.reader import reader_for
-    from retrieval.search import Retriever
+    from retrieval.answer.answerer import Answerer
+    from retrieval.search.reader import reader_for
+    from retrieval.search.retriever import Retriever
 
     reader = reader_for(milvus_settings.reader, milvus_settings.encoder_runtime)
     return Answerer(Retriever.load(milvus_settings, real_embedder), milvus_settings, reader)

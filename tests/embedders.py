@@ -33,7 +33,7 @@ class HashingEmbedder:
 
 
 def register() -> None:
-    from retrieval.embed import register_embedder
+    from retrieval.search.embed import register_embedder
 
     for dimension in (128, 256):
         register_embedder(HashingEmbedder(dimension))

@@ -17,15 +17,15 @@ import tempfile
 import threading
 from functools import partial
 
-from cited.errors import CitedError  # noqa: E402
 from cited.library import Library  # noqa: E402
-from cited.params import MAX_K, MODES  # noqa: E402
-from cited.settings import Settings  # noqa: E402
-from ingest.readers import SUPPORTED  # noqa: E402
+from ingest.readers import KINDS_SHOWN, SUPPORTED  # noqa: E402
+from retrieval.base.errors import CitedError  # noqa: E402
+from retrieval.base.params import MAX_K, MODES  # noqa: E402
+from retrieval.base.settings import Settings  # noqa: E402
 from ui import handlers, render  # noqa: E402
 from ui.api import api_functions  # noqa: E402
-from ui.gradio_lib import gr  # noqa: E402
 from ui.assets import CSS, JS  # noqa: E402
+from ui.gradio_lib import gr  # noqa: E402
 from ui.openai_api import routes as openai_routes  # noqa: E402
 
 # Requests served at once. The encoder serializes itself and an answer takes a few tens of ms,
@@ -61,9 +61,16 @@ def build_app(library: Library) -> gr.Blocks:
                     k = gr.Slider(1, MAX_K, value=settings.k, step=1, label="Passages to retrieve (k)")
                     doc = gr.Dropdown(handlers.document_choices(documents), value=handlers.ALL_DOCUMENTS,
                                       label="Document", visible=len(documents) > 1, elem_id="cited-doc")
+                with gr.Accordion("Check a text", open=False, elem_id="cited-check-panel"):
+                    to_check = gr.Textbox(
+                        show_label=False, lines=4, max_lines=12, elem_id="cited-check-text",
+                        placeholder="Paste a text about the article (an AI's summary, a claim) to check each sentence "
+                                    "against it …")
+                    check_button = gr.Button("Check", size="sm", elem_id="cited-check-button")
+                    checked = gr.HTML("", js_on_load=None, elem_id="cited-checked")
                 with gr.Accordion("Add a document", open=False):
                     upload = gr.File(
-                        label=f".txt, .md, .html or .pdf, up to {settings.max_file_mb:g} MB",
+                        label=f"{KINDS_SHOWN}, up to {settings.max_file_mb:g} MB",
                         file_types=UPLOAD_TYPES, type="filepath", elem_id="cited-upload",
                     )
                     upload_status = gr.HTML("", js_on_load=None, elem_id="cited-upload-status")
@@ -94,11 +101,15 @@ def build_app(library: Library) -> gr.Blocks:
         chatbot.clear(partial(handlers.clear_chat, library), None, [turns, sources, article], **private)
         upload.upload(add_document, upload, [upload_status, doc, examples, header, article, upload],
                       concurrency_limit=1, **private)
+        check_io = dict(inputs=[to_check, doc], outputs=[checked, sources, article])
+        check_button.click(partial(handlers.check_text, library), **check_io, **private)
+        to_check.submit(partial(handlers.check_text, library), **check_io, **private)
         demo.load(partial(handlers.page_load, library), None, [header, doc, examples, article],
                   show_progress="hidden", **private)
-        ask, search = api_functions(library)
+        ask, search, check = api_functions(library)
         gr.api(ask, api_name="ask")
         gr.api(search, api_name="search")
+        gr.api(check, api_name="check")
     demo.queue(default_concurrency_limit=CONCURRENCY)
     return demo
 

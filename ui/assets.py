@@ -26,6 +26,15 @@ a.cited-marker:hover { background: var(--color-accent); color: white; }
 .cited-writer { font-size: .85em; color: var(--body-text-color-subdued); margin-bottom: .35rem; }
 .cited-writer-own { border-left: 3px solid #64748b; padding-left: .5rem; }
 .cited-supported { border-bottom: 2px solid rgba(22,163,74,.45); }
+a.cited-marker.cited-attributed { border-style: dashed; }
+.cited-checked { font-size: .92rem; margin-top: .3rem; }
+.cited-check-summary { font-weight: 600; margin-bottom: .3rem; }
+.cited-check-row { border-left: 4px solid #9ca3af; padding: .3rem .5rem; margin: .3rem 0; border-radius: 4px; }
+.cited-check-row.cited-supported { border-left-color: #16a34a; background: rgba(22,163,74,.06); border-bottom: none; }
+.cited-check-row.cited-contradicted { border-left-color: #dc2626; background: rgba(220,38,38,.06); }
+.cited-check-row.cited-not-in-article { border-left-color: #9ca3af; background: rgba(156,163,175,.08); }
+.cited-check-verdict { font-weight: 600; margin-right: .3rem; white-space: nowrap; }
+.cited-check-support { font-size: .85em; color: var(--body-text-color-subdued); margin-top: .2rem; }
 .cited-unsupported s { color: #b91c1c; text-decoration-thickness: 1px; }
 .cited-flag { display: inline-block; font-size: .78em; color: #b91c1c; background: rgba(220,38,38,.08);
   border: 1px solid rgba(220,38,38,.35); border-radius: 4px; padding: 0 .35em; margin: 0 .3em; }

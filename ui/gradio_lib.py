@@ -9,7 +9,7 @@ app uses, which the chat server would otherwise hold:
 import os
 import sys
 
-from cited.imports import imported_without
+from retrieval.base.imports import imported_without
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 gr = imported_without("gradio", ("pyarrow",))

@@ -12,14 +12,13 @@ import threading
 import time
 from pathlib import Path
 
-from ui.gradio_lib import gr
-
-from cited.errors import CitedError, EmptyQuestion
 from cited.library import Library
 from ingest.document import sha256_bytes
 from ingest.pipeline import IngestReport
 from ingest.sources import Upload
-from ui import render
+from retrieval.base.errors import CitedError, EmptyQuestion
+from ui import render, render_checked
+from ui.gradio_lib import gr
 
 STREAM_PAUSE_S = 0.03  # between streamed sentences: visible, yet far below reading speed
 DRAFT_EVERY_S = 0.1  # an LLM's draft is redrawn at most this often as it streams
@@ -43,12 +42,11 @@ def respond(library: Library, text, history, turns, k, mode, doc):
     history, turns = list(history or []), list(turns or [])
     asked = [a["question"] for a in turns if a]  # the conversation so far (cleared with the chat)
     try:
+        view = library.view()  # one view for the answer and its documents: an upload may swap in another
         if library.settings.llm:
-            answered = yield from _written(library, text, history, k, mode, doc, asked)
-            view = library.view()
+            answered = yield from _written(library, view, text, history, k, mode, doc, asked)
         else:
-            view = library.view()  # one view: an upload may swap in another meanwhile
-            answered = view.ask(text, k=k, mode=mode or None, doc=doc or None, history=asked)
+            answered = library.ask(text, k=k, mode=mode or None, doc=doc or None, history=asked, view=view)
         answer = answered.to_json()
     except EmptyQuestion as e:
         gr.Warning(str(e))
@@ -63,7 +61,7 @@ def respond(library: Library, text, history, turns, k, mode, doc):
     unsupported = library.settings.llm_unsupported
     history.append(_message("user", render.question_html(answer["question"])))
     turns += [None, answer]
-    shown_answer = render.llm_view(answer)
+    shown_answer = render_checked.llm_view(answer)
     steps = 1 if answer["abstained"] or answer["writer"] == "llm" else max(1, len(answer["sentences"]))
     for shown in range(1, steps + 1):
         reply = _message("assistant", render.answer_html(answer, docs, upto=shown, unsupported=unsupported))
@@ -75,7 +73,7 @@ def respond(library: Library, text, history, turns, k, mode, doc):
             yield gr.skip(), history + [reply], gr.skip(), gr.skip(), gr.skip()
 
 
-def _written(library: Library, text, history, k, mode, doc, asked):
+def _written(library: Library, view, text, history, k, mode, doc, asked):
     """Ask with the LLM writer in a thread, yielding its draft into the chat as it streams; returns
     the answer (or raises the CitedError the question caused)."""
     pieces: queue.Queue = queue.Queue()
@@ -84,7 +82,7 @@ def _written(library: Library, text, history, k, mode, doc, asked):
     def work():
         try:
             outcome["answer"] = library.ask(text, k=k, mode=mode or None, doc=doc or None, history=asked,
-                                            on_text=pieces.put)
+                                            on_text=pieces.put, view=view)
         except CitedError as e:
             outcome["error"] = e
         finally:
@@ -97,7 +95,7 @@ def _written(library: Library, text, history, k, mode, doc, asked):
         so_far += piece
         if time.perf_counter() - last >= DRAFT_EVERY_S:
             last = time.perf_counter()
-            yield gr.skip(), history + [user, _message("assistant", render.draft_html(so_far))], \
+            yield gr.skip(), history + [user, _message("assistant", render_checked.draft_html(so_far))], \
                 gr.skip(), gr.skip(), gr.skip()
     if "error" in outcome:
         raise outcome["error"]
@@ -139,6 +137,19 @@ def add_document(library: Library, path):
         gr.Dataset(samples=[[q] for q in examples(library)]), render.header_html(docs),
         render.article_html(None, docs), None,
     )
+
+
+def check_text(library: Library, text, doc):
+    """The "Check a text" panel → (its verdicts, sources, article): each sentence of the pasted
+    text checked against the article, the paragraphs that decide them shown beside it."""
+    try:
+        view = library.view()
+        checked = library.check(text, doc=doc or None, view=view).to_json()
+    except CitedError as e:
+        return render.error_html(str(e)), gr.skip(), gr.skip()
+    shown = render_checked.checked_view(checked)
+    return (render_checked.checked_text_html(checked, view.documents), render.sources_html(shown, view.documents),
+            render.article_html(shown, view.documents))
 
 
 def page_load(library: Library):

@@ -20,9 +20,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.routing import APIRoute
 
-from cited.errors import BadApiRequest as BadRequest
-from cited.errors import CitedError
 from cited.library import Library
+from retrieval.base.errors import BadApiRequest as BadRequest
+from retrieval.base.errors import CitedError
 
 MODEL = "cited"
 

@@ -11,31 +11,17 @@ API and the copy button work from one shape.
 
 from __future__ import annotations
 
-from html import escape
 from pathlib import Path
 
-from retrieval.records import Document, Paragraph
+from retrieval.index.records import Document, Paragraph
+from ui.html_parts import Documents, doc_title, paragraph_id
+from ui.html_parts import escaped as _e
+from ui.html_parts import highlighted as _highlighted
+from ui.render_checked import writer_label, written_html
 
 # A document longer than this shows only the paragraphs around the cited ones in the article view.
 MAX_ARTICLE_PARAGRAPHS = 400
 ARTICLE_WINDOW = 12
-
-Documents = dict[str, Document]
-
-
-def _e(text: object) -> str:
-    return escape(str(text), quote=True)
-
-
-def paragraph_id(doc: str, paragraph: int) -> str:
-    """The id of a paragraph in the article view; markers and source cards point at it."""
-    return f"cited-{doc}-p{paragraph}"
-
-
-def doc_title(documents: Documents, doc: str) -> str:
-    d = documents.get(doc)
-    return (d.meta.title if d and d.meta.title else doc) or "(untitled)"
-
 
 def _section(section: list[str] | tuple[str, ...]) -> str:
     return " › ".join(section)
@@ -56,7 +42,7 @@ def answer_html(answer: dict, documents: Documents, upto: int | None = None, uns
     """The answer as chat content: each sentence followed by its clickable marker. `upto` shows
     only the first sentences, for streaming. An LLM's checked answer: written_html."""
     if answer.get("writer") == "llm":
-        return written_html(answer, unsupported)
+        return read_as_html(answer) + written_html(answer, unsupported)
     reading = read_as_html(answer) + writer_label(answer)
     if answer["abstained"]:
         return reading + abstain_html(answer)
@@ -79,78 +65,6 @@ def answer_html(answer: dict, documents: Documents, upto: int | None = None, uns
                 f'&nbsp;<a class="cited-marker" href="#{_e(paragraph_id(c["doc"], c["paragraph"]))}">'
                 f'[{c["n"]}]</a></div>')
     return f'{reading}<div class="cited-answer">{lead}{_laid_out(parts)}</div>'
-
-
-# --- an LLM's answer, checked ----------------------------------------------------------------
-
-VERDICT_LABELS = {"unsupported": "not supported by the article", "invalid citation": "cites a passage it was not given"}
-
-
-def writer_label(answer: dict) -> str:
-    """Whose answer the reader is looking at, when an LLM was asked to write one."""
-    if answer.get("writer") == "llm":
-        w = answer["written"]
-        return (f'<div class="cited-writer cited-writer-llm">Written by <b>{_e(w["model"])}</b> from the passages · '
-                f'each sentence checked against the article ({w["supported"]} of {len(w["sentences"])} supported)</div>')
-    notice = answer.get("notice")
-    if notice:
-        return (f'<div class="cited-writer cited-writer-own"><span aria-hidden="true">ⓘ</span> {_e(notice)}</div>')
-    return ""
-
-
-def written_html(answer: dict, unsupported: str = "flag") -> str:
-    """An LLM's answer, each sentence with its verdict: a supported one with its marker(s) and
-    the passage sentence that supports it on hover; an unsupported one struck through and flagged
-    with why (or removed, with `unsupported="remove"`)."""
-    passages = answer["passages"]
-    parts, removed = [], 0
-    for s in answer["written"]["sentences"]:
-        claim = _e(_without_markers(s["text"]))
-        if s["verdict"] == "supported":
-            sup = s["support"]
-            title = f'¶{sup["paragraph"]}: “{sup["text"]}”'
-            marks = "".join(
-                f'<a class="cited-marker" href="#{_e(paragraph_id(passages[n - 1]["doc"], passages[n - 1]["paragraph"]))}"'
-                f' title="{_e(title)}">[{n}]</a>' for n in s["cited"])
-            parts.append(f'<span class="cited-sentence cited-supported" title="{_e("Supported by " + title)}">'
-                         f'{claim}</span>&nbsp;{marks}')
-        elif s["verdict"] == "no answer":
-            parts.append(f'<span class="cited-sentence">{claim}</span>')
-        elif unsupported == "remove":
-            removed += 1
-        else:
-            why = VERDICT_LABELS[s["verdict"]] + (f": {s['reason']}" if s["reason"] else "")
-            parts.append(f'<span class="cited-sentence cited-unsupported" title="{_e(why)}"><s>{claim}</s></span>'
-                         f'<span class="cited-flag">⚠ {_e(why)}</span>')
-    note = (f'<div class="cited-removed">{removed} sentence{"s" if removed > 1 else ""} the article does not '
-            "support removed.</div>") if removed else ""
-    return f'{read_as_html(answer)}{writer_label(answer)}<div class="cited-answer">{" ".join(parts)}</div>{note}'
-
-
-def draft_html(answer_so_far: str) -> str:
-    """The LLM's words as they stream in, marked as not yet checked."""
-    return (f'<div class="cited-writer">Writing … each sentence is checked before it is shown as supported</div>'
-            f'<div class="cited-draft">{_e(answer_so_far)}</div>')
-
-
-def llm_view(answer: dict) -> dict:
-    """An LLM-written answer in the extractive answer's shape, for the sources panel and the article
-    view: its citations are the given passages its sentences name, its sentences the passage
-    sentences that support them."""
-    if answer.get("writer") != "llm":
-        return answer
-    passages = answer["passages"]
-    named = sorted({n for s in answer["written"]["sentences"] for n in s["cited"] if 1 <= n <= len(passages)})
-    sentences = [{**s["support"], "citation": s["support"]["citation"]}
-                 for s in answer["written"]["sentences"] if s["verdict"] == "supported"]
-    return {**answer, "citations": [{**passages[n - 1], "n": n} for n in named], "sentences": sentences,
-            "answer": answer["written"]["text"], "short_answer": None}
-
-
-def _without_markers(text: str) -> str:
-    from retrieval.check import markers
-
-    return markers(text)[1]
 
 
 def _laid_out(parts: list[tuple[int, str]]) -> str:
@@ -181,12 +95,12 @@ def read_as_html(answer: dict) -> str:
 def abstain_html(answer: dict | None = None) -> str:
     """The article does not say: what it leaves open, and where it comes closest, set apart
     from an answer (no answer marker; the passage is labelled as not answering)."""
-    said = (answer or {}).get("answer", "").split(" Closest: ¶")[0] or "The article does not say."
-    closest = (answer or {}).get("closest") or []
+    abstention = (answer or {}).get("abstention") or {}
+    said = abstention.get("not_said") or "The article does not say."
+    c = abstention.get("closest")
     note = ('<div class="cited-abstain-note">No sentence in the article answers this closely enough. '
             "The nearest passages are beside the chat, for checking.</div>")
-    if closest:
-        c = closest[0]
+    if c:
         note = (f'<div class="cited-closest"><span class="cited-closest-label">Closest, not an answer:</span> '
                 f'<a class="cited-closest-link" href="#{_e(paragraph_id(c["doc"], c["paragraph"]))}">¶{c["paragraph"]}</a>'
                 f' — “{_e(c["text"])}”</div>')
@@ -275,29 +189,6 @@ def _source_card(c: dict, documents: Documents, n: int | None, spans: list[tuple
 
 def _paragraph(doc: Document, n: int) -> Paragraph | None:
     return doc.paragraphs[n - 1] if 1 <= n <= len(doc.paragraphs) else None
-
-
-def _highlighted(text: str, start: int, end: int, spans: list[tuple[int, int]], strong: bool = False,
-                 short: tuple[int, int] | None = None) -> str:
-    """text[start:end], escaped, with each span (absolute offsets) inside <mark>, and the short
-    answer `short` inside its sentence's mark, bold and in its own colour (all of a span when
-    `strong`)."""
-    out, cursor = [], start
-    for s, e in sorted(spans):
-        s, e = max(s, cursor), min(e, end)
-        if s >= e:
-            continue
-        out.append(_e(text[cursor:s]))
-        if strong:
-            out.append(f'<mark class="cited-short-span"><b>{_e(text[s:e])}</b></mark>')
-        elif short and s <= short[0] and short[1] <= e:
-            out.append(f"<mark>{_e(text[s:short[0]])}<mark class=\"cited-short-span\"><b>{_e(text[short[0]:short[1]])}"
-                       f"</b></mark>{_e(text[short[1]:e])}</mark>")
-        else:
-            out.append(f"<mark>{_e(text[s:e])}</mark>")
-        cursor = e
-    out.append(_e(text[cursor:end]))
-    return "".join(out)
 
 
 # --- the article view ------------------------------------------------------------------------

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import textwrap
 
-from retrieval.answer import Answer
-from retrieval.records import Metadata
+from retrieval.answer.records import Answer
+from retrieval.index.records import Metadata
 
 
 def byline(meta: Metadata | None) -> str:
@@ -16,7 +16,8 @@ def byline(meta: Metadata | None) -> str:
     return f"“{meta.title}”{authors}" + (f", {meta.date}" if meta.date else "")
 
 
-VERDICT_MARKS = {"supported": "✓", "unsupported": "✗", "invalid citation": "✗", "no answer": "·"}
+VERDICT_MARKS = {"supported": "✓", "contradicted": "✗", "unsupported": "?", "invalid citation": "✗", "no answer": "·"}
+VERDICT_WORDS = {"supported": "supported", "contradicted": "contradicted", "unsupported": "not in the article"}
 
 
 def format_written(answer: Answer, width: int = 100, unsupported: str = "flag") -> str:
@@ -28,7 +29,8 @@ def format_written(answer: Answer, width: int = 100, unsupported: str = "flag") 
         if not s.supported and s.verdict != "no answer" and unsupported == "remove":
             removed += 1
             continue
-        why = f"  ({s.verdict}: {s.reason})" if s.reason and not s.supported else ""
+        why = f"  ({s.verdict}: {s.reason})" if s.reason and not s.supported else \
+            (f"  (attributed by cited to [{s.cited[0]}])" if s.attributed else "")
         lines.append(textwrap.fill(f"{VERDICT_MARKS[s.verdict]} {s.text}{why}", width, subsequent_indent="  "))
     if removed:
         lines.append(f"({removed} sentence{'s' if removed > 1 else ''} the article does not support removed.)")
@@ -100,4 +102,24 @@ def format_document(d, width: int = 100) -> str:
             lines.append(f"      ({' › '.join(p.section)})")
             section = p.section
         lines.append(textwrap.fill(f"¶{p.n}{page}  {label}{text}", width, subsequent_indent="      "))
+    return "\n".join(lines)
+
+
+def format_checked(checked, width: int = 100, documents: dict[str, Metadata] | None = None) -> str:
+    """A checked text, one sentence per line with its verdict, and under it the paragraph and the
+    sentence that decide it (`cited check`)."""
+    lines = []
+    for s in checked.sentences:
+        lines.append(textwrap.fill(f"{VERDICT_MARKS[s.verdict]} {VERDICT_WORDS.get(s.verdict, s.verdict)}: {s.text}",
+                                   width, subsequent_indent="    "))
+        if s.support is not None and s.verdict != "unsupported":
+            named = byline((documents or {}).get(s.support.doc))
+            where = f"{s.support.doc} ¶{s.support.paragraph}" + (f", {named}" if named else "")
+            lines.append(textwrap.fill(f"{where}: “{s.support.text}”", width, initial_indent="    ",
+                                       subsequent_indent="    "))
+        elif s.reason:
+            lines.append(textwrap.fill(s.reason, width, initial_indent="    ", subsequent_indent="    "))
+    counts = checked.to_json()["counts"]
+    lines.append(f"\n{len(checked.sentences)} sentence{'s' if len(checked.sentences) != 1 else ''}: "
+                 + ", ".join(f"{n} {VERDICT_WORDS[v]}" for v, n in counts.items()))
     return "\n".join(lines)

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from cited.errors import CitedError, DocumentError, InvalidK, UnknownMode
 from cited.library import Library
+from retrieval.base.errors import CitedError, DocumentError, InvalidK, UnknownMode
 from tests.conftest import ARTICLE, upload_file
 from ui import handlers
-
 
 # --- the Library: uploads, examples, checks (hashing encoder: fast, no meaning needed) ----------
 
@@ -91,8 +90,8 @@ def test_upload_rejects_bad_files_with_a_clear_message(library, tmp_path, name, 
 def test_upload_over_the_size_limit_is_refused(hashing_embedder, tmp_path):
     from dataclasses import replace
 
-    from cited.settings import Settings
     from ingest.pipeline import ingest
+    from retrieval.base.settings import Settings
 
     settings = replace(Settings.from_env(environ={}, index_dir=tmp_path / "index", model="hashing-256"), max_file_mb=0.001)
     ingest([str(ARTICLE)], replace(settings, max_file_mb=20), embedder=hashing_embedder)
@@ -172,7 +171,7 @@ def test_open_add_ask_search_remove(tmp_path, hashing_embedder):
 
 
 def test_asking_a_library_with_no_index_says_how_to_build_one(tmp_path, hashing_embedder):
-    from cited.errors import IndexMissing
+    from retrieval.base.errors import IndexMissing
 
     library = Library.open(tmp_path / "nothing", embedder=hashing_embedder, model="hashing-256")
     with pytest.raises(IndexMissing, match="cited ingest PATH"):
@@ -204,7 +203,7 @@ def test_cited_ask_refuses_a_bad_k(hashing_settings, library, k, capsys):
 
 
 def test_a_bad_k_or_mode_in_the_environment_is_refused(tmp_path):
-    from cited.settings import Settings
+    from retrieval.base.settings import Settings
 
     with pytest.raises(InvalidK):
         Settings.from_env(environ={"CITED_K": "0"})

@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from cited.errors import CitedError
 from eval.extraction import evaluate_extraction, excerpt, f1_score, load_benchmark, shingle_scores
+from retrieval.base.errors import CitedError
 from tests.conftest import ROOT
 
 BODY = [

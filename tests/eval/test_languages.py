@@ -11,8 +11,8 @@ from functools import cache
 
 import pytest
 
-from eval.cli import DEFAULT_EXTRACTION
 from eval.languages import LANGUAGE_SET, MODES
+from eval.sets import DEFAULT_EXTRACTION
 from tests.conftest import ROOT
 
 ROWS = [json.loads(line) for line in LANGUAGE_SET.read_text(encoding="utf-8").splitlines() if line.strip()]

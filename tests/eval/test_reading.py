@@ -8,7 +8,7 @@ import json
 import pytest
 
 from eval.reading import Reading, exact, f1, normalize, reading_figures
-from retrieval.reader import BUNDLED_READER, WEIGHTS
+from retrieval.search.reader import BUNDLED_READER, WEIGHTS
 from tests.eval.test_train_reader import article
 from ui.cli import main
 

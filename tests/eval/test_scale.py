@@ -8,10 +8,10 @@ import json
 import numpy as np
 import pytest
 
-from cited.settings import Settings
 from eval.scale import build_index
-from retrieval.store_reading import read_index
-from retrieval.stores import FolderStore
+from retrieval.base.settings import Settings
+from retrieval.index.folder_read import read_index
+from retrieval.index.stores import FolderStore
 from ui.cli import main
 
 
@@ -38,8 +38,8 @@ def test_a_missing_corpus_is_one_line(tmp_path, capsys):
 
 
 def test_a_child_killed_for_memory_is_named_as_such():
-    from cited.errors import CitedError
     from eval.scale import _child
+    from retrieval.base.errors import CitedError
 
     with pytest.raises(CitedError, match="killed by signal 9 .out of memory"):
         _child("import os, signal; os.kill(os.getpid(), signal.SIGKILL)", [], "--scale 1000000: measuring")

@@ -1,6 +1,6 @@
 """`cited train-reader` end to end on a tiny SQuAD-shaped data set made here: it trains a few
 steps from the bundled encoder, never touches an excluded article, writes a reader folder that
-retrieval/reader.py loads (sha256 in the card), and measures it on the held-out articles."""
+retrieval/search/reader.py loads (sha256 in the card), and measures it on the held-out articles."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from retrieval.reader import Reader
+from retrieval.search.reader import Reader
 from ui.cli import main
 
 TOPICS = ["tea", "clay", "kilns", "glaze", "rivers", "bridges", "ships"]

@@ -67,8 +67,9 @@ def test_tune_runs_on_squad_articles(tmp_path, monkeypatch, capsys):
                  "--out", str(tmp_path / "out")]) == 0
     result = json.loads(capsys.readouterr().out)
     assert sorted(result["calibration_titles"]) == sorted(a["title"] for a in small)
-    assert len(result["weights_grid"]) == 3 ** 4 - 1 and tuple(result["weights"]) in {
-        tuple(row["weights"]) for row in result["weights_grid"]}
+    assert len(result["weights_grid"]) == 3 ** 4 - 1 and result["weights"] in [
+        row["weights"] for row in result["weights_grid"]]
+    assert set(result["weights"]) == {"passage_dense", "sentence_dense", "passage_bm25", "sentence_bm25"}
     assert result["abstain_below"] in tune.ABSTAIN_GRID
     chosen = next(row for row in result["weights_grid"] if row["weights"] == result["weights"])
     assert 0 < chosen["squad"]["hit@3"] <= 1 and 0 < chosen["article"]["mrr@10"] <= 1

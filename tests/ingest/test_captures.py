@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cited.errors import EmptyDocument
 from ingest.clean import clean_capture
 from ingest.document import assemble
 from ingest.readers import read_file
-from retrieval.records import HEADER_KINDS, Document
+from retrieval.base.errors import EmptyDocument
+from retrieval.index.records import HEADER_KINDS, Document
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from ingest.chunking import chunk_document, split_sentences
 from ingest.document import Block, assemble
-from retrieval.records import Metadata
+from retrieval.index.records import Metadata
 
 
 def test_offsets_invariant_on_the_article(article_document):

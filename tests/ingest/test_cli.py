@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.store_reading import read_index
+from retrieval.index.folder_read import read_index
 from tests.conftest import messages
 from tests.ingest import pdfs
 from ui.cli import main

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from retrieval.embed import FEW_TEXTS
+from retrieval.search.embed import FEW_TEXTS
 from tests.conftest import ARTICLE
 
 SENTENCES = [s.strip() for s in ARTICLE.read_text(encoding="utf-8").split(".") if len(s.split()) > 3][:60]

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from cited.errors import DocumentError
-from cited.settings import Settings
 from ingest.chunking import chunk_document
 from ingest.document import assemble
 from ingest.readers import read_file
-from retrieval.records import Document
+from retrieval.base.errors import DocumentError
+from retrieval.base.settings import Settings
+from retrieval.index.records import Document
 from tests.ingest import pdfs
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -124,8 +124,8 @@ def test_pdf_paragraphs_headings_and_pages(pdf_path):
 
 def test_pdf_pages_reach_chunks_and_citations(pdf_path, tmp_path, real_embedder):
     from ingest.pipeline import ingest
-    from retrieval.answer import Answerer
-    from retrieval.search import Retriever
+    from retrieval.answer.answerer import Answerer
+    from retrieval.search.retriever import Retriever
 
     doc = read(pdf_path)
     for chunk in chunk_document(doc, 1200, 0):

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from cited.settings import Settings
-from retrieval.answer import Answerer
-from retrieval.search import Retriever
-from retrieval.store_reading import read_index
+from retrieval.answer.answerer import Answerer
+from retrieval.base.settings import Settings
+from retrieval.index.folder_read import read_index
+from retrieval.search.retriever import Retriever
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CITED = Path(sys.executable).parent / "cited"

@@ -20,7 +20,7 @@ CITED = Path(sys.executable).parent / "cited"
 def cls_model(tmp_path_factory) -> Path:
     from sentence_transformers import SentenceTransformer, models
 
-    from retrieval.embed import bundled_model_dir
+    from retrieval.search.embed import bundled_model_dir
 
     transformer = models.Transformer(str(bundled_model_dir()))
     dimension = getattr(transformer, "get_embedding_dimension", None) or transformer.get_word_embedding_dimension
@@ -35,7 +35,7 @@ def cited(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_a_model_by_path_encodes_as_its_library_does(cls_model):
-    from retrieval.embed import SentenceTransformerEmbedder
+    from retrieval.search.embed import SentenceTransformerEmbedder
 
     embedder = SentenceTransformerEmbedder(str(cls_model))
     texts = [f"Sentence {i} about harbours and night trains" + " again" * i for i in range(24)]

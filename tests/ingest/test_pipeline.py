@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cited.errors import UnknownDocument
-from cited.settings import Settings
 from ingest.pipeline import encode, ingest, remove_document
-from retrieval.search import Retriever
-from retrieval.store_reading import read_index, read_manifest
+from retrieval.base.errors import UnknownDocument
+from retrieval.base.settings import Settings
+from retrieval.index.folder_read import read_index, read_manifest
+from retrieval.search.retriever import Retriever
 from tests.conftest import ARTICLE
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -156,7 +156,7 @@ def test_progress_bar_only_when_asked_and_only_when_slow(real_embedder, hashing_
 def test_two_documents_with_the_real_model(article_settings, real_embedder, tmp_path):
     """The bundled article's index plus an HTML page: only the page is embedded, questions about
     either find the right one, and --doc keeps a question inside one document."""
-    from retrieval.answer import Answerer
+    from retrieval.answer.answerer import Answerer
 
     settings = Settings.from_env(environ={}, index_dir=tmp_path / "index")
     shutil.copytree(article_settings.index_dir, settings.index_dir)

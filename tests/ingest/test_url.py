@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from cited.errors import DocumentError
-from cited.settings import Settings
 from ingest.pipeline import ingest
 from ingest.readers import read_file
 from ingest.sources import read_url
+from retrieval.base.errors import DocumentError
+from retrieval.base.settings import Settings
+from retrieval.index.folder_read import read_index
 from tests.conftest import messages
-from retrieval.store_reading import read_index
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # The same command line with the tests' hashing encoder registered (tests/embedders.py).

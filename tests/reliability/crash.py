@@ -34,7 +34,8 @@ def die() -> None:
 
 
 def arm(step: str) -> None:
-    from retrieval import atomic, segments, store
+    from retrieval.index import atomic, segments
+    from retrieval.index import folder as store
 
     # Whole writes for the whole-write steps; a segment (or a new manifest alone) for the others.
     share = 1.0 if step in SEGMENT_STEPS else 0.0
@@ -91,7 +92,7 @@ def arm(step: str) -> None:
 
 def main(argv: list[str]) -> int:
     step, index_dir, action, target = argv
-    from cited.settings import Settings
+    from retrieval.base.settings import Settings
 
     settings = Settings.from_env(environ={}, index_dir=index_dir)
     arm(step)

@@ -16,14 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from cited.errors import IndexWriteFailed
-from cited.settings import Settings
 from eval.server import ROOT, chat_server, child_environment, free_port
 from ingest.pipeline import ingest
-from retrieval import store
-from retrieval.answer import Answerer
-from retrieval.search import Retriever
-from retrieval.store_reading import read_index
+from retrieval.answer.answerer import Answerer
+from retrieval.base.errors import IndexWriteFailed
+from retrieval.base.settings import Settings
+from retrieval.index import folder as store
+from retrieval.index.folder_read import read_index
+from retrieval.search.retriever import Retriever
 from tests.conftest import ARTICLE, upload_file
 from tests.reliability.crash import SEGMENT_STEPS, STEPS
 
@@ -45,7 +45,7 @@ Electric kettles switch themselves off when a bimetallic strip bends in the risi
 
 
 def answers_of(index_dir: Path, embedder) -> list[dict]:
-    from retrieval.reader import reader_for
+    from retrieval.search.reader import reader_for
 
     settings = Settings.from_env(environ={}, index_dir=index_dir)  # as the app answers: with its reader
     answerer = Answerer(Retriever.load(settings, embedder), settings, reader_for(settings.reader))
@@ -124,7 +124,7 @@ def test_a_write_killed_at_any_step_leaves_a_whole_index(step, index, two_docume
 @pytest.mark.parametrize("step", SEGMENT_STEPS)
 def test_a_segment_write_killed_at_any_step_leaves_the_index_as_it_was(step, index, two_documents, real_embedder,
                                                                         monkeypatch):
-    from retrieval import segments
+    from retrieval.index import segments
 
     before_files, before = files_of(index), answers_of(index, real_embedder)
     died = crash(step, index, "ingest", str(two_documents.parent / "kettles.md"))
@@ -239,14 +239,22 @@ def full_disk_index(request, two_documents, tmp_path, monkeypatch) -> Path:
     else:
         index = tmp_path / "index"
         shutil.copytree(two_documents, index)
-        monkeypatch.setattr(store, "open", FillingDisk(budget=64 * 1024).open, raising=False)
+        fill_disk(monkeypatch, FillingDisk(budget=64 * 1024))
         yield index
+
+
+def fill_disk(monkeypatch, disk) -> None:
+    """Every file the index writer opens (its records, and its vector files) fills `disk`."""
+    from retrieval.index import vector_files
+
+    for module in (store, vector_files):
+        monkeypatch.setattr(module, "open", disk.open, raising=False)
 
 
 @pytest.mark.parametrize("write", ["whole", "segment"])
 def test_a_full_disk_is_one_clear_error_and_the_old_index_stays(full_disk_index, two_documents, real_embedder, capsys,
                                                                 write, monkeypatch, request):
-    from retrieval import segments
+    from retrieval.index import segments
     from ui.cli import main
 
     index = full_disk_index
@@ -254,7 +262,7 @@ def test_a_full_disk_is_one_clear_error_and_the_old_index_stays(full_disk_index,
         for name, value in (("SEGMENTS_FROM", 1), ("SEGMENT_SHARE", 1.0), ("DEAD_SHARE", 1.0)):
             monkeypatch.setattr(segments, name, value)
         if request.node.callspec.params["full_disk_index"] == "simulated":
-            monkeypatch.setattr(store, "open", FillingDisk(budget=512).open, raising=False)
+            fill_disk(monkeypatch, FillingDisk(budget=512))
         else:
             disk = os.statvfs(index.parent)
             (index.parent / "filler").write_bytes(b"\0" * (disk.f_bavail * disk.f_frsize - 8192))

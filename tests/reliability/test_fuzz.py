@@ -12,12 +12,12 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from cited.errors import CitedError, DocumentError, IndexError_, QuestionError
 from ingest.chunking import chunk_document
 from ingest.document import assemble
-from ingest.readers import read_bytes
-from retrieval.answer import ABSTAIN_TEXT
-from retrieval.store_reading import read_index
+from ingest.readers import BY_SUFFIX, read_bytes
+from retrieval.answer.abstention import ABSTAIN_TEXT
+from retrieval.base.errors import CitedError, DocumentError, IndexError_, QuestionError
+from retrieval.index.folder_read import read_index
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 ARTICLE_WORDS = ("Pakistan", "Iran", "Shiite", "Baloch", "attacks", "elections", "Israel", "who", "wrote", "what",
@@ -95,7 +95,7 @@ def test_the_web_endpoints_arguments_are_checked(library, documents, question, k
 
 def check_reading(data: bytes, suffix: str) -> None:
     try:
-        reading = read_bytes(data, f"fuzz{suffix}", suffix)
+        reading = read_bytes(data, f"fuzz{suffix}", BY_SUFFIX[suffix])
     except DocumentError as e:
         assert str(e).startswith(f"fuzz{suffix}: ") and "\n" not in str(e)
         return

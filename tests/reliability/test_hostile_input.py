@@ -18,13 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import upload_file
-
-from cited.errors import CitedError, DocumentError, EmptyQuestion, QuestionTooLong
 from eval.server import ROOT, chat_server, child_environment
 from ingest.pipeline import ingest
-from retrieval.answer import ABSTAIN_TEXT, Answerer
-from retrieval.search import Retriever
+from retrieval.answer.abstention import ABSTAIN_TEXT
+from retrieval.answer.answerer import Answerer
+from retrieval.base.errors import CitedError, DocumentError, EmptyQuestion, QuestionTooLong
+from retrieval.search.retriever import Retriever
+from tests.conftest import upload_file
 
 ARTICLE_ID = "ecss-pakistan-iran-deescalation"
 PLAIN = "Who wrote the article?"

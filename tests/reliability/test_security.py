@@ -10,9 +10,9 @@ import ipaddress
 import json
 import os
 import shutil
-import tempfile
 import subprocess
 import sys
+import tempfile
 import urllib.request
 from dataclasses import replace
 from pathlib import Path
@@ -20,9 +20,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from cited.errors import ModelChecksumMismatch, ModelUnavailable
-from cited.settings import Settings
-from eval.server import ROOT, chat_server, free_port, child_environment
+from eval.server import ROOT, chat_server, child_environment, free_port
+from retrieval.base.errors import ModelChecksumMismatch, ModelUnavailable
+from retrieval.base.settings import Settings
 from tests.conftest import ARTICLE
 
 PACKAGES = ("cited", "ingest", "retrieval", "ui", "eval")
@@ -178,7 +178,7 @@ def hook(event, args):
             events.append(("onnx", args[0]))
 sys.addaudithook(hook)
 
-from cited.settings import Settings
+from retrieval.base.settings import Settings
 from cited.library import Library
 answer = Library.with_bundled_article(Settings.from_env(environ={}, index_dir=sys.argv[1]), quiet=True).ask("Who wrote the article?")
 import json
@@ -211,7 +211,7 @@ def test_loading_the_model_and_index_unpickles_nothing(article_settings):
 
 
 def test_the_bundled_weights_match_the_published_sha256():
-    from retrieval.embed import (
+    from retrieval.search.embed import (
         BUNDLED_SHA256,
         bundled_model_dir,
         verify_bundled_weights,
@@ -231,7 +231,7 @@ def test_the_bundled_weights_match_the_published_sha256():
 def tampered_model(tmp_path, monkeypatch) -> Path:
     """A copy of the bundled model with one byte of one weight changed: it would load without a
     murmur (safetensors has no checksum of its own) and quietly give other vectors."""
-    import retrieval.embed as embed
+    import retrieval.search.embed as embed
 
     original = embed.bundled_model_dir()
     copy = tmp_path / "model"
@@ -247,7 +247,7 @@ def tampered_model(tmp_path, monkeypatch) -> Path:
 def test_tampered_weights_are_refused_before_the_model_loads(tampered_model, monkeypatch):
     import sentence_transformers
 
-    from retrieval.embed import SentenceTransformerEmbedder
+    from retrieval.search.embed import SentenceTransformerEmbedder
 
     def never(*args, **kwargs):
         raise AssertionError("the model was loaded before its weights were checked")
@@ -295,7 +295,7 @@ def test_without_an_export_a_question_checks_the_weights_first(tampered_model, a
 
 
 def test_missing_weights_are_named(tampered_model):
-    from retrieval.embed import SentenceTransformerEmbedder
+    from retrieval.search.embed import SentenceTransformerEmbedder
 
     (tampered_model / "model.safetensors").unlink()
     with pytest.raises(ModelUnavailable, match="cannot read .*model.safetensors"):

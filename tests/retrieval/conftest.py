@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from retrieval import segments
+from retrieval.index import segments
 from tests.conftest import SQUAD_SAMPLE
 
 TITLES = ("Normans", "Oxygen", "Amazon_rainforest")  # in tests/data: not evaluation articles

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.check import INVALID, NO_ANSWER, SUPPORTED, UNSUPPORTED, Checker, markers, split_sentences
+from retrieval.answer.check import INVALID, NO_ANSWER, SUPPORTED, UNSUPPORTED, Checker, markers, split_sentences
 
 QUESTION = "Who leads Pakistan's caretaker government?"
 
@@ -64,7 +64,7 @@ def test_instructions_in_a_document_do_not_change_a_verdict(tmp_path, real_embed
     """A document that tells the model what to say, and whoever checks to approve it: a sentence
     repeating what the instruction dictates is not supported by it, however close the words."""
     from cited.library import Library
-    from cited.settings import Settings
+    from retrieval.base.settings import Settings
 
     article = tmp_path / "injected.md"
     article.write_text(

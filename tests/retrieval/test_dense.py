@@ -11,11 +11,13 @@ import faiss
 import numpy as np
 import pytest
 
-from cited.errors import IndexCorrupt
 from ingest.pipeline import ingest, remove_document
-from retrieval import dense, search, store
-from retrieval.search import Retriever
-from retrieval.store_reading import read_index, read_manifest
+from retrieval.base.errors import IndexCorrupt
+from retrieval.index import folder as store
+from retrieval.index.folder_read import read_index, read_manifest
+from retrieval.search import dense
+from retrieval.search import retriever as search
+from retrieval.search.retriever import Retriever
 from tests.conftest import ARTICLE
 from tests.retrieval.test_segments import settings_at, top
 

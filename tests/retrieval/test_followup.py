@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.followup import standalone
+from retrieval.answer.followup import standalone
 
 CASES = [
     # ellipsis: a fragment fills in the previous question

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from retrieval.fusion import weighted_zscore_sum, zscore
+from retrieval.search.fusion import weighted_zscore_sum, zscore
 
 
 def test_zscore_by_hand():

@@ -1,4 +1,4 @@
-"""A stored part's documents and chunks, parsed when asked for (retrieval/lazy_rows.py): the same
+"""A stored part's documents and chunks, parsed when asked for (retrieval/index/lazy_rows.py): the same
 rows as the files hold, found without parsing any line at open, for indexes written before the
 row files too; large files checked by their size at open, a damaged line named when it is read."""
 
@@ -11,13 +11,13 @@ import numpy as np
 import orjson
 import pytest
 
-from cited.errors import IndexCorrupt
 from cited.library import Library
-from retrieval import store_reading
-from retrieval.lazy_rows import CHUNK_ROW, KIND_CODES, ChunkRows, DocumentRows, chunk_columns, joined
-from retrieval.records import Chunk
-from retrieval.store import CHUNK_ROWS, DOCUMENT_ROWS, MANIFEST, chunk_from, document_from, write_manifest
-from retrieval.store_reading import read_index, read_manifest
+from retrieval.base.errors import IndexCorrupt
+from retrieval.index import folder_read as store_reading
+from retrieval.index.folder import CHUNK_ROWS, DOCUMENT_ROWS, MANIFEST, chunk_from, document_from, write_manifest
+from retrieval.index.folder_read import read_index, read_manifest
+from retrieval.index.lazy_rows import CHUNK_ROW, KIND_CODES, ChunkRows, DocumentRows, chunk_columns, joined
+from retrieval.index.records import Chunk
 
 
 @pytest.fixture
@@ -102,7 +102,7 @@ def test_a_chunk_row_that_points_outside_its_documents_is_refused(index_copy):
     rows["doc"][3] = 7
     rows.tofile(index_copy / CHUNK_ROWS)
     manifest = read_manifest(index_copy)
-    from retrieval.store import sha256_file
+    from retrieval.base.files import sha256_file
 
     manifest["files"][CHUNK_ROWS] = sha256_file(index_copy / CHUNK_ROWS)
     manifest["sizes"][CHUNK_ROWS] = (index_copy / CHUNK_ROWS).stat().st_size

@@ -1,4 +1,4 @@
-"""The index on Milvus (retrieval/milvus_store.py): Milvus Lite embedded, started by the fixtures,
+"""The index on Milvus (retrieval/index/milvus.py): Milvus Lite embedded, started by the fixtures,
 and its gRPC server. The same records, vectors, answers and citations as the folder store; writes
 per document that a reader never sees half of; Milvus's own search above EXACT_BELOW; one-line
 errors. The real model, real Milvus Lite, real files; the CLI in subprocesses."""
@@ -13,16 +13,16 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from cited.errors import CitedError, IndexMismatch, StoreUnavailable
-from cited.settings import Settings
-from eval.cli import DEFAULT_SET
 from eval.gold import load_eval_set
 from eval.server import ROOT, child_environment, milvus_lite_server
+from eval.sets import DEFAULT_SET
 from ingest.pipeline import ingest, remove_document
-from retrieval import search
-from retrieval.milvus_store import MilvusStore
-from retrieval.store_reading import read_index
-from retrieval.stores import FolderStore, open_store
+from retrieval.base.errors import CitedError, IndexMismatch, StoreUnavailable
+from retrieval.base.settings import Settings
+from retrieval.index.folder_read import read_index
+from retrieval.index.milvus import MilvusStore
+from retrieval.index.stores import FolderStore, open_store
+from retrieval.search import retriever as search
 from tests.conftest import ARTICLE
 
 
@@ -48,7 +48,7 @@ def test_every_eval_question_gets_the_same_answer_on_both_stores(answerer, milvu
 @pytest.fixture
 def milvus_two_stage(milvus_settings, real_embedder, monkeypatch):
     """A retriever over the Milvus store as a large library gets one: Milvus proposes candidates."""
-    from retrieval.answer import Answerer
+    from retrieval.answer.answerer import Answerer
 
     monkeypatch.setattr(search, "EXACT_BELOW", 0)
     retriever = search.Retriever.load(milvus_settings, real_embedder)

@@ -13,12 +13,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cited.errors import CitedError
-from cited.settings import Settings
 from eval.server import child_environment
-from retrieval import onnx_encoder
-from retrieval.embed import BUNDLED_SHA256, SentenceTransformerEmbedder, load_embedder
-from retrieval.reader import load_reader
+from retrieval.base.errors import CitedError
+from retrieval.base.settings import Settings
+from retrieval.search import onnx_encoder
+from retrieval.search.embed import BUNDLED_SHA256, SentenceTransformerEmbedder, load_embedder
+from retrieval.search.reader import load_reader
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -161,7 +161,7 @@ def test_a_question_from_the_command_line_never_imports_torch(encoders, article_
 
 def test_a_document_runs_on_onnxruntime_until_sentence_transformers_is_loaded(encoders, article_document,
                                                                               monkeypatch):
-    from retrieval.embed import bundled_model_dir
+    from retrieval.search.embed import bundled_model_dir
 
     _, torch_encoder = encoders
     path = onnx_encoder.find_export(BUNDLED_SHA256)
@@ -190,7 +190,7 @@ def test_a_question_runs_on_up_to_two_threads_that_never_spin_between_runs(encod
     assert options.get_session_config_entry("session.intra_op.allow_spinning") == "1"
     assert options.get_session_config_entry("session.force_spinning_stop") == "1"
     # The reader's batches never spin: their large operators leave nothing to gain.
-    from retrieval.reader import load_reader
+    from retrieval.search.reader import load_reader
 
     reader_options = load_reader()._forward.session.get_session_options()
     assert reader_options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
@@ -201,9 +201,9 @@ def test_a_question_runs_on_up_to_two_threads_that_never_spin_between_runs(encod
 def test_tokenizers_of_one_file_share_its_vocabulary_and_tokenize_as_the_file_says(encoders):
     from tokenizers import Tokenizer
 
-    from retrieval.embed import bundled_model_dir
-    from retrieval.pair_model import pair_tokenizer
-    from retrieval.reader import BUNDLED_READER, MAX_LEN
+    from retrieval.search.embed import bundled_model_dir
+    from retrieval.search.pair_model import pair_tokenizer
+    from retrieval.search.reader import BUNDLED_READER, MAX_LEN
 
     onnx, _ = encoders
     file = bundled_model_dir() / "tokenizer.json"
@@ -229,7 +229,7 @@ def test_tokenizers_of_one_file_share_its_vocabulary_and_tokenize_as_the_file_sa
 def test_a_tokenizer_file_with_tokens_added_beyond_its_vocabulary_is_read_as_it_says(tmp_path):
     from tokenizers import Tokenizer
 
-    from retrieval.embed import bundled_model_dir
+    from retrieval.search.embed import bundled_model_dir
 
     meta = json.loads((bundled_model_dir() / "tokenizer.json").read_text(encoding="utf-8"))
     meta["added_tokens"].append({"id": 30522, "content": "<doc>", "single_word": False, "lstrip": False,

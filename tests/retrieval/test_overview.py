@@ -9,7 +9,7 @@ ARTICLE_ID = "ecss-pakistan-iran-deescalation"
 
 
 def _verbatim(answerer, answer):
-    for s in answer.sentences + answer.closest:
+    for s in [*answer.sentences, *answer.closest]:
         assert answerer.retriever.index.document(s.doc).text[s.start : s.end] == s.text
 
 
@@ -63,7 +63,7 @@ def test_the_three_turn_conversation_answers_each_turn_from_the_right_section(an
 
 def test_an_abstention_says_what_the_article_does_not_say_and_where_it_comes_closest(answerer):
     answer = answerer.ask("How many people died in the strikes?")
-    assert answer.abstained and answer.citations == []
+    assert answer.abstained and answer.citations == ()
     _verbatim(answerer, answer)
     closest = answer.closest[0]
     assert closest.paragraph == 4 and closest.text.startswith("Following reciprocal military strikes")

@@ -1,4 +1,4 @@
-"""A large index read into the page cache in the background (retrieval/page_cache.py): every file,
+"""A large index read into the page cache in the background (retrieval/index/page_cache.py): every file,
 smallest first, only when it is large enough to need it and small enough to fit."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 
 from cited.library import Library
-from retrieval import page_cache
+from retrieval.index import page_cache
 
 
 def test_every_file_of_the_index_is_read_smallest_first(article_settings, tmp_path, monkeypatch):

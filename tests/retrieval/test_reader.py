@@ -9,9 +9,10 @@ from dataclasses import replace
 
 import pytest
 
-from cited.errors import ReaderChecksumMismatch, ReaderUnavailable
 from eval.server import child_environment
-from retrieval.reader import BUNDLED_READER, CARD, WEIGHTS, Reader, load_reader
+from retrieval.base.errors import ReaderChecksumMismatch, ReaderUnavailable
+from retrieval.search.pair_model import CARD
+from retrieval.search.reader import BUNDLED_READER, WEIGHTS, Reader, load_reader
 
 pytestmark = pytest.mark.skipif(not (BUNDLED_READER / WEIGHTS).exists(), reason="no reader shipped")
 
@@ -45,7 +46,7 @@ def test_a_span_is_inside_its_sentence(reader):
 
 
 def test_a_span_pays_for_its_length(reader):
-    from retrieval.reader import SPAN_LENGTH_PENALTY
+    from retrieval.search.reader import SPAN_LENGTH_PENALTY
 
     sentence = "The caretaker government is led by Anwar-ul-Haq Kakar, a senator from Balochistan."
     question = "Who leads the caretaker government?"
@@ -122,7 +123,7 @@ def test_the_reader_on_onnxruntime_reads_as_it_does_on_torch(reader, article_doc
 def test_sentences_read_in_two_batches_of_similar_length_read_as_in_one(reader, article_document, monkeypatch):
     import pysbd
 
-    from retrieval import reader as reader_module
+    from retrieval.search import reader as reader_module
 
     segmenter = pysbd.Segmenter(language="en", clean=False)
     sentences = [s for p in article_document.paragraphs if p.kind == "text"
@@ -148,7 +149,7 @@ def test_on_torch_the_reader_loads_after_the_encoder_not_beside_it(reader, artic
     import sys
     from pathlib import Path
 
-    from retrieval.reader import loads_without_torch
+    from retrieval.search.reader import loads_without_torch
 
     assert loads_without_torch("bundled", "onnx") and loads_without_torch("none", "torch")
     assert not loads_without_torch("bundled", "torch")

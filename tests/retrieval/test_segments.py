@@ -10,16 +10,15 @@ import shutil
 import numpy as np
 import pytest
 
-from cited.errors import IndexCorrupt
 from ingest.pipeline import ingest, remove_document
-from retrieval.lexical import Bm25Index, SegmentedBm25, tokenize
-from retrieval.search import Retriever
-from retrieval.store import sha256_file
-from retrieval.store_reading import read_index, read_manifest
-from retrieval.stores import FolderStore
-from cited.settings import Settings
+from retrieval.base.errors import IndexCorrupt
+from retrieval.base.files import sha256_file
+from retrieval.base.settings import Settings
+from retrieval.index.folder_read import read_index, read_manifest
+from retrieval.index.lexical import Bm25Index, SegmentedBm25, tokenize
+from retrieval.index.stores import FolderStore
+from retrieval.search.retriever import Retriever
 from tests.conftest import ARTICLE
-
 
 
 def settings_at(folder) -> Settings:
@@ -196,7 +195,7 @@ def test_cited_compact_from_the_command_line(tmp_path, squad_files, real_embedde
 
 def test_a_loaded_library_reads_only_what_changed(tmp_path, squad_files, real_embedder, appending, monkeypatch):
     from cited.library import Library
-    from retrieval import store_reading
+    from retrieval.index import folder_read as store_reading
 
     files, questions = squad_files
     library = Library.open(tmp_path / "index", embedder=real_embedder)
@@ -231,7 +230,7 @@ def test_a_loaded_library_reads_only_what_changed(tmp_path, squad_files, real_em
 
 def test_each_token_names_a_text_once_in_the_stored_bm25(article_settings):
     """What SegmentedBm25's plain `scores[indices] += …` relies on (np.add.at is for repeats)."""
-    from retrieval.store import BM25_FOLDERS
+    from retrieval.index.folder import BM25_FOLDERS
 
     for name in BM25_FOLDERS:
         stored = Bm25Index.load(article_settings.index_dir / name, 1)._bm25.scores

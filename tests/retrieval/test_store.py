@@ -8,10 +8,10 @@ import shutil
 import numpy as np
 import pytest
 
-from cited.errors import IndexCorrupt, IndexMismatch, IndexMissing
 from ingest.pipeline import ingest
-from retrieval.search import Retriever
-from retrieval.store_reading import read_index, read_manifest
+from retrieval.base.errors import IndexCorrupt, IndexMismatch, IndexMissing
+from retrieval.index.folder_read import read_index, read_manifest
+from retrieval.search.retriever import Retriever
 from tests.conftest import ARTICLE
 
 
@@ -112,10 +112,10 @@ def test_reingest_unchanged_file_embeds_nothing(index_copy, article_settings):
 def test_bm25_is_stored_with_the_index_and_scores_as_built(article_settings, real_embedder):
     """Opening reads BM25 from the index folder (memory-mapped) instead of tokenizing every chunk
     again; its scores are those of BM25 built from the chunks."""
-    from retrieval.lexical import Bm25Index, tokenize
-    from retrieval.search import Retriever
-    from retrieval.store import BM25_FOLDERS
-    from retrieval.store_reading import read_manifest
+    from retrieval.index.folder import BM25_FOLDERS
+    from retrieval.index.folder_read import read_manifest
+    from retrieval.index.lexical import Bm25Index, tokenize
+    from retrieval.search.retriever import Retriever
 
     manifest = read_manifest(article_settings.index_dir)
     assert any(name.startswith(BM25_FOLDERS[0] + "/") for name in manifest["files"])
@@ -129,9 +129,9 @@ def test_bm25_is_stored_with_the_index_and_scores_as_built(article_settings, rea
 def test_a_damaged_bm25_file_is_named(article_settings, tmp_path):
     import shutil
 
-    from cited.errors import IndexCorrupt
-    from retrieval.store import BM25_FOLDERS
-    from retrieval.store_reading import read_index
+    from retrieval.base.errors import IndexCorrupt
+    from retrieval.index.folder import BM25_FOLDERS
+    from retrieval.index.folder_read import read_index
 
     copy = tmp_path / "index"
     shutil.copytree(article_settings.index_dir, copy)
@@ -144,7 +144,7 @@ def test_a_damaged_bm25_file_is_named(article_settings, tmp_path):
 def test_vectors_are_memory_mapped_from_faiss_files_and_equal_faiss_reading(article_settings, tmp_path):
     import faiss
 
-    from retrieval.store_reading import flat_vectors
+    from retrieval.index.vector_files import flat_vectors
 
     for name in ("chunks.faiss", "sentences.faiss"):
         file = article_settings.index_dir / name
@@ -168,7 +168,7 @@ def test_vectors_are_memory_mapped_from_faiss_files_and_equal_faiss_reading(arti
 def test_vectors_are_written_as_faiss_writes_a_flat_index_byte_for_byte(tmp_path, rows):
     import faiss
 
-    from retrieval import store
+    from retrieval.index import folder as store
 
     vectors = np.random.default_rng(rows).random((rows, 8), dtype=np.float32)
     index = faiss.IndexFlatIP(8)

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from eval.gold import load_eval_set
-from eval.cli import DEFAULT_SET
-from retrieval import search
+from eval.sets import DEFAULT_SET
+from retrieval.search import retriever as search
 
 
 @pytest.fixture(scope="module")

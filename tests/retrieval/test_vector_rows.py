@@ -9,8 +9,8 @@ import faiss
 import numpy as np
 import pytest
 
-from retrieval import vector_rows
-from retrieval.store_reading import flat_vectors
+from retrieval.index import vector_rows
+from retrieval.index.vector_files import flat_vectors
 
 
 def _flat_file(path, vectors):

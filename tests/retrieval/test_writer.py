@@ -10,7 +10,7 @@ from dataclasses import replace
 import pytest
 
 from cited.library import Library
-from retrieval.writer import SYSTEM
+from retrieval.answer.writer import SYSTEM
 from tests.scripted_llm import MODEL, ScriptedLlm
 
 QUESTION = "Who leads Pakistan's caretaker government?"

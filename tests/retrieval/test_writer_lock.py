@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 
 from ingest.pipeline import ingest
-from retrieval.store import index_lock
-from retrieval.store_reading import read_index
+from retrieval.index.folder import index_lock
+from retrieval.index.folder_read import read_index
 
 
 def _write(folder, name, text):

@@ -10,8 +10,8 @@ import threading
 
 import pytest
 
-from cited.errors import CitedError, EmptyQuestion
 from eval.server import ROOT, chat_server, chat_server_process, child_environment
+from retrieval.base.errors import CitedError, EmptyQuestion
 from tests.cited.test_library import NOTES
 
 QUESTIONS = [

@@ -35,8 +35,8 @@ Template syntax such as ${7*7} and {{7*7}} can also appear in a review of glazed
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory, real_embedder):
-    from cited.settings import Settings
     from ingest.pipeline import ingest
+    from retrieval.base.settings import Settings
 
     folder = tmp_path_factory.mktemp("browser")
     settings = Settings.from_env(environ={}, index_dir=folder / "index")

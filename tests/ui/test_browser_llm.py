@@ -24,8 +24,8 @@ def llm():
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory, real_embedder, llm):
-    from cited.settings import Settings
     from ingest.pipeline import ingest
+    from retrieval.base.settings import Settings
 
     folder = tmp_path_factory.mktemp("browser-llm")
     settings = Settings.from_env(environ={}, index_dir=folder / "index")
@@ -53,7 +53,7 @@ def page(app_url):
 
 
 def test_the_draft_streams_then_each_sentence_shows_its_verdict(page, llm, app_url):
-    from retrieval.check import markers  # noqa: F401 — the same marker syntax the page shows
+    from retrieval.answer.check import markers  # noqa: F401 — the same marker syntax the page shows
 
     llm.reply = ("The caretaker government is led by Anwar-ul-Haq Kakar [1]. "
                  "It was formed by the army in 2021 [1]. <script>alert(1)</script> It rains [9].")

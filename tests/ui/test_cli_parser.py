@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ui.cli import build_parser
+from ui.cli_parser import build_parser
 
 
 @pytest.mark.parametrize("argv, option, value", [

@@ -9,8 +9,8 @@ import asyncio
 
 import pytest
 
-from cited.errors import BadApiRequest
 from eval.server import chat_server
+from retrieval.base.errors import BadApiRequest
 from ui.openai_api import completion, completion_chunks, conversation_of, question_of
 
 ARTICLE_ID = "ecss-pakistan-iran-deescalation"

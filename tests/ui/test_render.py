@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 import pytest
 
 from ingest.document import Block, assemble
-from retrieval.records import Metadata
+from retrieval.index.records import Metadata
 from ui import render
 
 HOSTILE = """Hostile Markup in Teapot Reviews
@@ -53,8 +53,8 @@ def assert_only_our_tags(html: str) -> Tags:
 @pytest.fixture
 def hostile(hashing_settings, hashing_embedder, tmp_path):
     from ingest.pipeline import ingest
-    from retrieval.answer import Answerer
-    from retrieval.search import Retriever
+    from retrieval.answer.answerer import Answerer
+    from retrieval.search.retriever import Retriever
 
     source = tmp_path / "hostile-markup.txt"
     source.write_text(HOSTILE, encoding="utf-8")

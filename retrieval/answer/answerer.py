@@ -1,0 +1,186 @@
+"""Grounded answers without an LLM: the article's own sentences that best answer the question,
+each with a marker [n] pointing at the passage it came from, or an honest abstention.
+
+The path of a question: read it on its own if it is a follow-up (followup.py), search
+(retrieval/search/), score the retrieved passages' sentences (candidates.py), let the one decision
+of abstention.py say whether the article answers, then choose the sentences — a section's points
+when the question asks for them (outline.py), the whole article's outline for a summary
+(overview.py) — and the reader's short answer (reading.py).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from functools import cache
+
+from retrieval.answer.abstention import decide, not_said
+from retrieval.answer.answer_type import can_answer, expected_type
+from retrieval.answer.candidates import Candidate, candidate_sentences, choose, span_text, with_context
+from retrieval.answer.followup import standalone
+from retrieval.answer.outline import announced_list, matching_section
+from retrieval.answer.overview import SUMMARY, article_overview, conclusion, overview_kind
+from retrieval.answer.reading import read_candidates, reranked, short_answer
+from retrieval.answer.records import Abstention, Answer, AnswerSentence, answer_text
+from retrieval.base.settings import Settings
+from retrieval.search.reader import Reader
+from retrieval.search.retriever import Passage, Query, Retriever, clean_question
+from retrieval.search.signals import Signals
+from retrieval.search.verifier import Verifier
+
+# The reader learnt from SQuAD's prose: the article's title, author and date lines are not what it
+# reads, so a question whose best sentence is one of them ("Who wrote this?") is never abstained on
+# by the reader (on the article's set it doubted its own title).
+_METADATA = frozenset({"title", "author", "date"})
+_PICKS_ONE = re.compile(r"^\s*(which|what)\s+(one|of)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Pick:
+    """A span of the article chosen for the answer: the chunk row holding it, its offsets in the
+    document, its score, and its level (0 a sentence, 1 a section heading, 2 a numbered point)."""
+
+    row: int
+    start: int
+    end: int
+    score: float
+    level: int = 0
+
+
+class Answerer:
+    def __init__(self, retriever: Retriever, settings: Settings | None = None, reader: Reader | None = None,
+                 verifier: Verifier | None = None) -> None:
+        self.retriever = retriever
+        self.settings = settings or retriever.settings
+        self.reader = reader
+        self.verifier = verifier  # asked whether a sentence settles the question (verifier_abstain_below)
+
+    def ask(self, question: str, k: int | None = None, mode: str | None = None, doc: str | None = None,
+            history: Sequence[str] = ()) -> Answer:
+        """The answer to `question`; `history` holds the conversation's earlier questions, oldest
+        first, so that a follow-up ("And Iran's?") is read as the question it stands for."""
+        started = time.perf_counter()
+        limit = self.settings.max_question_chars
+        asked = clean_question(question, limit)
+        reading = standalone(asked, [clean_question(h, limit) for h in history if h and h.strip()])
+        query = self.retriever.query(reading)
+        signals = self.retriever.signals(query, doc or None)
+        answer = self.compose(query, signals, self.retriever.rank(query, signals, k, mode, doc))
+        if reading != asked:
+            answer = replace(answer, question=asked, interpreted_as=query.text)
+        return replace(answer, mode=mode or self.settings.mode, seconds=time.perf_counter() - started)
+
+    def compose(self, query: Query, signals: Signals, passages: list[Passage]) -> Answer:
+        """The answer from the retrieved passages, or the abstention abstention.decide calls for."""
+        candidates = candidate_sentences(self.retriever, query.text, signals, passages)
+        overview = self._overview(query, signals, passages, candidates)
+        if overview is not None:
+            return overview
+        kind = expected_type(query.text)
+        texts = {c.key: self._text(c) for c in candidates}
+        fitting = [c for c in candidates if can_answer(texts[c.key], kind, query.text)]
+        support = max((c.dense for c in fitting), default=0.0)
+
+        @cache
+        def reads():
+            return read_candidates(self.reader, self.settings, query.text, fitting, texts)
+
+        def best_probability() -> float | None:
+            return max((r.probability for r in reads().values()), default=None) if reads() else None
+
+        def settled() -> float | None:
+            """The verifier's entailment of "question short answer" by the reader's surest sentence."""
+            if self.verifier is None or not reads():
+                return None
+            key, reading = max(reads().items(), key=lambda kv: kv[1].probability)
+            span = texts[key][reading.start:reading.end].strip()
+            if not span:
+                return None
+            [judged] = self.verifier.judge([(f"{query.text} {span}", texts[key])])
+            return judged.entailment
+
+        reason = decide(self.settings, len(fitting), support, best_probability,
+                        lambda: self.retriever.chunks[max(fitting, key=lambda c: c.score).passage.chunk].kind in _METADATA,
+                        settled)
+        if reason is not None:
+            best = best_probability() if fitting and support >= self.settings.abstain_below else None
+            return self._abstain(query, passages, candidates, reason, support if fitting else 0.0,
+                                 None if best is None else 1.0 - best)
+        section = matching_section(self.retriever, signals, passages, support) \
+            if kind is None and not _PICKS_ONE.match(query.text) else []  # "Which one …" wants one point
+        if section:
+            return self._answer(query, [Pick(i.row, i.start, i.end, support, 2) for i in section], passages, support)
+        picks, joined, listed = self._sentence_picks(query, fitting, reads())
+        answer = self._answer(query, picks, passages, support)
+        if reads() is None or listed:
+            return answer
+        short, no_answer_score = short_answer(
+            self.reader, self.settings, query.text, answer.sentences, reads(), kind, joined,
+            show=self.settings.short_answers_for == "all" or kind is not None)
+        return replace(answer, short_answer=short, no_answer_score=no_answer_score)
+
+    def _sentence_picks(self, query: Query, fitting: list[Candidate],
+                        reads) -> tuple[list[Pick], tuple[str, int] | None, list]:
+        """The chosen sentences (with the reader's surest one, and the context they lean on), in
+        reading order, followed by the list the last one announces; the reader's joined sentence's
+        key and the list, for the short answer."""
+        chosen, joined = choose(self.retriever, query, fitting, self.settings.max_answer_sentences), None
+        if reads and self.settings.reader_rerank:
+            chosen, joined = reranked(self.settings, chosen, fitting, reads)
+        chosen = with_context(self.retriever, chosen)
+        # Reading order within each passage, passages by rank: the answer reads as the article does.
+        chosen.sort(key=lambda c: (c.passage.rank, c.start))
+        # A sentence announcing a list ("… can be summarized as follows:") says nothing unless
+        # its list follows, which only the last one's can (announced_list below).
+        chosen = [c for c in chosen[:-1] if not self._text(c).rstrip().endswith(":")] + chosen[-1:]
+        picks = [Pick(c.passage.chunk, c.start, c.end, c.score) for c in chosen]
+        last = chosen[-1]
+        listed = announced_list(self.retriever, last.passage.chunk, self._text(last))
+        return picks + [Pick(item.row, item.start, item.end, last.score, 2) for item in listed], joined, listed
+
+    def _overview(self, query: Query, signals: Signals, passages: list[Passage],
+                  candidates: list[Candidate]) -> Answer | None:
+        """A question about the whole article, answered with its structure (overview.py)."""
+        if not passages:
+            return None
+        doc = passages[0].doc
+        asked = overview_kind(query.text, self.retriever, signals, doc)
+        if asked is None:
+            return None
+        parts = article_overview(self.retriever, doc) if asked == SUMMARY else conclusion(self.retriever, doc)
+        if not parts:
+            return None
+        support = max((c.dense for c in candidates), default=0.0)
+        return self._answer(query, [Pick(p.row, p.start, p.end, support, p.level) for p in parts], passages, support)
+
+    def _abstain(self, query: Query, passages: list[Passage], candidates: list[Candidate], reason: str,
+                 support: float, no_answer_score: float | None) -> Answer:
+        """The article does not say: which question it leaves open, and where it comes closest
+        (its best sentence, shown as not an answer)."""
+        said, closest = not_said(query.text), None
+        text = said if candidates else "The article does not say."
+        if candidates:
+            best = max(candidates, key=lambda c: c.score)
+            where = best.passage
+            closest = AnswerSentence(self._text(best), where.doc, best.start, best.end, 0, best.score, where.paragraph)
+            text = f"{said} Closest: ¶{where.paragraph} — “{closest.text}”"
+        return Answer(query.text, text, (), tuple(passages), support=support, no_answer_score=no_answer_score,
+                      abstention=Abstention(reason, said if candidates else "The article does not say.", closest))
+
+    def _answer(self, query: Query, picks: list[Pick], passages: list[Passage], support: float) -> Answer:
+        """Spans of the article → the answer, each cited [n] to the passage that holds it."""
+        by_chunk = {p.chunk: p for p in passages}
+        numbers: dict[int, int] = {}
+        sentences: list[AnswerSentence] = []
+        for pick in picks:
+            n = numbers.setdefault(pick.row, len(numbers) + 1)
+            chunk = self.retriever.chunks[pick.row]
+            sentences.append(AnswerSentence(span_text(self.retriever, pick.row, pick.start, pick.end), chunk.doc,
+                                            pick.start, pick.end, n, pick.score, chunk.paragraph, pick.level))
+        citations = tuple((n, by_chunk.get(row) or self.retriever.passage_at(row)) for row, n in numbers.items())
+        return Answer(query.text, answer_text(sentences), citations, tuple(passages), tuple(sentences), support=support)
+
+    def _text(self, c: Candidate) -> str:
+        return span_text(self.retriever, c.passage.chunk, c.start, c.end)

@@ -1,0 +1,50 @@
+"""The one decision of abstention (retrieval/answer/abstention.py), by hand; and the answer that
+carries it: built once, immutable, read by the renderers without cutting text apart."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import replace
+
+import pytest
+
+from retrieval.answer.abstention import NO_SENTENCE_OF_THE_KIND, READER_FOUND_NONE, WEAK_SUPPORT, decide
+from retrieval.base.settings import Settings
+
+SETTINGS = Settings(abstain_below=0.36, reader_abstain_below=0.15)
+
+
+def never():
+    raise AssertionError("asked for what the decision did not need")
+
+
+def test_each_reason_in_its_order_and_the_reader_asked_only_when_needed():
+    assert decide(SETTINGS, 0, 0.9, never, never) == NO_SENTENCE_OF_THE_KIND
+    assert decide(SETTINGS, 3, 0.30, never, never) == WEAK_SUPPORT
+    assert decide(SETTINGS, 3, 0.50, lambda: 0.05, lambda: False) == READER_FOUND_NONE
+    assert decide(SETTINGS, 3, 0.50, lambda: 0.05, lambda: True) is None  # a title/author/date line
+    assert decide(SETTINGS, 3, 0.50, lambda: 0.60, never) is None
+    assert decide(SETTINGS, 3, 0.50, lambda: None, never) is None  # no reader
+    assert decide(replace(SETTINGS, reader_abstain_below=None), 3, 0.50, never, never) is None
+
+
+def test_an_abstention_is_a_field_the_renderers_read(answerer):
+    from ui.render import abstain_html
+
+    answer = answerer.ask("How many people died in the Iranian strikes?")
+    assert answer.abstained and answer.abstention.reason and answer.citations == ()
+    assert answer.abstention.not_said == "The article does not say how many people died in the Iranian strikes."
+    closest = answer.abstention.closest
+    document = answerer.retriever.index.document(closest.doc)
+    assert document.text[closest.start:closest.end] == closest.text  # offsets are sacred
+    data = answer.to_json()
+    assert data["abstention"]["not_said"] == answer.abstention.not_said and data["closest"][0]["text"] == closest.text
+    html = abstain_html(data)
+    assert answer.abstention.not_said in html and "Closest" in html
+
+
+def test_an_answer_is_built_once(answerer):
+    answer = answerer.ask("Who wrote the article?")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        answer.text = "something else"
+    assert not answer.abstained and answer.abstention is None
