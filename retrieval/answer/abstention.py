@@ -50,6 +50,10 @@ _INVERTED = re.compile(r"^(?:\S+\s+){0,3}?(do|does|did|can|could|will|would|shou
                        re.I)
 _BE = re.compile(r"^(what|who|where|when)\s+(is|are|was|were)\s+(.+)$", re.I)
 _PLAIN_QUESTION = re.compile(r"^[\w\s'’,-]+[?.!]?$")
+_BEFORE_A_NOUN = frozenset("the a an for of in on at to by with from his her its their my our your".split())
+# A participle or gerund: "happening", "signed", "born", "known" (a lower-case word, not a name).
+_VERB_FORM = re.compile(r"^[a-z]+(ing|ed)$|^(born|known|made|built|given|taken|seen|done|held|led|won|lost|sold|found|"
+                        r"paid|set|put|shot|killed|written|spoken|chosen|driven|fought|begun|struck|hit|elected)$")
 
 
 def not_said(question: str) -> str:
@@ -61,7 +65,13 @@ def not_said(question: str) -> str:
         return ABSTAIN_TEXT
     be = _BE.match(q)
     if be:  # "What is the population of Iran" → "what the population of Iran is"
-        return f"The article does not say {be.group(1).lower()} {be.group(3)} {be.group(2).lower()}."
+        wh, verb, words = be.group(1).lower(), be.group(2).lower(), be.group(3).split()
+        # "When is that happening", "When was the treaty signed": the verb goes before the participle.
+        at = next((i for i in range(1, len(words)) if _VERB_FORM.match(words[i])
+                   and words[i - 1].lower() not in _BEFORE_A_NOUN), None)
+        if at is not None:
+            return f"The article does not say {wh} {' '.join(words[:at])} {verb} {' '.join(words[at:])}."
+        return f"The article does not say {wh} {be.group(3)} {verb}."
     if _WH_FIRST.match(q) and not _INVERTED.match(q.split(" ", 1)[1] if " " in q else ""):
         return f"The article does not say {q[:1].lower()}{q[1:]}."
     return ABSTAIN_TEXT

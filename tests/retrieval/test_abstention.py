@@ -48,3 +48,20 @@ def test_an_answer_is_built_once(answerer):
     with pytest.raises(dataclasses.FrozenInstanceError):
         answer.text = "something else"
     assert not answer.abstained and answer.abstention is None
+
+
+@pytest.mark.parametrize("question,said", [
+    ("When is that happening?", "The article does not say when that is happening."),
+    ("When was the treaty signed?", "The article does not say when the treaty was signed."),
+    ("Where was Kakar born?", "The article does not say where Kakar was born."),
+    ("What is Kenya known for?", "The article does not say what Kenya is known for."),
+    ("What is the population of Iran?", "The article does not say what the population of Iran is."),
+    ("What is the reason for the killing?", "The article does not say what the reason for the killing is."),
+    ("How many people died in the Iranian strikes?",
+     "The article does not say how many people died in the Iranian strikes."),
+    ("When did it come out?", "The article does not say."),  # no indirect question it can make: the plain one
+])
+def test_what_the_article_does_not_say_reads_as_english(question, said):
+    from retrieval.answer.abstention import not_said
+
+    assert not_said(question) == said

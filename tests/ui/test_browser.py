@@ -376,3 +376,18 @@ def test_hostile_document_is_shown_as_text_and_runs_nothing(page, tmp_path, app_
     assert page.locator("img[src='x']").count() == 0
     assert page.evaluate("document.querySelectorAll('#cited-chat script, #cited-sources script, #cited-article script').length") == 0
     assert page.recorder.outside(app_url) == []
+
+
+def test_a_pasted_text_is_checked_sentence_by_sentence_beside_the_article(page):
+    page.get_by_text("Check a text").click()
+    page.fill("#cited-check-text textarea", "About 10% to 15% of Pakistan's population is Shiite. "
+                                            "Iran has the best air force in the region.")
+    page.click("#cited-check-button")
+    rows = page.locator("#cited-checked .cited-check-row")
+    rows.first.wait_for(timeout=60_000)
+    assert rows.count() == 2
+    assert "supported" in rows.nth(0).inner_text() and "not in the article" in rows.nth(1).inner_text()
+    # The supporting sentence is quoted, and highlighted in its paragraph beside the chat.
+    assert "10% to 15%" in rows.nth(0).locator(".cited-check-support").inner_text()
+    assert "10% to 15%" in page.locator("#cited-sources mark").first.inner_text()
+    assert page.recorder.errors == []

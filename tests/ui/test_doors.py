@@ -67,6 +67,19 @@ def test_an_mcp_client_lists_and_calls_ask_and_search(server):
     assert len(passages) == 2 and passages[0]["rank"] == 1 and "Shiite" in passages[0]["text"]
 
 
+@pytest.mark.slow
+def test_check_is_an_api_endpoint_and_an_mcp_tool(server):
+    from gradio_client import Client
+
+    text = "The Therhi massacre took place on June 3, 1963. Iran has the best air force in the region."
+    checked = Client(server, verbose=False).predict(text, "", api_name="/check")
+    assert [s["verdict"] for s in checked["sentences"]] == ["supported", "unsupported"]
+    assert "Therhi" in checked["sentences"][0]["support"]["text"]
+    tools, (called,) = asyncio.run(_mcp(server, [("check", {"text": text})]))
+    assert "check" in {t.name for t in tools}
+    assert [s["verdict"] for s in _json_of(called)["sentences"]] == ["supported", "unsupported"]
+
+
 # --- OpenAI-compatible ---------------------------------------------------------------------------
 
 
