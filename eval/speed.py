@@ -39,6 +39,7 @@ def main(args, settings: Settings) -> int:
               f"Python {platform.python_version()}", file=sys.stderr)
         rows += ingest_figures(bench_settings, tmp, args.squad)
         rows += query_figures(bench_settings, args.queries)
+        rows += check_figures(bench_settings)
         rows += cold_start_figures(bench_settings)
         rows += memory_figures(bench_settings, tmp)
     print_rows(rows)
@@ -175,6 +176,35 @@ def query_figures(settings: Settings, count: int) -> list[tuple]:
     return rows
 
 
+# Five sentences as an LLM might write them from the passages of QUESTION, citing none (each is
+# attributed), and a 20-sentence text of the article's facts in other words, and some not in it.
+LLM_ANSWER = ("About 10% to 15% of Pakistan's population is Shiite. That is roughly 37 million people. "
+              "The Shiite share is estimated from prevailing estimates. Pakistan has seen sectarian violence "
+              "since 1947. The Therhi massacre took place on June 3, 1963.")
+CHECKED_TEXT = " ".join([LLM_ANSWER] * 4)
+
+
+def check_figures(settings: Settings) -> list[tuple]:
+    """The verifier's check, warm: a 5-sentence LLM answer against its 5 passages, and a
+    20-sentence text against the article (`cited check`)."""
+    from cited.library import Library
+    from retrieval.search.verifier import BUNDLED_VERIFIER, WEIGHTS
+
+    verifier = settings.verifier or ("bundled" if (BUNDLED_VERIFIER / WEIGHTS).exists() else "")
+    if not verifier:
+        return []
+    library = Library(replace(settings, verifier=verifier))
+    view = library.view()
+    passages = list(view.ask(QUESTION).passages)
+    checker = view.checker()
+    for _ in range(3):  # warm caches and lazy imports
+        checker.check(LLM_ANSWER, passages)
+    answer = _timed(lambda _: checker.check(LLM_ANSWER, passages), ["answer"] * 20)
+    text = _timed(lambda _: view.check(CHECKED_TEXT), ["text"] * 5)
+    return [("warm check of a 5-sentence LLM answer p50 (ms)", f"{np.percentile(answer, 50):.1f}", "", ""),
+            ("warm `cited check` of a 20-sentence text p50 (ms)", f"{np.percentile(text, 50):.0f}", "", "")]
+
+
 def _timed(fn, questions: list[str]) -> list[float]:
     out = []
     for q in questions:
@@ -222,7 +252,9 @@ def memory_figures(settings: Settings, tmp: Path) -> list[tuple]:
     process = subprocess.Popen(ingest_cmd, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     ingest_peak = _peak_rss(process)
     rows = [("peak memory of `cited ingest` (MB)", f"{ingest_peak / 1e6:.0f}", "", "")]
-    for label, extra in ((" without the reader", ("--no-reader",)), (" with the reader (the default)", ())):
+    for label, extra, check in ((" without the reader", ("--no-reader",), False),
+                                (" with the reader (the default)", (), False),
+                                (" with the reader and the verifier, 40 questions and 10 checks", (), True)):
         with chat_server_process(settings.index_dir, tmp / "server.log", *extra) as (url, server):
             sampler = _Sampler(server.pid)
             from gradio_client import Client
@@ -230,8 +262,9 @@ def memory_figures(settings: Settings, tmp: Path) -> list[tuple]:
             client = Client(url, verbose=False)
             for q in [q.question for q in load_eval_set(DEFAULT_SET)][:40]:
                 client.predict(q, api_name="/ask")
-            rows.append((f"peak memory of the chat server{label} over 40 questions (MB)",
-                         f"{sampler.stop() / 1e6:.0f}", "", ""))
+            for _ in range(10 if check else 0):
+                client.predict(LLM_ANSWER, "", api_name="/check")
+            rows.append((f"peak memory of the chat server{label} (MB)", f"{sampler.stop() / 1e6:.0f}", "", ""))
     return rows
 
 

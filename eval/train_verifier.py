@@ -127,7 +127,12 @@ def train(args, log=print) -> dict:
     training, squad = Path(args.training), Path(args.squad_dev)
     squad2, squad11 = squad / "squad2-dev.public.json", squad / "squad11-dev.public.json"
     data = [training / f for f in NLI_FILES] + [squad2, squad11]
-    card: dict = {"command": "cited train-verifier " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["train-verifier"]
+    card: dict = {"name": "cited verifier (cited's reader encoder + an entailment / neutral / contradiction head)",
+                  "what": "Reads a (claim, premise) pair, the premise a sentence of an article or two adjacent ones: "
+                          "the probabilities that the premise entails the claim, does not settle it, or contradicts it.",
+                  "weights": WEIGHTS,
+                  "frozen_and_not_stored": f"{FROZEN_KEY} (read from the bundled all-MiniLM-L6-v2, sha256-checked)",
+                  "command": "cited train-verifier " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["train-verifier"]
                   else "cited train-verifier", "seed": args.seed, "threads": args.threads, "torch": torch.__version__,
                   "arguments": {k: v for k, v in vars(args).items() if k in (
                       "seed", "epochs", "max_minutes", "threads", "max_examples", "batch_size", "lr", "head_lr")},

@@ -187,15 +187,25 @@ def examples(library: Library) -> list[str]:
     for d in docs:
         if d.sha256 == bundled:
             continue
+        name = readable_name(d)
         if d.meta.authors:
-            out.append(f"Who wrote {d.meta.title or d.id}?")
+            out.append(f"Who wrote {name}?")
         headings = [d.paragraph_text(p) for p in d.paragraphs if p.kind == "heading"]
         for heading in headings[:2]:
             topic = re.sub(r"^[\dIVXivx]+[.)]\s*", "", heading).strip()
-            out.append(f"What does {d.meta.title or d.id} say about {topic}?")
+            out.append(f"What does {name} say about {topic}?")
         if not d.meta.authors and not headings:
-            out.append(f"What is {d.meta.title or d.id} about?")
+            out.append(f"What is {name} about?")
     return list(dict.fromkeys(out))[:8]
+
+
+def readable_name(d) -> str:
+    """How a question names a document: its title, else its id as words ("warsaw-history" →
+    "Warsaw history"), never a bare file id."""
+    if d.meta.title:
+        return d.meta.title
+    words = re.sub(r"[-_]+", " ", d.id).strip()
+    return words[:1].upper() + words[1:]
 
 
 def _message(role: str, content: str) -> dict:

@@ -107,3 +107,12 @@ def test_a_bad_upload_is_one_line_and_changes_nothing(own_library, tmp_path):
     status, *_ = handlers.add_document(own_library, str(cached))
     assert "slides.pptx: unsupported file type '.pptx'" in unescape(status)
     assert [d.id for d in own_library.documents()] == [ARTICLE_ID]
+
+
+def test_example_questions_name_documents_by_title_never_by_id(own_library, tmp_path):
+    untitled = tmp_path / "warsaw_old-town.txt"
+    untitled.write_text("The old town was rebuilt after the war from paintings and photographs.\n\n"
+                        "Its market square is lined with merchants' houses of the seventeenth century.\n",
+                        encoding="utf-8")
+    own_library.add(str(untitled))
+    assert "What is Warsaw old town about?" in handlers.examples(own_library)  # id warsaw-old-town, no title
