@@ -93,3 +93,17 @@ def test_c01_is_the_motives_conversation(conversations):
     assert turns[1]["standalone"][0] == "What were Iran's motives?"
     assert turns[2]["standalone"][0] == "Which of Iran's motives concerns Israel?"
     assert all(row["answerable"] for row in turns)
+
+
+@pytest.mark.parametrize("name", ["conversations_dev.jsonl", "conversations_heldout.jsonl"])
+def test_the_second_pass_sets_are_well_formed_and_quote_the_capture(name):
+    """Written by a separate pass blind to the follow-up rules (the held-out one kept aside, unread
+    while the rules are built): every line has the keys, and every quote is the capture's."""
+    capture = (ROOT / "data" / "ecss-pakistan-iran-deescalation.txt").read_text(encoding="utf-8")
+    rows = [json.loads(line) for line in (ROOT / "eval" / "sets" / name).read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+    assert len({row["conversation"] for row in rows}) >= 16 and all(set(row) == KEYS for row in rows)
+    for row in rows:
+        assert all(q in capture for q in row["gold"] + row["answer"]), row["id"]
+        assert row["answerable"] == bool(row["gold"]), row["id"]
+        assert all(s.strip().endswith("?") for s in row["standalone"]), row["id"]
