@@ -56,6 +56,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lr", type=float, default=4e-5)
     p.add_argument("--head-lr", type=float, default=5e-4)
     p.add_argument("--skip-eval", action="store_true", help="no figures on the held-out data")
+    p.add_argument("--figures-only", action="store_true",
+                   help="no training: measure the verifier in --out on the held-out data and write the figures to its card")
 
 
 def new_model(reader_folder: Path, base: Path):
@@ -180,11 +182,25 @@ def train(args, log=print) -> dict:
     return card
 
 
+def figures_only(args, log=print) -> dict:
+    """The held-out figures of the verifier in args.out, written to its card."""
+    from eval.reader_data import load_articles
+    from eval.verifier_figures import held_out_figures
+
+    out, training = Path(args.out), Path(args.training)
+    squad = Path(args.squad_dev)
+    card = json.loads((out / "card.json").read_text(encoding="utf-8"))
+    articles, _ = load_articles(squad / "squad2-dev.public.json", squad / "squad11-dev.public.json")
+    card["figures"] = held_out_figures(out, articles, card["held_out_titles"], training / HELD_OUT_NLI, args.seed, log)
+    write_card(out, card)
+    return card
+
+
 def main(args) -> int:
     def log(message: str) -> None:
         print(time.strftime("%H:%M:%S"), message, file=sys.stderr, flush=True)
 
-    card = train(args, log)
+    card = figures_only(args, log) if args.figures_only else train(args, log)
     print(json.dumps({"out": args.out, "weights_sha256": card["weights_sha256"], "training": card["training"],
                       "figures": card.get("figures", {})}, indent=1))
     return 0

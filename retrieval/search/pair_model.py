@@ -34,6 +34,7 @@ class PairModel:
     export_name = ""
     outputs: tuple[str, ...] = ()
     max_len = 96
+    truncation = "only_second"  # the reader cuts the sentence, never the question
 
     def __init__(self, folder: Path, runtime: str = "onnx") -> None:
         self.folder = Path(folder)
@@ -48,7 +49,7 @@ class PairModel:
         base = bundled_model_dir()
         tokenizer_file = self.folder / "tokenizer.json"
         self._tokenizer = pair_tokenizer(tokenizer_file if tokenizer_file.exists() else base / "tokenizer.json",
-                                         self.max_len)
+                                         self.max_len, self.truncation)
         self.card = card
         self.runtime = "torch"
         self._forward = None
@@ -114,13 +115,13 @@ class PairModel:
         return forward
 
 
-def pair_tokenizer(path: Path, max_len: int):
-    """Pairs as trained: [CLS] first [SEP] second [SEP], the second cut to fit max_len tokens,
-    padded to the longest pair."""
+def pair_tokenizer(path: Path, max_len: int, truncation: str = "only_second"):
+    """Pairs as trained: [CLS] first [SEP] second [SEP], cut to fit max_len tokens (the second
+    only, or the longer of the two first), padded to the longest pair."""
     from retrieval.search.onnx_encoder import tokenizer_from
 
     tokenizer = tokenizer_from(path)
-    tokenizer.enable_truncation(max_len, strategy="only_second")
+    tokenizer.enable_truncation(max_len, strategy=truncation)
     tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
     return tokenizer
 

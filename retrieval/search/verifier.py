@@ -46,6 +46,7 @@ class Verifier(PairModel):
     export_name = "verifier"
     outputs = ("probabilities",)
     max_len = MAX_LEN
+    truncation = "longest_first"  # as trained: a long claim is cut too, not refused
     unavailable = VerifierUnavailable
     checksum_mismatch = VerifierChecksumMismatch
 
