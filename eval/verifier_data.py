@@ -11,7 +11,8 @@ contradiction, from natural-language-inference files and from SQuAD development 
     (a premise of two sentences) — entailment;
   * the statement with another answer of the same kind from the article (a number for a number,
     a date for a date, a name for a name), or one of its numbers changed, or negated —
-    contradiction;
+    contradiction; with one of its words (not the answer's) swapped for a word of the article the
+    paragraph lacks — neutral;
   * the statement against a sentence of the paragraph that does not hold the answer, and
     against the most similar sentence of another paragraph — neutral (not settled);
   * the question followed by its answer ("When did …? June 3, 1963"), which is how the answerer
@@ -20,7 +21,7 @@ contradiction, from natural-language-inference files and from SQuAD development 
   Per unanswerable SQuAD 2.0 question: the question with the reader's best span of the
   paragraph's most similar sentence, against that sentence — neutral (it looks answered, it is
   not: what the answerer must abstain on).
-  Per paragraph, edits of one of its sentences, as `cited eval --check` makes them: the sentence
+  Per paragraph, edits of two of its sentences, as `cited eval --check` makes them: the sentence
   and its longest clause (entailment); a number changed, a name swapped for one from elsewhere in
   the article, negation flipped (contradiction); a content word swapped (neutral).
 Every kind is counted in the card (`examples.by_kind`)."""
@@ -52,6 +53,7 @@ _NOT_NAMES = {"This", "That", "These", "Those", "There", "Their", "They", "When"
 _AUX = re.compile(r"\b(is|was|are|were|has|have|had|can|could|will|would|did|does|do)\b")
 _NOT = re.compile(r"\s+not\b")
 _CONTENT = re.compile(r"\b[a-z]{5,}\b")
+SENTENCES_EDITED = 2  # per paragraph: the quote, its clause, and their altered versions
 _DATE = re.compile(r"\b(1[0-9]|20)\d\d\b|\b(January|February|March|April|May|June|July|August|September|October|"
                    r"November|December)\b")
 
@@ -134,6 +136,8 @@ def squad_pairs(paragraphs: list[dict], seed: int, spans_of_unanswerable: dict[s
         sents = p["sents"]
         others = [(pj, k) for pj in by_title[p["title"]] if pj != pi for k in range(len(paragraphs[pj]["sents"]))]
         other_vectors = np.stack([paragraphs[pj]["sent_emb"][k] for pj, k in others]) if others else None
+        lowered = p["context"].lower()
+        foreign = sorted(w for w in set(words_by_title[p["title"]]) if w not in lowered)  # the article's, not here
         for q in p["qs"]:
             if q["impossible"]:
                 span = (spans_of_unanswerable or {}).get(q["id"])
@@ -144,13 +148,13 @@ def squad_pairs(paragraphs: list[dict], seed: int, spans_of_unanswerable: dict[s
                     if said:
                         out.append(Pair(said, sents[best], NEUTRAL, "unanswerable statement"))
                 continue
-            out += _question_pairs(p, q, rng, answers_by_kind, other_vectors, others, paragraphs)
-        out += _sentence_edits(p, rng, names_by_title[p["title"]], words_by_title[p["title"]])
+            out += _question_pairs(p, q, rng, answers_by_kind, other_vectors, others, paragraphs, foreign)
+        out += _sentence_edits(p, rng, names_by_title[p["title"]], foreign)
     return out
 
 
 def _question_pairs(p: dict, q: dict, rng: random.Random, answers_by_kind: dict, other_vectors, others: list,
-                    paragraphs: list[dict]) -> list[Pair]:
+                    paragraphs: list[dict], foreign: list[str]) -> list[Pair]:
     sents, spans, context = p["sents"], p["spans"], p["context"]
     gold = q["gold_sents"]
     premise = context[spans[gold[0]][0]:spans[gold[-1]][1]]
@@ -190,8 +194,10 @@ def _question_pairs(p: dict, q: dict, rng: random.Random, answers_by_kind: dict,
             out.append(Pair(swapped, premise, CONTRADICT, "statement, wrong answer"))
     if (changed := changed_number(said, rng)) is not None and changed != said:
         out.append(Pair(changed, premise, CONTRADICT, "statement, changed number"))
-    if rng.random() < 0.5 and (negated := flipped_negation(said)) is not None:
+    if (negated := flipped_negation(said)) is not None:
         out.append(Pair(negated, premise, CONTRADICT, "statement, negated"))
+    if (swapped := swapped_word(said, answer, foreign, rng)) is not None:
+        out.append(Pair(swapped, premise, NEUTRAL, "statement, swapped word"))
     if neighbour:
         out.append(Pair(said, neighbour, NEUTRAL, "statement, other sentence"))
     if far:
@@ -199,11 +205,26 @@ def _question_pairs(p: dict, q: dict, rng: random.Random, answers_by_kind: dict,
     return out
 
 
-def _sentence_edits(p: dict, rng: random.Random, article_names: list[str], article_words: list[str]) -> list[Pair]:
+def _sentence_edits(p: dict, rng: random.Random, article_names: list[str], foreign: list[str]) -> list[Pair]:
+    """Edits of up to SENTENCES_EDITED sentences of the paragraph."""
     options = [s for s in p["sents"] if len(s.split()) >= 8]
-    if not options:
-        return []
-    sentence = rng.choice(options)
+    out = []
+    for sentence in rng.sample(options, min(SENTENCES_EDITED, len(options))):
+        out += _edits(sentence, p, rng, article_names, foreign)
+    return out
+
+
+def swapped_word(text: str, keep: str, foreign: list[str], rng: random.Random) -> str | None:
+    """`text` with one of its content words (not one of `keep`'s) swapped for a word of the
+    article that the paragraph does not have: it no longer says what the paragraph says."""
+    mine = [w for w in _CONTENT.findall(text) if w not in keep.lower()]
+    if not mine or not foreign:
+        return None
+    w = rng.choice(mine)
+    return re.sub(rf"\b{w}\b", rng.choice(foreign), text, count=1)
+
+
+def _edits(sentence: str, p: dict, rng: random.Random, article_names: list[str], foreign: list[str]) -> list[Pair]:
     out = [Pair(sentence, sentence, ENTAIL, "quote")]
     if (c := clause(sentence)) is not None:
         out.append(Pair(c, sentence, ENTAIL, "clause"))
@@ -217,11 +238,8 @@ def _sentence_edits(p: dict, rng: random.Random, article_names: list[str], artic
                         "swapped name"))
     if (negated := flipped_negation(sentence)) is not None:
         out.append(Pair(negated, sentence, CONTRADICT, "flipped negation"))
-    mine = _CONTENT.findall(sentence)
-    foreign = sorted({w for w in article_words if w not in p["context"].lower()})
-    if mine and foreign:
-        w = rng.choice(mine)
-        out.append(Pair(re.sub(rf"\b{w}\b", rng.choice(foreign), sentence, count=1), sentence, NEUTRAL, "swapped word"))
+    if (swapped := swapped_word(sentence, "", foreign, rng)) is not None:
+        out.append(Pair(swapped, sentence, NEUTRAL, "swapped word"))
     return out
 
 
