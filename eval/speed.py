@@ -252,9 +252,11 @@ def memory_figures(settings: Settings, tmp: Path) -> list[tuple]:
     process = subprocess.Popen(ingest_cmd, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     ingest_peak = _peak_rss(process)
     rows = [("peak memory of `cited ingest` (MB)", f"{ingest_peak / 1e6:.0f}", "", "")]
-    for label, extra, check in ((" without the reader", ("--no-reader",), False),
-                                (" with the reader (the default)", (), False),
-                                (" with the reader and the verifier, 40 questions and 10 checks", (), True)):
+    for label, extra, check in ((" without the reader or the verifier, 40 questions", ("--no-reader", "--no-verifier"),
+                                 False),
+                                (" with the reader, without the verifier, 40 questions", ("--no-verifier",), False),
+                                (" with the reader and the verifier (the default), 40 questions and 10 checks", (),
+                                 True)):
         with chat_server_process(settings.index_dir, tmp / "server.log", *extra) as (url, server):
             sampler = _Sampler(server.pid)
             from gradio_client import Client

@@ -29,6 +29,16 @@ ARTICLE = ROOT / "data" / "ecss-pakistan-iran-deescalation.txt"
 SQUAD_SAMPLE = ROOT / "tests" / "data" / "squad11-sample.json"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def verifier_exported():
+    """The shipped verifier exported to ONNX once, in this session's cache, before any test starts
+    a server: a chat server loads it in the background at start, and would otherwise export it with
+    torch while a test measures the server's memory."""
+    from retrieval.search.verifier import load_verifier
+
+    return load_verifier()
+
+
 @pytest.fixture(scope="session")
 def real_embedder():
     from retrieval.search.embed import load_embedder

@@ -135,6 +135,8 @@ def serve(settings: Settings, open_browser: bool = True, mcp: bool = False) -> N
             print(warning, file=sys.stderr)
         library = Library.with_bundled_article(settings)
         library.warm()  # a large index's files into the page cache, while the first questions come
+        # The verifier (the first time: exported with torch) loads while the page opens, not at the first check.
+        threading.Thread(target=_load_verifier, args=(library,), daemon=True, name="cited-load-verifier").start()
         demo = build_app(library)
         try:
             demo.launch(
@@ -151,6 +153,13 @@ def serve(settings: Settings, open_browser: bool = True, mcp: bool = False) -> N
     finally:
         if private:
             shutil.rmtree(private, ignore_errors=True)
+
+
+def _load_verifier(library: Library) -> None:
+    try:
+        library.view().checker()
+    except CitedError as e:  # shown again, in the panel, at the first check
+        print(f"warning: {e}", file=sys.stderr)
 
 
 def _remove_on_sigterm(folder: str) -> None:

@@ -27,6 +27,7 @@ a.cited-marker:hover { background: var(--color-accent); color: white; }
 .cited-writer-own { border-left: 3px solid #64748b; padding-left: .5rem; }
 .cited-supported { border-bottom: 2px solid rgba(22,163,74,.45); }
 a.cited-marker.cited-attributed { border-style: dashed; }
+.cited-about { font-size: .8em; color: var(--body-text-color-subdued); margin-bottom: .25rem; }
 .cited-checked { font-size: .92rem; margin-top: .3rem; }
 .cited-check-summary { font-weight: 600; margin-bottom: .3rem; }
 .cited-check-row { border-left: 4px solid #9ca3af; padding: .3rem .5rem; margin: .3rem 0; border-radius: 4px; }

@@ -11,6 +11,7 @@ from pathlib import Path
 from retrieval.base.errors import CitedError, EmptyTextToCheck
 from retrieval.base.settings import Settings
 from ui.cli_parser import build_parser, settings_from
+from ui.conversation import conversation_document
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -99,6 +100,7 @@ def _ask_batch(library, args) -> int:
         raise CitedError(f"{path}: cannot read the questions file ({e}).") from None
     failures = 0
     histories: dict[str, list[str]] = {}  # conversation → its questions so far
+    answered: dict[str, list[dict]] = {}  # conversation → its answers so far
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -109,9 +111,12 @@ def _ask_batch(library, args) -> int:
         except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
             raise CitedError(f'{path}:{number}: expected {{"id": …, "question": …}} on each line.') from None
         history = histories.setdefault(str(conversation), []) if conversation is not None else []
+        answers = answered.setdefault(str(conversation), []) if conversation is not None else []
         echo = {"id": qid} if conversation is None else {"id": qid, "conversation": conversation}
         try:
-            answer = library.ask(question, k=args.k, mode=args.mode, doc=args.doc, history=list(history))
+            doc = args.doc or conversation_document(question, answers, history, library.view().documents) or None
+            answer = library.ask(question, k=args.k, mode=args.mode, doc=doc, history=list(history))
+            answers.append(answer.to_json())
         except CitedError as e:
             failures += 1
             out = {**echo, "question": question, "error": str(e)}
@@ -140,6 +145,7 @@ def _converse(library, args) -> int:
         print("Ask about the article; follow-ups are read with the earlier questions. "
               "/new starts over; an empty line or Ctrl-D ends.", file=sys.stderr)
     history: list[str] = []
+    answers: list[dict] = []
     while True:
         try:
             question = input("? " if interactive else "").strip()
@@ -151,13 +157,16 @@ def _converse(library, args) -> int:
             continue
         if question == "/new":
             history.clear()
+            answers.clear()
             continue
         try:
-            answer = library.ask(question, k=args.k, mode=args.mode, doc=args.doc, history=list(history))
+            doc = args.doc or conversation_document(question, answers, history, library.view().documents) or None
+            answer = library.ask(question, k=args.k, mode=args.mode, doc=doc, history=list(history))
         except CitedError as e:
             print(f"error: {e}", file=sys.stderr)
             continue
         history.append(question)
+        answers.append(answer.to_json())
         if args.json:
             print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
         else:

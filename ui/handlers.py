@@ -18,6 +18,7 @@ from ingest.pipeline import IngestReport
 from ingest.sources import Upload
 from retrieval.base.errors import CitedError, EmptyQuestion
 from ui import render, render_checked
+from ui.conversation import conversation_document, readable_name
 from ui.gradio_lib import gr
 
 STREAM_PAUSE_S = 0.03  # between streamed sentences: visible, yet far below reading speed
@@ -43,6 +44,7 @@ def respond(library: Library, text, history, turns, k, mode, doc):
     asked = [a["question"] for a in turns if a]  # the conversation so far (cleared with the chat)
     try:
         view = library.view()  # one view for the answer and its documents: an upload may swap in another
+        doc = doc or conversation_document(text, [a for a in turns if a], asked, view.documents)
         if library.settings.llm:
             answered = yield from _written(library, view, text, history, k, mode, doc, asked)
         else:
@@ -197,15 +199,6 @@ def examples(library: Library) -> list[str]:
         if not d.meta.authors and not headings:
             out.append(f"What is {name} about?")
     return list(dict.fromkeys(out))[:8]
-
-
-def readable_name(d) -> str:
-    """How a question names a document: its title, else its id as words ("warsaw-history" →
-    "Warsaw history"), never a bare file id."""
-    if d.meta.title:
-        return d.meta.title
-    words = re.sub(r"[-_]+", " ", d.id).strip()
-    return words[:1].upper() + words[1:]
 
 
 def _message(role: str, content: str) -> dict:

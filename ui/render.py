@@ -42,8 +42,8 @@ def answer_html(answer: dict, documents: Documents, upto: int | None = None, uns
     """The answer as chat content: each sentence followed by its clickable marker. `upto` shows
     only the first sentences, for streaming. An LLM's checked answer: written_html."""
     if answer.get("writer") == "llm":
-        return read_as_html(answer) + written_html(answer, unsupported)
-    reading = read_as_html(answer) + writer_label(answer)
+        return read_as_html(answer) + about_html(answer, documents) + written_html(answer, unsupported)
+    reading = read_as_html(answer) + about_html(answer, documents) + writer_label(answer)
     if answer["abstained"]:
         return reading + abstain_html(answer)
     citations = _citations_by_n(answer)
@@ -90,6 +90,15 @@ def read_as_html(answer: dict) -> str:
     return (f'<div class="cited-read-as" role="button" tabindex="0" title="Edit this reading and ask again">'
             f'Read as: <span class="cited-read-as-text">{_e(reading)}</span> '
             '<span class="cited-read-as-edit" aria-hidden="true">✎</span></div>')
+
+
+def about_html(answer: dict, documents: Documents) -> str:
+    """Which document the answer (and the conversation it continues) is about, when the library
+    holds several."""
+    cited = answer.get("citations") or answer.get("passages") or []
+    if len(documents) < 2 or not cited:
+        return ""
+    return f'<div class="cited-about">From <b>{_e(doc_title(documents, cited[0]["doc"]))}</b></div>'
 
 
 def abstain_html(answer: dict | None = None) -> str:

@@ -116,3 +116,21 @@ def test_without_llm_nothing_is_contacted(article_settings, real_embedder, serve
     answer = Library(article_settings, real_embedder).ask(QUESTION)
     assert answer.written is None and not answer.notice and len(server.requests) == before
     assert json.loads(json.dumps(answer.to_json()))["writer"] == "extractive"
+
+
+@pytest.mark.parametrize("question,true,holds", [
+    ("When was the Therhi massacre?", "The Therhi massacre took place on June 3, 1963", "Therhi"),
+    ("What share of Pakistan's population is Shiite?", "About 10% to 15% of Pakistan's population is Shiite",
+     "10% to 15%"),
+])
+def test_true_sentences_in_other_words_are_supported_and_false_ones_are_not(library, server, question, true, holds):
+    passages = library.ask(question).passages
+    n = next(i for i, p in enumerate(passages, 1) if holds in p.text)
+    wrong_number = true.replace("1963", "1973").replace("10% to 15%", "40% to 45%")
+    wrong_group = true.replace("Therhi", "Lahore").replace("Shiite", "Sunni")
+    server.reply = f"{true} [{n}]. {wrong_number} [{n}]. {wrong_group} [{n}]. {true} [9]."
+    answer = library.ask(question)
+    verdicts = [s.verdict for s in answer.written.sentences]
+    assert verdicts[0] == "supported" and answer.writer == "llm", answer.written.sentences[0].reason
+    assert all(v in ("unsupported", "contradicted") for v in verdicts[1:3]), verdicts
+    assert verdicts[3] == "invalid citation"

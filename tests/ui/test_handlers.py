@@ -11,7 +11,8 @@ import gradio as gr
 import pytest
 
 from cited.library import Library
-from ui import handlers
+from ui import handlers, render
+from ui.conversation import conversation_document
 from ui.handlers import BUNDLED_EXAMPLES, respond
 
 ARTICLE_ID = "ecss-pakistan-iran-deescalation"
@@ -116,3 +117,20 @@ def test_example_questions_name_documents_by_title_never_by_id(own_library, tmp_
                         encoding="utf-8")
     own_library.add(str(untitled))
     assert "What is Warsaw old town about?" in handlers.examples(own_library)  # id warsaw-old-town, no title
+
+
+def test_a_follow_up_stays_with_the_document_of_the_previous_answer(own_library, tmp_path):
+    notes = tmp_path / "kettles.md"
+    notes.write_text("# Kettle notes\n\nThe copper kettle was made in 1890 by a smith in Lyon.\n\n"
+                     "Its handle was replaced in 1923 after a fire in the workshop.\n", encoding="utf-8")
+    own_library.add(str(notes))
+    documents = own_library.view().documents
+    assert len(documents) >= 2
+    first = own_library.ask("When was the copper kettle made?").to_json()
+    assert first["citations"][0]["doc"] == "kettles"
+    asked = [first["question"]]
+    assert conversation_document("When was its handle replaced?", [first], asked, documents) == "kettles"
+    # A question that stands on its own, or names another document, is asked of every document.
+    assert conversation_document("Who leads Pakistan's caretaker government?", [first], asked, documents) == ""
+    html = render.answer_html(first, documents)
+    assert "cited-about" in html and "Kettle notes" in html
