@@ -20,7 +20,7 @@ from retrieval.answer.abstention import decide, not_said
 from retrieval.answer.answer_type import can_answer, expected_type
 from retrieval.answer.candidates import Candidate, candidate_sentences, choose, span_text, with_context
 from retrieval.answer.followup import standalone
-from retrieval.answer.outline import announced_list, matching_section
+from retrieval.answer.outline import announced_list, asks_for_a_list, matching_section, section_of_the_answer
 from retrieval.answer.overview import SUMMARY, article_overview, conclusion, overview_kind
 from retrieval.answer.reading import read_candidates, reranked, short_answer
 from retrieval.answer.records import Abstention, Answer, AnswerSentence, answer_text
@@ -108,8 +108,10 @@ class Answerer:
             best = best_probability() if fitting and support >= self.settings.abstain_below else None
             return self._abstain(query, passages, candidates, reason, support if fitting else 0.0,
                                  None if best is None else 1.0 - best)
-        section = matching_section(self.retriever, signals, passages, support) \
-            if kind is None and not _PICKS_ONE.match(query.text) else []  # "Which one …" wants one point
+        section = []
+        if kind is None and not _PICKS_ONE.match(query.text):  # "Which one …" wants one point
+            section = matching_section(self.retriever, signals, passages, support) or (
+                section_of_the_answer(self.retriever, passages) if asks_for_a_list(query.text) else [])
         if section:
             return self._answer(query, [Pick(i.row, i.start, i.end, support, 2) for i in section], passages, support)
         picks, joined, listed = self._sentence_picks(query, fitting, reads())

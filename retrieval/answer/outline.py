@@ -1,10 +1,13 @@
 """Questions about a whole section ("What were Iran's motives?") are answered with the section's
 outline: the heading of each of its subsections, each cited to the paragraph it opens, rather than
-with whichever single paragraph happens to score best. The same outline completes an answer whose
+with whichever single paragraph happens to score best. So are questions that ask for a list by
+their form ("Give me every reason Iran had to calm things down."), with the outline of the section
+the retrieved passages come from, whatever words its heading uses. The same outline completes an answer whose
 sentence announces a list ("The Iranian motives can be summarized as follows:")."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from retrieval.search.retriever import Passage, Retriever
@@ -34,6 +37,37 @@ def matching_section(retriever: Retriever, signals: Signals, passages: list[Pass
             items = outline(retriever, chunk.doc, chunk.section[0])
             if len(items) >= 2:
                 return items
+    return []
+
+
+# A question that asks for a list by its form: the reasons, motives or factors of something, all
+# or every one of them, or a why-question about what someone did (whose answer, in an article
+# that lays it out as numbered points, is those points).
+_ASKS_FOR_A_LIST = re.compile(
+    r"\b(reasons|motives|motivations|factors|considerations|calculations|points|drivers|causes|grounds)\b"
+    r"|\b(list|enumerate|give me|tell me|name)\b.{0,20}\b(all|every|each|the)\b"
+    r"|^\s*why\s+(did|does|do|would|might|was|were|has|have|had)\b"
+    r"|^\s*what\s+(made|led|prompted|drove|pushed|caused|motivated|persuaded|convinced)\b", re.I)
+
+
+def asks_for_a_list(question: str) -> bool:
+    return bool(_ASKS_FOR_A_LIST.search(question))
+
+
+def section_of_the_answer(retriever: Retriever, passages: list[Passage]) -> list[OutlineItem]:
+    """The outline of the top-level section the retrieved passages mostly come from (each passage
+    counting 1/rank), when that section lays out two or more numbered points; [] if none does."""
+    weights: dict[tuple[str, str], float] = {}
+    for p in passages:
+        chunk = retriever.chunks[p.chunk]
+        if chunk.section:
+            key = (chunk.doc, chunk.section[0])
+            weights[key] = weights.get(key, 0.0) + 1.0 / max(p.rank, 1)
+    for doc, top in sorted(weights, key=lambda key: -weights[key]):
+        items = outline(retriever, doc, top)
+        if len(items) >= 2:
+            return items
+        break  # only the section most of the passages are in
     return []
 
 

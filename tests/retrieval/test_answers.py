@@ -179,3 +179,20 @@ def test_a_sentence_opening_with_a_pronoun_brings_the_one_before(tmp_path, real_
     pronoun = texts.index("They chose Major General Edward Braddock to lead the expedition.")
     assert pronoun > 0 and texts[pronoun - 1].endswith("to dislodge the French.")
     assert "dislodge the French" in answer.text
+
+
+@pytest.mark.parametrize("question,section", [
+    ("Give me every reason Iran had to calm things down.", "II. Iran’s Motives"),
+    ("Why did Pakistan hold back from escalating?", "I. Pakistan’s Motives"),
+])
+def test_a_question_asking_for_a_list_gets_the_sections_points(answerer, question, section):
+    answer = answerer.ask(question)
+    points = [s for s in answer.sentences if s.level == 2]
+    assert len(points) >= 5 and points[0].text.startswith("1. ")
+    cited = {p.section[0] for _, p in answer.citations}
+    assert cited == {section}
+
+
+def test_a_question_about_one_point_is_not_given_the_list(answerer):
+    answer = answerer.ask("Which one of Iran's motives concerns Israel?")
+    assert len(answer.sentences) <= 3 and "Israel" in answer.text
