@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from eval.checking import SEED, Claim, claims_of
+from eval.checking import SEED, Claim, answered_questions, claims_of
 from eval.statements import statement
 from eval.verifier_data import answer_kind
 from retrieval.answer.check import ENTAIL_ABOVE
@@ -57,22 +57,13 @@ class Record:
 def statement_claims(article: dict, retriever, rng: random.Random) -> list[Claim]:
     """Each sampled answerable question as a statement citing the passage of its answer (true),
     and the same question answered with another answer of the same kind (false)."""
-    doc = retriever.index.documents[0]
     answers = collections.defaultdict(list)
     made = []
-    for p in article["paragraphs"]:
-        context = " ".join(p["context"].split())
-        start = doc.text.find(context)
-        for qa in p["qas"]:
-            if not qa.get("answers") or start < 0:
-                continue
-            answer = qa["answers"][0]["text"].strip()
-            answers[answer_kind(answer)].append(answer)
-            at = doc.text.find(answer, start, start + len(context))
-            said = statement(qa["question"], answer, context)
-            row = next((i for i, c in enumerate(retriever.chunks) if c.start <= at < c.end), None) if at >= 0 else None
-            if said is not None and row is not None:
-                made.append((qa["question"], answer, context, row))
+    for qa, answer, context, row in answered_questions(article, retriever):
+        answer = answer.strip()
+        answers[answer_kind(answer)].append(answer)
+        if row is not None and statement(qa["question"], answer, context) is not None:
+            made.append((qa["question"], answer, context, row))
     out = []
     for question, answer, context, row in rng.sample(made, min(STATEMENTS_PER_ARTICLE, len(made))):
         passage = retriever.passage_at(row)
@@ -137,7 +128,6 @@ def choose(records: list[Record]) -> float | None:
 
 
 def article_records(articles: list[dict], settings: Settings, verifier, progress: bool) -> dict[str, list[Record]]:
-    from eval.checking import claims_from_questions  # noqa: F401  (the similarity check's own kinds)
     from eval.reading import each_article_indexed
     from retrieval.answer.check import Checker
 

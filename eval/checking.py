@@ -31,6 +31,16 @@ from pathlib import Path
 
 import numpy as np
 
+from eval.claim_edits import (
+    CONTENT,
+    NAME,
+    NOT_NAMES,
+    changed_number,
+    clause,
+    flipped_negation,
+    swapped_name,
+    swapped_word,
+)
 from retrieval.base.errors import CitedError
 from retrieval.base.settings import Settings
 
@@ -39,13 +49,6 @@ SEED = 13
 GRID = tuple(round(x, 2) for x in np.arange(0.40, 0.951, 0.05))  # sentence similarity
 WORD_GRID = tuple(round(x, 2) for x in np.arange(0.30, 0.701, 0.05))  # a new word's closeness to the passage's
 TARGET_PRECISION = 0.95
-_AUX = re.compile(r"\b(is|was|are|were|has|have|had|can|could|will|would|did|does|do)\b")
-_NOT = re.compile(r"\s+not\b")
-_NUMBER = re.compile(r"\b\d+\b")
-_NAME = re.compile(r"(?<=\s)[A-Z][a-z]{3,}\b")
-_NOT_NAMES = {"This", "That", "These", "Those", "There", "Their", "They", "When", "While", "With", "After", "Before",
-              "Although", "However", "During", "Since", "From", "Some", "Many", "Most", "Other", "Such", "What", "Which"}
-_CONTENT = re.compile(r"\b[a-z]{5,}\b")
 
 
 @dataclass(frozen=True)
@@ -57,14 +60,6 @@ class Claim:
     own: int | None = None  # n of the passage that holds the claim's sentence
 
 
-def clause(sentence: str) -> str | None:
-    parts = [p.strip() for p in re.split(r"[,;]\s+", sentence.rstrip(".")) if p.strip()]
-    best = max(parts, key=lambda p: len(p.split()), default="")
-    if len(best.split()) < 6 or best == sentence.rstrip("."):
-        return None
-    return best[0].upper() + best[1:] + "."
-
-
 def claims_of(retriever, rng: random.Random) -> list[Claim]:
     chunks = retriever.chunks
     index = retriever.index
@@ -72,8 +67,8 @@ def claims_of(retriever, rng: random.Random) -> list[Claim]:
              for s in c.sentence_texts() if len(s.split()) >= 8]
     if len(texts) < 4:
         return []
-    article_names = sorted({m.group(0) for _, s in texts for m in _NAME.finditer(s)} - _NOT_NAMES)
-    article_words = sorted({w for _, s in texts for w in _CONTENT.findall(s)})
+    article_names = sorted({m.group(0) for _, s in texts for m in NAME.finditer(s)} - NOT_NAMES)
+    article_words = sorted({w for _, s in texts for w in CONTENT.findall(s)})
     out: list[Claim] = []
     rows = sorted({row for row, _ in texts})
     for row in rng.sample(rows, min(PASSAGES_PER_ARTICLE, len(rows))):
@@ -96,24 +91,15 @@ def claims_of(retriever, rng: random.Random) -> list[Claim]:
         if (c := clause(sentence)) is not None:
             add("true clause", True, c, n_own)
         add("wrong passage", False, sentence, n_wrong)
-        if (m := list(_NUMBER.finditer(sentence))):
-            hit = rng.choice(m)
-            add("changed number", False, sentence[:hit.start()] + str(int(hit.group(0)) + rng.randint(1, 9))
-                + sentence[hit.end():], n_own)
-        names_here = [m for m in _NAME.finditer(sentence) if m.group(0) not in _NOT_NAMES]
-        elsewhere = [n for n in article_names if n not in chunk.text]
-        if names_here and elsewhere:
-            hit = rng.choice(names_here)
-            add("swapped name", False, sentence[:hit.start()] + rng.choice(elsewhere) + sentence[hit.end():], n_own)
-        if _NOT.search(sentence):
-            add("flipped negation", False, _NOT.sub("", sentence, count=1), n_own)
-        elif (m := _AUX.search(sentence)):
-            add("flipped negation", False, sentence[:m.end()] + " not" + sentence[m.end():], n_own)
-        words_here = _CONTENT.findall(sentence)
+        if (changed := changed_number(sentence, rng)) is not None:
+            add("changed number", False, changed, n_own)
+        if (swapped := swapped_name(sentence, [n for n in article_names if n not in chunk.text], rng)) is not None:
+            add("swapped name", False, swapped, n_own)
+        if (negated := flipped_negation(sentence)) is not None:
+            add("flipped negation", False, negated, n_own)
         foreign = [w for w in article_words if w not in chunk.text.lower()]
-        if words_here and foreign:
-            w = rng.choice(words_here)
-            add("swapped word", False, re.sub(rf"\b{w}\b", rng.choice(foreign), sentence, count=1), n_own)
+        if (swapped := swapped_word(sentence, "", foreign, rng)) is not None:
+            add("swapped word", False, swapped, n_own)
         stranger = rng.choice([s for r, s in texts if r not in (row, other)] or [sentence])
         if stranger != sentence:
             add("unrelated sentence", False, stranger, n_own)
@@ -135,10 +121,10 @@ def statement(question: str, answer: str) -> str | None:
     return f"{answer[0].upper()}{answer[1:]} {m.group(1).strip().rstrip('.')}."
 
 
-def claims_from_questions(article: dict, retriever, rng: random.Random, limit: int = 40) -> list[Claim]:
+def answered_questions(article: dict, retriever):
+    """Each answerable question of an article ingested alone, with its answer, its paragraph's
+    text and the chunk row that holds the answer (None when the answer is not found there)."""
     doc = retriever.index.documents[0]
-    answers = [qa["answers"][0]["text"] for p in article["paragraphs"] for qa in p["qas"] if qa.get("answers")]
-    made = []
     for p in article["paragraphs"]:
         context = " ".join(p["context"].split())
         start = doc.text.find(context)
@@ -146,13 +132,18 @@ def claims_from_questions(article: dict, retriever, rng: random.Random, limit: i
             if not qa.get("answers") or start < 0:
                 continue
             answer = qa["answers"][0]["text"]
-            said = statement(qa["question"], answer)
             at = doc.text.find(answer, start, start + len(context))
-            if said is None or at < 0:
-                continue
-            row = next((i for i, c in enumerate(retriever.chunks) if c.start <= at < c.end), None)
-            if row is not None:
-                made.append((said, answer, row))
+            row = next((i for i, c in enumerate(retriever.chunks) if c.start <= at < c.end), None) if at >= 0 else None
+            yield qa, answer, context, row
+
+
+def claims_from_questions(article: dict, retriever, rng: random.Random, limit: int = 40) -> list[Claim]:
+    answers = [qa["answers"][0]["text"] for p in article["paragraphs"] for qa in p["qas"] if qa.get("answers")]
+    made = []
+    for qa, answer, _, row in answered_questions(article, retriever):
+        said = statement(qa["question"], answer)
+        if said is not None and row is not None:
+            made.append((said, answer, row))
     out = []
     for said, answer, row in rng.sample(made, min(limit, len(made))):
         passage = retriever.passage_at(row)

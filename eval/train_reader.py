@@ -21,7 +21,7 @@ from pathlib import Path
 
 from eval import sets
 from eval.reader_data import MAX_LEN, build_examples, collate, encode_examples, load_articles, prepare
-from eval.training import FROZEN_KEY, batch_plan, optimizer_for, save_fp16, seed_all, train_loop
+from eval.training import FROZEN_KEY, batch_plan, card_start, optimizer_for, save_fp16, seed_all, train_loop
 from eval.training import write_card as _write_card
 from retrieval.base.files import sha256_file
 
@@ -85,10 +85,7 @@ def train(args, log=print) -> dict:
     base = bundled_model_dir()
     verify_bundled_weights(base)
     squad2, squad11 = Path(args.squad_dev) / "squad2-dev.public.json", Path(args.squad_dev) / "squad11-dev.public.json"
-    card: dict = {"command": "cited train-reader " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["train-reader"]
-                  else "cited train-reader", "seed": args.seed, "threads": args.threads, "torch": torch.__version__,
-                  "arguments": {k: v for k, v in vars(args).items() if k in (
-                      "seed", "epochs", "max_minutes", "threads", "max_examples", "batch_size", "lr", "head_lr")},
+    card: dict = {**card_start("train-reader", args),
                   "data_sha256": {squad2.name: sha256_file(squad2), squad11.name: sha256_file(squad11)},
                   "licence": LICENCE, "base_model_sha256": sha256_file(base / "model.safetensors")}
     articles, in_v2 = load_articles(squad2, squad11)

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from eval import sets
-from eval.training import FROZEN_KEY, batch_plan, optimizer_for, save_fp16, seed_all, train_loop, write_card
+from eval.training import FROZEN_KEY, batch_plan, card_start, optimizer_for, save_fp16, seed_all, train_loop, write_card
 from eval.verifier_data import HELD_OUT_NLI, LABELS, NLI_FILES, Pair, read_nli, squad_training_pairs
 from retrieval.base.files import sha256_file
 
@@ -134,10 +134,7 @@ def train(args, log=print) -> dict:
                           "the probabilities that the premise entails the claim, does not settle it, or contradicts it.",
                   "weights": WEIGHTS,
                   "frozen_and_not_stored": f"{FROZEN_KEY} (read from the bundled all-MiniLM-L6-v2, sha256-checked)",
-                  "command": "cited train-verifier " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["train-verifier"]
-                  else "cited train-verifier", "seed": args.seed, "threads": args.threads, "torch": torch.__version__,
-                  "arguments": {k: v for k, v in vars(args).items() if k in (
-                      "seed", "epochs", "max_minutes", "threads", "max_examples", "batch_size", "lr", "head_lr")},
+                  **card_start("train-verifier", args),
                   "data_sha256": {str(f.relative_to(f.parent.parent)): sha256_file(f) for f in data},
                   "licence": LICENCE, "base_model_sha256": sha256_file(base / "model.safetensors"),
                   "initialised_from": {"reader_weights_sha256": sha256_file(BUNDLED_READER / READER_WEIGHTS)},

@@ -19,6 +19,21 @@ from retrieval.search.pair_model import FROZEN_KEY
 TOKENIZER_FILES = ("config.json", "tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json")
 
 
+ARGUMENTS = ("seed", "epochs", "max_minutes", "threads", "max_examples", "batch_size", "lr", "head_lr")
+
+
+def card_start(command: str, args) -> dict:
+    """What every card opens with: the command as it was run, the seed, threads and torch, and
+    the training's arguments."""
+    import sys
+
+    import torch
+
+    run = f"cited {command} " + " ".join(sys.argv[2:]) if sys.argv[1:2] == [command] else f"cited {command}"
+    return {"command": run, "seed": args.seed, "threads": args.threads, "torch": torch.__version__,
+            "arguments": {k: v for k, v in vars(args).items() if k in ARGUMENTS}}
+
+
 def seed_all(seed: int) -> None:
     import torch
 

@@ -37,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
+from eval.claim_edits import CONTENT, changed_number, clause, flipped_negation, names_of, swapped_name, swapped_word
 from eval.reading import normalize
 from eval.statements import statement
 
@@ -46,13 +47,6 @@ NLI_FILES = ("snli/snli_1.0_dev.csv", "snli/snli_1.0_test.csv", "mnli/multinli_1
 HELD_OUT_NLI = "mnli/multinli_1.0_dev_mismatched.csv"
 LABELS = ("entailment", "neutral", "contradiction")
 ENTAIL, NEUTRAL, CONTRADICT = 0, 1, 2
-_NUMBER = re.compile(r"\b\d+\b")
-_NAME = re.compile(r"(?<=\s)[A-Z][a-z]{3,}\b")
-_NOT_NAMES = {"This", "That", "These", "Those", "There", "Their", "They", "When", "While", "With", "After", "Before",
-              "Although", "However", "During", "Since", "From", "Some", "Many", "Most", "Other", "Such", "What", "Which"}
-_AUX = re.compile(r"\b(is|was|are|were|has|have|had|can|could|will|would|did|does|do)\b")
-_NOT = re.compile(r"\s+not\b")
-_CONTENT = re.compile(r"\b[a-z]{5,}\b")
 SENTENCES_EDITED = 2  # per paragraph: the quote, its clause, and their altered versions
 _DATE = re.compile(r"\b(1[0-9]|20)\d\d\b|\b(January|February|March|April|May|June|July|August|September|October|"
                    r"November|December)\b")
@@ -90,29 +84,6 @@ def answer_kind(text: str) -> str:
     return "other"
 
 
-def changed_number(text: str, rng: random.Random) -> str | None:
-    found = list(_NUMBER.finditer(text))
-    if not found:
-        return None
-    hit = rng.choice(found)
-    return text[:hit.start()] + str(int(hit.group(0)) + rng.randint(1, 9)) + text[hit.end():]
-
-
-def flipped_negation(text: str) -> str | None:
-    if _NOT.search(text):
-        return _NOT.sub("", text, count=1)
-    m = _AUX.search(text)
-    return None if m is None else text[:m.end()] + " not" + text[m.end():]
-
-
-def clause(sentence: str) -> str | None:
-    parts = [p.strip() for p in re.split(r"[,;]\s+", sentence.rstrip(".")) if p.strip()]
-    best = max(parts, key=lambda p: len(p.split()), default="")
-    if len(best.split()) < 6 or best == sentence.rstrip("."):
-        return None
-    return best[0].upper() + best[1:] + "."
-
-
 def squad_pairs(paragraphs: list[dict], seed: int, spans_of_unanswerable: dict[str, str] | None = None) -> list[Pair]:
     """Pairs from prepared SQuAD paragraphs (eval.reader_data.prepare: sentences, their vectors,
     the questions with their gold sentences). `spans_of_unanswerable`: question id → the reader's
@@ -129,8 +100,8 @@ def squad_pairs(paragraphs: list[dict], seed: int, spans_of_unanswerable: dict[s
             if not q["impossible"]:
                 answers_by_kind[(p["title"], answer_kind(q["golds"][0]))].append(q["golds"][0].strip())
         for s in p["sents"]:
-            names_by_title[p["title"]] += [m.group(0) for m in _NAME.finditer(s) if m.group(0) not in _NOT_NAMES]
-            words_by_title[p["title"]] += _CONTENT.findall(s)
+            names_by_title[p["title"]] += names_of(s)
+            words_by_title[p["title"]] += CONTENT.findall(s)
     out: list[Pair] = []
     for pi, p in enumerate(paragraphs):
         sents = p["sents"]
@@ -214,28 +185,15 @@ def _sentence_edits(p: dict, rng: random.Random, article_names: list[str], forei
     return out
 
 
-def swapped_word(text: str, keep: str, foreign: list[str], rng: random.Random) -> str | None:
-    """`text` with one of its content words (not one of `keep`'s) swapped for a word of the
-    article that the paragraph does not have: it no longer says what the paragraph says."""
-    mine = [w for w in _CONTENT.findall(text) if w not in keep.lower()]
-    if not mine or not foreign:
-        return None
-    w = rng.choice(mine)
-    return re.sub(rf"\b{w}\b", rng.choice(foreign), text, count=1)
-
-
 def _edits(sentence: str, p: dict, rng: random.Random, article_names: list[str], foreign: list[str]) -> list[Pair]:
     out = [Pair(sentence, sentence, ENTAIL, "quote")]
     if (c := clause(sentence)) is not None:
         out.append(Pair(c, sentence, ENTAIL, "clause"))
     if (changed := changed_number(sentence, rng)) is not None:
         out.append(Pair(changed, sentence, CONTRADICT, "changed number"))
-    here = [m for m in _NAME.finditer(sentence) if m.group(0) not in _NOT_NAMES]
     elsewhere = sorted({n for n in article_names if n not in p["context"]})
-    if here and elsewhere:
-        hit = rng.choice(here)
-        out.append(Pair(sentence[:hit.start()] + rng.choice(elsewhere) + sentence[hit.end():], sentence, CONTRADICT,
-                        "swapped name"))
+    if (swapped := swapped_name(sentence, elsewhere, rng)) is not None:
+        out.append(Pair(swapped, sentence, CONTRADICT, "swapped name"))
     if (negated := flipped_negation(sentence)) is not None:
         out.append(Pair(negated, sentence, CONTRADICT, "flipped negation"))
     if (swapped := swapped_word(sentence, "", foreign, rng)) is not None:

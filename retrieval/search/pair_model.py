@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -177,3 +178,44 @@ def loads_without_torch(folder: Path | None, export_name: str, runtime: str, una
     except ModelError:
         return False
     return runtime == "onnx" and bool(expected) and (export_dir(expected, name=export_name) / "export.json").exists()
+
+
+def pair_module(parts, outputs_of):
+    """The model as a torch module: (input_ids, attention_mask, token_type_ids) → the outputs
+    `outputs_of(parts, hidden states)` computes from the encoder's last hidden states. input_ids are
+    token ids (on torch) or their word vectors (as exported to ONNX)."""
+    import torch
+
+    class PairModule(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.parts = parts
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            given = {"inputs_embeds": input_ids} if input_ids.is_floating_point() else {"input_ids": input_ids}
+            hidden = self.parts["encoder"](**given, token_type_ids=token_type_ids,
+                                           attention_mask=attention_mask).last_hidden_state
+            return outputs_of(self.parts, hidden)
+
+    return PairModule().eval()
+
+
+def model_folder(setting: str | None, bundled: Path) -> Path | None:
+    """A model setting (Settings.reader, Settings.verifier) → its folder: "bundled", a folder, or
+    "", "none" or None for none."""
+    if not setting or setting == "none":
+        return None
+    return bundled if setting == "bundled" else Path(setting)
+
+
+_shared: dict[tuple[type, Path, str], PairModel] = {}
+_shared_lock = threading.Lock()
+
+
+def shared(model_class: type[PairModel], folder: Path, runtime: str) -> PairModel:
+    """One model per class, folder and runtime per process, shared."""
+    key = (model_class, Path(folder).resolve(), runtime)
+    with _shared_lock:
+        if key not in _shared:
+            _shared[key] = model_class(key[1], runtime)
+        return _shared[key]

@@ -8,7 +8,6 @@ retrieval/search/pair_model.py's, shared with the verifier; choosing the span is
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import numpy as np
 
 from retrieval.base.errors import ReaderChecksumMismatch, ReaderUnavailable
 from retrieval.search import pair_model
-from retrieval.search.pair_model import PairModel, encoder_with_heads
+from retrieval.search.pair_model import PairModel, encoder_with_heads, pair_module
 
 BUNDLED_READER = Path(__file__).resolve().parent.parent / "models" / "reader"
 WEIGHTS = "reader.fp16.safetensors"
@@ -122,32 +121,13 @@ def _load(weights: Path, base: Path):
     model = encoder_with_heads(
         weights, base, lambda hidden: {"answerable": torch.nn.Linear(hidden, 1), "span": torch.nn.Linear(hidden, 2)},
         {"ans_head.": "answerable.", "span_head.": "span."})
-
-    class ReaderModule(torch.nn.Module):
-        def __init__(self, parts) -> None:
-            super().__init__()
-            self.parts = parts
-
-        def forward(self, input_ids, attention_mask, token_type_ids):
-            # input_ids are token ids (on torch) or their word vectors (as exported to ONNX).
-            given = {"inputs_embeds": input_ids} if input_ids.is_floating_point() else {"input_ids": input_ids}
-            hidden = self.parts["encoder"](**given, token_type_ids=token_type_ids,
-                                           attention_mask=attention_mask).last_hidden_state
-            answerable = torch.sigmoid(self.parts["answerable"](hidden[:, 0]).squeeze(-1))
-            return answerable, self.parts["span"](hidden)
-
-    return ReaderModule(model).eval()
-
-
-_cache: dict[tuple[Path, str], Reader] = {}
-_cache_lock = threading.Lock()
+    return pair_module(model, lambda parts, hidden: (torch.sigmoid(parts["answerable"](hidden[:, 0]).squeeze(-1)),
+                                                     parts["span"](hidden)))
 
 
 def reader_folder(setting: str | None) -> Path | None:
     """Settings.reader → the reader's folder: "bundled", a folder, or "", "none" or None for none."""
-    if not setting or setting == "none":
-        return None
-    return BUNDLED_READER if setting == "bundled" else Path(setting)
+    return pair_model.model_folder(setting, BUNDLED_READER)
 
 
 def reader_for(setting: str | None, runtime: str = "onnx") -> Reader | None:
@@ -164,9 +144,4 @@ def loads_without_torch(setting: str | None, runtime: str = "onnx") -> bool:
 
 def load_reader(folder: Path = BUNDLED_READER, runtime: str = "onnx") -> Reader:
     """One reader per folder and runtime per process, shared."""
-    key = (Path(folder).resolve(), runtime)
-    with _cache_lock:
-        if key not in _cache:
-            _cache[key] = Reader(key[0], runtime)
-        return _cache[key]
-
+    return pair_model.shared(Reader, folder, runtime)

@@ -8,7 +8,6 @@ run as the reader is (retrieval/search/pair_model.py).
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import numpy as np
 
 from retrieval.base.errors import VerifierChecksumMismatch, VerifierUnavailable
 from retrieval.search import pair_model
-from retrieval.search.pair_model import PairModel, encoder_with_heads
+from retrieval.search.pair_model import PairModel, encoder_with_heads, pair_module
 
 BUNDLED_VERIFIER = Path(__file__).resolve().parent.parent / "models" / "verifier"
 WEIGHTS = "verifier.fp16.safetensors"
@@ -78,31 +77,12 @@ def _load(weights: Path, base: Path):
 
     model = encoder_with_heads(weights, base, lambda hidden: {"labels": torch.nn.Linear(hidden, len(LABELS))},
                                {"label_head.": "labels."})
-
-    class VerifierModule(torch.nn.Module):
-        def __init__(self, parts) -> None:
-            super().__init__()
-            self.parts = parts
-
-        def forward(self, input_ids, attention_mask, token_type_ids):
-            # input_ids are token ids (on torch) or their word vectors (as exported to ONNX).
-            given = {"inputs_embeds": input_ids} if input_ids.is_floating_point() else {"input_ids": input_ids}
-            hidden = self.parts["encoder"](**given, token_type_ids=token_type_ids,
-                                           attention_mask=attention_mask).last_hidden_state
-            return (torch.softmax(self.parts["labels"](hidden[:, 0]), dim=-1),)
-
-    return VerifierModule(model).eval()
-
-
-_cache: dict[tuple[Path, str], Verifier] = {}
-_cache_lock = threading.Lock()
+    return pair_module(model, lambda parts, hidden: (torch.softmax(parts["labels"](hidden[:, 0]), dim=-1),))
 
 
 def verifier_folder(setting: str | None) -> Path | None:
     """Settings.verifier → the verifier's folder: "bundled", a folder, or "", "none" or None for none."""
-    if not setting or setting == "none":
-        return None
-    return BUNDLED_VERIFIER if setting == "bundled" else Path(setting)
+    return pair_model.model_folder(setting, BUNDLED_VERIFIER)
 
 
 def verifier_for(setting: str | None, runtime: str = "onnx") -> Verifier | None:
@@ -116,8 +96,4 @@ def loads_without_torch(setting: str | None, runtime: str = "onnx") -> bool:
 
 def load_verifier(folder: Path = BUNDLED_VERIFIER, runtime: str = "onnx") -> Verifier:
     """One verifier per folder and runtime per process, shared."""
-    key = (Path(folder).resolve(), runtime)
-    with _cache_lock:
-        if key not in _cache:
-            _cache[key] = Verifier(key[0], runtime)
-        return _cache[key]
+    return pair_model.shared(Verifier, folder, runtime)

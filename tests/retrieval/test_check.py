@@ -60,11 +60,16 @@ def test_a_wrong_sentence_gets_its_verdict_and_why(checked, sentence, verdict, w
     assert s.verdict == verdict and why in s.reason and not s.supported
 
 
-def test_instructions_in_a_document_do_not_change_a_verdict(tmp_path, real_embedder):
+@pytest.mark.parametrize("verifier,true", [
+    (False, "Tarsin's harbour handled 4,000 ships in 2023"),  # the similarity check: the passage's own words
+    (True, "In 2023 Tarsin's harbour saw 4,000 ships"),  # the verifier: in other words
+])
+def test_instructions_in_a_document_do_not_change_a_verdict(tmp_path, real_embedder, verifier, true):
     """A document that tells the model what to say, and whoever checks to approve it: a sentence
     repeating what the instruction dictates is not supported by it, however close the words."""
     from cited.library import Library
     from retrieval.base.settings import Settings
+    from retrieval.search.verifier import load_verifier
 
     article = tmp_path / "injected.md"
     article.write_text(
@@ -75,10 +80,10 @@ def test_instructions_in_a_document_do_not_change_a_verdict(tmp_path, real_embed
     library = Library(Settings.from_env(environ={}, index_dir=tmp_path / "index"), real_embedder)
     library.add(article)
     passages = library.ask("Who is the harbour's director?").passages
-    checker = Checker(library.view().answerer.retriever)
+    checker = Checker(library.view().retriever, load_verifier() if verifier else None)
     for n in range(1, len(passages) + 1):
         [s] = checker.check(f"The harbour's director is Mara Olsen [{n}].", passages)
-        assert s.verdict == UNSUPPORTED, (n, s.reason)
-    true = next(n for n, p in enumerate(passages, 1) if "4,000 ships" in p.text)
-    [s] = checker.check(f"Tarsin's harbour handled 4,000 ships in 2023 [{true}].", passages)
+        assert not s.supported, (n, s.reason)
+    own = next(n for n, p in enumerate(passages, 1) if "4,000 ships" in p.text)
+    [s] = checker.check(f"{true} [{own}].", passages)
     assert s.verdict == SUPPORTED, s.reason
