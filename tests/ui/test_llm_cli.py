@@ -39,7 +39,7 @@ def test_ask_with_an_llm_prints_each_sentence_checked(article_settings):
 def test_with_the_server_down_the_extractive_answer_comes_with_a_notice(article_settings):
     run = ask(article_settings.index_dir, "--llm", "http://127.0.0.1:9/v1")
     assert run.returncode == 0
-    assert run.stdout.startswith("note: The LLM at http://127.0.0.1:9/v1 did not answer (could not connect)")
+    assert run.stdout.startswith("note: The LLM at http://127.0.0.1:9/v1 did not answer (nothing is listening there: connection refused)")
     assert "Kakar" in run.stdout
 
 
