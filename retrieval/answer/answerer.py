@@ -111,7 +111,7 @@ class Answerer:
         section = []
         if kind is None and not _PICKS_ONE.match(query.text):  # "Which one …" wants one point
             section = matching_section(self.retriever, signals, passages, support) or (
-                section_of_the_answer(self.retriever, passages) if asks_for_a_list(query.text) else [])
+                section_of_the_answer(self.retriever, passages, fitting) if asks_for_a_list(query.text) else [])
         if section:
             return self._answer(query, [Pick(i.row, i.start, i.end, support, 2) for i in section], passages, support)
         picks, joined, listed = self._sentence_picks(query, fitting, reads())

@@ -2,7 +2,8 @@
 outline: the heading of each of its subsections, each cited to the paragraph it opens, rather than
 with whichever single paragraph happens to score best. So are questions that ask for a list by
 their form ("Give me every reason Iran had to calm things down."), with the outline of the section
-the retrieved passages come from, whatever words its heading uses. The same outline completes an answer whose
+the retrieved passages come from, whatever words its heading uses, when the question is about that
+section as a whole rather than one of its points. The same outline completes an answer whose
 sentence announces a list ("The Iranian motives can be summarized as follows:")."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from retrieval.answer.candidates import Candidate
 from retrieval.search.retriever import Passage, Retriever
 from retrieval.search.signals import Signals
 
@@ -54,21 +56,29 @@ def asks_for_a_list(question: str) -> bool:
     return bool(_ASKS_FOR_A_LIST.search(question))
 
 
-def section_of_the_answer(retriever: Retriever, passages: list[Passage]) -> list[OutlineItem]:
+def section_of_the_answer(retriever: Retriever, passages: list[Passage],
+                          candidates: list[Candidate]) -> list[OutlineItem]:
     """The outline of the top-level section the retrieved passages mostly come from (each passage
-    counting 1/rank), when that section lays out two or more numbered points; [] if none does."""
+    counting 1/rank), when that section lays out two or more numbered points and the question is
+    about the section as a whole: its best sentence there is in the section's introduction, before
+    the points ("Why did Iran back down?"), not inside one point ("Why does Iran's air force
+    struggle?", answered with that point's sentence). [] otherwise."""
     weights: dict[tuple[str, str], float] = {}
     for p in passages:
         chunk = retriever.chunks[p.chunk]
         if chunk.section:
             key = (chunk.doc, chunk.section[0])
             weights[key] = weights.get(key, 0.0) + 1.0 / max(p.rank, 1)
-    for doc, top in sorted(weights, key=lambda key: -weights[key]):
-        items = outline(retriever, doc, top)
-        if len(items) >= 2:
-            return items
-        break  # only the section most of the passages are in
-    return []
+    if not weights:
+        return []
+    doc, top = max(weights, key=lambda key: weights[key])  # only the section most passages are in
+    inside = [c for c in candidates if retriever.chunks[c.passage.chunk].doc == doc
+              and list(retriever.chunks[c.passage.chunk].section[:1]) == [top]]
+    best = max(inside, key=lambda c: c.score, default=None)
+    if best is None or len(retriever.chunks[best.passage.chunk].section) != 1:
+        return []
+    items = outline(retriever, doc, top)
+    return items if len(items) >= 2 else []
 
 
 def announced_list(retriever: Retriever, row: int, sentence: str) -> list[OutlineItem]:

@@ -32,7 +32,7 @@ def test_cited_ask_with_a_real_llm_answers_with_checked_sentences(url, article_s
     assert written is not None and written["model"] == "smollm2-135m" and written["text"]
     assert written["sentences"], written
     for s in written["sentences"]:
-        assert s["verdict"] in ("supported", "unsupported", "invalid citation", "no answer")
+        assert s["verdict"] in ("supported", "contradicted", "unsupported", "invalid citation", "no answer")
         assert s["supported"] == (s["verdict"] == "supported")
         assert s["reason"] or s["supported"]  # every sentence not supported says why
         if s["supported"]:  # what supports it is the article's own text, in a passage it was given
