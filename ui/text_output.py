@@ -21,7 +21,8 @@ VERDICT_WORDS = {"supported": "supported", "contradicted": "contradicted", "unsu
 
 
 def format_written(answer: Answer, width: int = 100, unsupported: str = "flag") -> str:
-    """An LLM's answer, one checked sentence per line: ✓ supported, ✗ not (with why)."""
+    """An LLM's answer, one checked sentence per line: ✓ supported, ✗ contradicted or an invalid citation, ? not
+    in the article, each not supported with why."""
     written = answer.written
     lines = [f"Written by {written.model}, each sentence checked against the article:"]
     removed = 0

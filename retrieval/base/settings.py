@@ -27,6 +27,7 @@ _ENV = {
     "auth": "CITED_AUTH",
     "reader": "CITED_READER",
     "verifier": "CITED_VERIFIER",
+    "verifier_abstain_below": "CITED_VERIFIER_ABSTAIN_BELOW",
     "encoder_runtime": "CITED_ENCODER_RUNTIME",
     "llm": "CITED_LLM",
     "llm_model": "CITED_LLM_MODEL",
@@ -180,7 +181,7 @@ def _coerce(type_name: str, raw: str, var: str):
     try:
         if type_name == "int":
             return int(raw)
-        if type_name == "float":
+        if type_name in ("float", "float | None"):
             return float(raw)
     except ValueError:
         raise CitedError(f"{var}={raw!r} is not a number.") from None

@@ -211,6 +211,16 @@ def test_a_bad_k_or_mode_in_the_environment_is_refused(tmp_path):
         Settings.from_env(environ={"CITED_MODE": "semantic"})
 
 
+def test_the_verifier_joins_abstention_only_when_asked():
+    from retrieval.base.errors import CitedError
+    from retrieval.base.settings import Settings
+
+    assert Settings.from_env(environ={}).verifier_abstain_below is None
+    assert Settings.from_env(environ={"CITED_VERIFIER_ABSTAIN_BELOW": "0.05"}).verifier_abstain_below == 0.05
+    with pytest.raises(CitedError, match="not a number"):
+        Settings.from_env(environ={"CITED_VERIFIER_ABSTAIN_BELOW": "some"})
+
+
 def test_answers_from_many_threads_at_once_are_the_one_thread_answers(library):
     from concurrent.futures import ThreadPoolExecutor
 

@@ -48,7 +48,7 @@ def test_check_eval_runs_on_a_small_squad_file(tmp_path, monkeypatch, capsys):
     data = tmp_path / "squad.json"
     data.write_text(json.dumps({"data": articles}), encoding="utf-8")
     monkeypatch.setattr(checking, "PASSAGES_PER_ARTICLE", 6)
-    assert main(["eval", "--check", str(data), "--json", "--index", str(tmp_path / "index"),
+    assert main(["eval", "--check", str(data), "--no-verifier", "--json", "--index", str(tmp_path / "index"),
                  "--out", str(tmp_path / "out")]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["threshold"] in checking.GRID and result["word_threshold"] in checking.WORD_GRID

@@ -65,3 +65,18 @@ def test_what_the_article_does_not_say_reads_as_english(question, said):
     from retrieval.answer.abstention import not_said
 
     assert not_said(question) == said
+
+
+@pytest.mark.parametrize("below,abstains", [(0.05, False), (1.01, True)])
+def test_the_real_verifier_joins_abstention_only_when_the_settings_ask(article_settings, below, abstains):
+    from cited import Library
+    from retrieval.answer.abstention import NOTHING_SETTLES
+
+    question = "Who leads Pakistan's caretaker government?"
+    assert not Library(article_settings).ask(question).abstained  # shipped: the verifier stays out
+    answer = Library(replace(article_settings, verifier_abstain_below=below)).ask(question)
+    assert answer.abstained == abstains, answer.text
+    if abstains:  # no entailment reaches 1.01: the verifier was asked, and said why
+        assert answer.abstention.reason == NOTHING_SETTLES
+    else:
+        assert "Kakar" in answer.text

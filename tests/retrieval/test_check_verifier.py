@@ -8,6 +8,7 @@ import pytest
 
 from retrieval.answer.check import (
     CONTRADICTED,
+    ENTAIL_ABOVE,
     INVALID,
     NO_ANSWER,
     SUPPORTED,
@@ -36,17 +37,19 @@ def checked(answerer):
 
 def test_a_paraphrase_is_supported_by_the_sentence_that_says_it(checked):
     check, n, _, answerer = checked
-    [s] = check("Anwar-ul-Haq Kakar heads the interim government [{n}].")
+    # The passage: "… a caretaker government, led by Anwar-ul-Haq Kakar, to oversee …". ("Kakar heads
+    # the interim government" reads below ENTAIL_ABOVE: "interim" for "caretaker" is a step too far.)
+    [s] = check("The caretaker government is headed by Anwar-ul-Haq Kakar [{n}].")
     assert s.verdict == SUPPORTED and not s.attributed and s.cited == (n,), s.reason
     document = answerer.retriever.index.document(s.support.doc)
     assert document.text[s.support.start:s.support.end] == s.support.text  # offsets are sacred
-    assert "Kakar" in s.support.text and s.support.citation == n and s.entailment >= 0.5
+    assert "Kakar" in s.support.text and s.support.citation == n and s.entailment >= ENTAIL_ABOVE
 
 
 def test_a_sentence_without_a_marker_or_citing_the_wrong_passage_is_attributed(checked):
     check, n, other, _ = checked
-    for text in ("Anwar-ul-Haq Kakar heads the interim government.",
-                 "Anwar-ul-Haq Kakar heads the interim government [{other}]."):
+    for text in ("The caretaker government is headed by Anwar-ul-Haq Kakar.",
+                 "The caretaker government is headed by Anwar-ul-Haq Kakar [{other}]."):
         [s] = check(text)
         assert s.verdict == SUPPORTED and s.attributed and s.cited == (n,), (text, s.reason)
         assert s.to_json()["attributed"] is True
@@ -74,7 +77,7 @@ def test_the_verdict_is_one_function_of_the_readings(checked):
     check, n, _, answerer = checked
     checker = Checker(answerer.retriever, load_verifier())
     passages = answerer.ask(QUESTION).passages
-    claim = "Anwar-ul-Haq Kakar heads the interim government."
+    claim = "The caretaker government is headed by Anwar-ul-Haq Kakar."
     [vector] = answerer.retriever.embedder.encode([claim])
     readings = checker.readings(f"{claim} [{n}]", (n,), claim, vector, list(passages))
     assert isinstance(readings, ClaimReadings)

@@ -52,7 +52,7 @@ def test_a_correct_answer_streams_and_is_checked(library, server):
 
 
 @pytest.mark.parametrize("reply,verdicts", [
-    ("The elections are on February 9, 2024 [{n}].", ["unsupported"]),  # a changed number
+    ("The elections are on February 9, 2024 [{n}].", ["contradicted"]),  # a changed date: the passage says otherwise
     ("Kakar leads the caretaker government [7].", ["invalid citation"]),  # 5 passages were given
     ("The caretaker government is led by Anwar-ul-Haq Kakar [{n}]. He is very popular.",
      ["supported", "unsupported"]),  # the second sentence has no marker
@@ -127,10 +127,20 @@ def test_true_sentences_in_other_words_are_supported_and_false_ones_are_not(libr
     passages = library.ask(question).passages
     n = next(i for i, p in enumerate(passages, 1) if holds in p.text)
     wrong_number = true.replace("1963", "1973").replace("10% to 15%", "40% to 45%")
-    wrong_group = true.replace("Therhi", "Lahore").replace("Shiite", "Sunni")
+    wrong_group = true.replace("Therhi", "Karachi").replace("Shiite", "Sunni")
     server.reply = f"{true} [{n}]. {wrong_number} [{n}]. {wrong_group} [{n}]. {true} [9]."
     answer = library.ask(question)
     verdicts = [s.verdict for s in answer.written.sentences]
     assert verdicts[0] == "supported" and answer.writer == "llm", answer.written.sentences[0].reason
     assert all(v in ("unsupported", "contradicted") for v in verdicts[1:3]), verdicts
     assert verdicts[3] == "invalid citation"
+
+
+@pytest.mark.xfail(strict=True, reason="known miss: the verifier does not bind a date to its event in a sentence "
+                   "that lists two ('the Therhi massacre on June 3, 1963, and the Lahore incident in February 1978')")
+def test_an_event_given_the_date_of_another_in_the_same_sentence_is_not_supported(library, server):
+    passages = library.ask("When was the Therhi massacre?").passages
+    n = next(i for i, p in enumerate(passages, 1) if "Therhi" in p.text)
+    server.reply = f"The Lahore massacre took place on June 3, 1963 [{n}]."
+    answer = library.ask("When was the Therhi massacre?")
+    assert answer.written.sentences[0].verdict != "supported"

@@ -79,9 +79,11 @@ def test_ask_takes_optional_k_mode_and_doc(client):
 
 
 @pytest.mark.slow
-def test_ask_and_search_are_the_only_documented_endpoints_and_only_the_question_is_required(client):
+def test_ask_search_and_check_are_the_only_documented_endpoints_and_only_the_question_is_required(client):
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    assert list(endpoints) == ["/ask", "/search"]
+    assert list(endpoints) == ["/ask", "/search", "/check"]
+    check = {p["parameter_name"]: p for p in endpoints.pop("/check")["parameters"]}
+    assert list(check) == ["text", "doc"] and not check["text"]["parameter_has_default"]
     for endpoint in endpoints.values():
         parameters = {p["parameter_name"]: p for p in endpoint["parameters"]}
         expected = ["question", "k", "mode", "doc"] + (["history"] if endpoint is endpoints["/ask"] else [])
