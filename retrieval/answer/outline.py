@@ -52,8 +52,14 @@ _ASKS_FOR_A_LIST = re.compile(
     r"|^\s*what\s+(made|led|prompted|drove|pushed|caused|motivated|persuaded|convinced)\b", re.I)
 
 
+# A yes/no question ("Were Iran's reasons less weighty than Pakistan's?") or a comparison ("How do
+# Pakistan's reasons compare with Iran's?") names the list without asking for it.
+_NOT_FOR_A_LIST = re.compile(
+    r"^\s*(is|are|was|were|do|does|did|has|have|had|can|could|would|should|will)\b|\b(compare[sd]?|than)\b", re.I)
+
+
 def asks_for_a_list(question: str) -> bool:
-    return bool(_ASKS_FOR_A_LIST.search(question))
+    return bool(_ASKS_FOR_A_LIST.search(question)) and not _NOT_FOR_A_LIST.search(question)
 
 
 def section_of_the_answer(retriever: Retriever, passages: list[Passage],

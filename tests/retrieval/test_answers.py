@@ -198,6 +198,8 @@ def test_a_question_asking_for_a_list_gets_the_sections_points(answerer, questio
     # a why-question whose answer sits inside one point is answered with that point's sentence
     ("Why does the Iranian air force struggle?", "outdated equipment"),
     ("Why does Pakistan keep India in mind when dealing with its neighbours?", "Indian response"),
+    # a yes/no question that names the list does not ask for it
+    ("Were Iran's motives less important than Pakistan's?", "equally significant"),
 ])
 def test_a_question_about_one_point_is_not_given_the_list(answerer, question, words):
     answer = answerer.ask(question)
