@@ -287,8 +287,9 @@ def run_llm_check(args, settings: Settings) -> int:
         "model": library.llm_writer().model if asked else "", "questions": len(questions),
         "sent_to_llm": len(asked), "llm_shown": sum(a["writer"] == "llm" for a in asked),
         "fell_back": sum(a["writer"] != "llm" for a in asked), "sentences": len(rows),
-        "verdicts": {v: sum(r["verdict"] == v for r in rows) for v in ("supported", "unsupported", "invalid citation",
-                                                                       "no answer")},
+        "verdicts": {v: sum(r["verdict"] == v for r in rows) for v in ("supported", "contradicted", "unsupported",
+                                                                       "invalid citation", "no answer")},
+        "attributed": sum(bool(r.get("attributed")) for r in rows),
         "seconds_p50": float(np.median([a["seconds"] for a in asked])) if asked else float("nan"),
         "against_labels": _against_labels(rows),
     }

@@ -74,3 +74,25 @@ def test_labels_score_the_check_and_its_content_rules():
     labels = {("q1", "A [1]."): True, ("q1", "B."): True, ("q2", "C."): False}
     pairs = [(r["supported"], labels[(r["id"], r["text"])]) for r in rows]
     assert checking._precision_recall(pairs) == {"said_supported": 1, "precision": 1.0, "recall": 0.5}
+
+
+@pytest.mark.slow
+def test_the_llm_check_eval_runs_against_a_server(tmp_path, capsys):
+    """`cited eval --check --llm URL`: every sentence the server writes is checked and written
+    out; a true sentence without a marker is attributed, a changed date contradicted."""
+    from tests.scripted_llm import ScriptedLlm
+
+    one = tmp_path / "one.jsonl"
+    one.write_text(json.dumps({"id": "k1", "question": "Who leads Pakistan's caretaker government?",
+                               "gold": ["Anwar-ul-Haq Kakar"], "answer": ["Kakar"], "answerable": True}) + "\n")
+    reply = "Anwar-ul-Haq Kakar leads the caretaker government. The elections are on February 9, 2024."
+    with ScriptedLlm(reply) as llm:
+        code = main(["eval", "--check", "--llm", llm.url, "--set", str(one), "--json",
+                     "--index", str(tmp_path / "index"), "--out", str(tmp_path / "out")])
+    assert code == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["sent_to_llm"] == 1 and result["sentences"] == 2
+    assert result["verdicts"]["supported"] == 1 and result["verdicts"]["contradicted"] == 1
+    assert result["attributed"] == 1 and result["llm_shown"] == 1
+    rows = [json.loads(line) for line in (tmp_path / "out" / "llm-sentences.jsonl").read_text().splitlines()]
+    assert [r["verdict"] for r in rows] == ["supported", "contradicted"] and rows[0]["attributed"] is True
