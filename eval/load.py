@@ -64,8 +64,8 @@ class MemorySampler:
 
 def connect(url: str, tls: ssl.SSLContext):
     """A gradio_client Client. It makes a new httpx client for every request, and with it a new TLS
-    context that loads the CA bundle (some 40 ms of CPU, ten times what the rest of a request
-    costs the client); one context made up front, with the same checks, serves every request."""
+    context that loads the CA bundle (many times the CPU the rest of a request costs the client);
+    one context made up front, with the same checks, serves every request."""
     from gradio_client import Client
 
     return Client(url, verbose=False, ssl_verify=tls)

@@ -101,8 +101,8 @@ def build_index(store, n: int, sentences: list[str], vectors: np.ndarray, model:
 
 def build_folder(path: str, n: int, pool: str, model: str) -> None:
     """Run in a child process: the folder index of build_index at `path`, from the pool's sentences
-    and vectors (pool.json, pool.faiss). Its own process, so the memory a large build takes (10 GB
-    at a million passages) is given back before the measuring process starts."""
+    and vectors (pool.json, pool.faiss). Its own process, so the memory a large build takes is
+    given back before the measuring process starts."""
     from retrieval.index.stores import FolderStore
     from retrieval.index.vector_files import flat_vectors
 

@@ -5,7 +5,7 @@ reproducibly (fixed seed; the data files' sha256, the command and every figure i
 The model: the MiniLM encoder, a linear head on [CLS] for "this sentence answers the question"
 and a linear head on every token for the answer's start and end; loss = BCE + ½ (start CE + end
 CE) on positives. The word embeddings stay frozen and are not saved (they are the bundled
-encoder's, read from its sha256-checked file at load), which keeps the fp16 weights near 22 MB.
+encoder's, read from its sha256-checked file at load), which halves the fp16 weights file.
 Figures are measured on the held-out training articles through retrieval/search/reader.py itself.
 """
 

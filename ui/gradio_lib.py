@@ -1,9 +1,9 @@
 """Gradio, as the ui modules import it: analytics off, and without two packages no part of cited's
 app uses, which the chat server would otherwise hold:
 - pyarrow, which pandas (imported by gradio) imports whenever it is installed (it comes with the
-  eval tools and Milvus Lite): 36 MB;
+  eval tools and Milvus Lite);
 - matplotlib, which Gradio imports at every request, whether or not the app draws, to switch its
-  backend to "agg" for the request (utils.MatplotlibBackendMananger): 26 MB. cited's app draws
+  backend to "agg" for the request (utils.MatplotlibBackendMananger). cited's app draws
   nothing with matplotlib, so the switch is made only in a process that has imported it already."""
 
 import os

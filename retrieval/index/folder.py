@@ -151,8 +151,8 @@ def _write_files(folder: Path, data: IndexData) -> None:
 
 def write_manifest(folder: Path, manifest: dict) -> None:
     """manifest.json, replaced in one rename (a reader reads the old one or the new one). Written
-    by orjson: a library of 20,000 documents has a 6 MB manifest, which each add writes once and
-    reads a few times (the json module took half a second each time)."""
+    by orjson: a large library has a manifest of megabytes, which each add writes once and reads a
+    few times (the json module was many times slower)."""
     tmp = folder / f".{MANIFEST}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     try:
         with open(tmp, "wb") as f:

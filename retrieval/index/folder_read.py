@@ -236,7 +236,7 @@ def _read_part(path: Path, folder: Path, files: dict, dimension: int, sizes: dic
     vectors, memory-mapped), its files checked first: a file that does not match is the error
     named, whatever parsing would make of it. Files of up to HASHED_AT_OPEN_UP_TO bytes are
     checked against their sha256; larger ones against their size, since hashing a million
-    passages' 9.6 GB took longer than the 3 s opening them should (a damaged line is still named
+    passages' files took far longer than opening them should (a damaged line is still named
     when it is read)."""
     for name in (*DATA_FILES, *(n for n in files if n not in DATA_FILES)):
         with _naming(path, folder, name):

@@ -3,9 +3,9 @@
 Opening an index reads almost nothing: vectors, IVF lists and BM25 are memory-mapped or read row by
 row as questions need them. So after a reboot (or once other files have pushed the index out of
 memory), a server's questions read their rows from disk, scattered: at a million passages each
-took 4.5-9 s, for as long as new rows were needed. Read once, in order, by a background thread,
-the files are all in the page cache within about 30 s (9.6 GB at 250-300 MB/s on this project's
-machine), and questions take their warm time (30-100 ms) from then on.
+took seconds, for as long as new rows were needed. Read once, in order, by a background thread,
+the files are soon all in the page cache, and questions take their warm time from then on
+(docs/speed-and-scale.md has the figures).
 
 Only for a server (Library.warm; a one-shot `cited ask` would only compete with its own question),
 only above WARM_FROM bytes (a small index is read at open, or is still in the cache since it was

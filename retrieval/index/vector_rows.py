@@ -2,18 +2,19 @@
 
 A question scores only its candidates' passages and sentences, but indexing the memory-mapped
 array for them maps in the pages around each row as well (the kernel's fault-around: 64 KB per
-touch). Scattered over a 100,000-passage index, that was the whole 459 MB sentence file after
-the first question. So once the rows
+touch). Scattered over a 100,000-passage index, that was the whole sentence file after the
+first question. So once the rows
 are copied out, the mapping's pages are let go (madvise DONTNEED: they stay in the page cache, and
 a later touch maps them again). Reading each run of rows with os.pread instead kept nothing mapped,
 but doubled a question's time at 100,000 passages (a system call per candidate); read with
 os.preadv straight into the array, one call per run of rows (a candidate's sentences are one run),
-it now takes 6 ms where the mapping took 9 to 15 (2,000 candidates' 6,000 sentences, at 100,000
-and at 1,000,000 passages), maps nothing, and is what rows_of does for an index's files (opened).
+it is faster than the mapping was, maps nothing, and is what rows_of does for an index's files
+(opened).
 Arrays held in memory (small indexes) are indexed as they are.
 
 An index with segments keeps each part's vectors as they were opened (StackedRows), rather than
-copying them into one array: at a million passages that copy was 6 GB, made again after each add.
+copying them into one array: at a million passages that copy was gigabytes, made again after each
+add.
 """
 
 from __future__ import annotations

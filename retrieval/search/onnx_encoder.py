@@ -91,7 +91,7 @@ def find_export(weights_sha256: str, name: str = BUNDLED_MODEL) -> Path | None:
 
 def _matches_record(folder: Path, meta: dict) -> bool:
     """Whether the export's three files hash to the digests export.json records. Hashing them
-    (180 MB for the encoder and the reader) took a sixth of a cold `cited ask`, so, as git does
+    (the encoder's and the reader's) took a large share of a cold `cited ask`, so, as git does
     for its index, files already hashed are not hashed again while their stat is what it was
     then (VERIFIED): a write changes a file's ctime, which no user call can set back. A file
     changed within RACY_NS of being hashed could still show its old stat, so none is vouched for
@@ -201,12 +201,10 @@ def session(path: Path, threads: int = 1, spin: bool = False):
     """An onnxruntime session for one caller at a time; the graph was optimized at export.
 
     Between runs its threads never spin (busy-wait) for work. Within a run they do only when
-    `spin`, which suits a question's many small operators and not a batch's large ones. Measured
-    on this 2-core machine with 0, 1 or 2 other processes busy, a question encoded (p50, ms) in
-    2.9 / 4.2 / 4.2 spinning within runs and 3.8 / 4.6 / 8.0 never spinning; the reader's 8
-    sentences (0 or 1 busy) in 47 / 78 spinning within runs and 46 / 72 never. Spinning between
-    runs too (onnxruntime's default) kept a core busy after each run; with another process busy,
-    a question took 7.3 ms instead of 4.5 and the reader 94 ms instead of 67 (an earlier session)."""
+    `spin`, which suits a question's many small operators and not a batch's large ones: measured
+    with other processes busy, spinning within runs was faster for a question and no faster for
+    the reader's batch, and spinning between runs too (onnxruntime's default) kept a core busy
+    after each run, slowing the next question and the reader (docs/speed-and-scale.md)."""
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
@@ -220,9 +218,9 @@ def session(path: Path, threads: int = 1, spin: bool = False):
 
 
 def threads_to_use() -> int:
-    """Up to two: a question's run is split between two cores (3.9 ms against 4.4 on one; without
-    spinning, no slower than one thread when the other core is busy); more buys nothing for a few
-    dozen tokens, and the reader's batch is as small."""
+    """Up to two: a question's run is split between two cores (faster than one; without spinning,
+    no slower when the other core is busy); more buys nothing for a few dozen tokens, and the
+    reader's batch is as small."""
     return max(1, min(2, os.cpu_count() or 1))
 
 
@@ -233,7 +231,7 @@ _templates_lock = threading.Lock()
 def tokenizer_from(path: Path):
     """A new `tokenizers.Tokenizer` of the file at `path`, without truncation or padding (the caller
     sets its own). Tokenizers of files with the same bytes share one vocabulary: the reader's file
-    is the encoder's, and each parsed copy held 10 MB of the chat server's memory."""
+    is the encoder's, and each parsed copy held megabytes of the chat server's memory."""
     import hashlib
 
     from tokenizers import AddedToken, Tokenizer

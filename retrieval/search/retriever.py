@@ -132,9 +132,9 @@ def _in_memory(vectors, dimension: int) -> np.ndarray:
 
 def _inner_products(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
     """Every row's inner product with the vector. einsum, not BLAS: numpy's OpenBLAS split a
-    product of 80,000 rows (the sentences of 20,000 passages) over a second thread that then spun
-    for 0.1 s, on the core the reader's and the encoder's next runs need; einsum runs on this
-    thread (0.9 ms for 20,000 rows here, where FAISS's flat search of all of them took 2.6)."""
+    large product over a second thread that then spun on the core the reader's and the encoder's
+    next runs need; einsum runs on this thread, and was faster than FAISS's flat search of the
+    same rows (docs/speed-and-scale.md)."""
     return np.einsum("ij,j->i", matrix, vector.astype(np.float32, copy=False))
 
 
