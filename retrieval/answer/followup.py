@@ -42,9 +42,16 @@ _VERBS_AFTER_PRONOUN = {"happen", "happened", "mean", "means", "meant", "lead", 
                         "took", "start", "started", "end", "ended", "begin", "began", "occur", "occurred", "come",
                         "came", "affect", "affected", "say", "said", "matter", "matters", "change", "changed",
                         "work"}
+_PARTICLES = {"out", "up", "down", "off", "back", "away", "over", "around", "through", "along"}
+# Nouns for people: "he"/"she" stand for these (or a name), "it" never does.
+_PEOPLE = {"author", "writer", "journalist", "analyst", "leader", "president", "minister", "spokesman",
+           "spokesperson", "chief", "head", "commander", "man", "woman", "person", "official", "ambassador"}
+# "it" about a text: the article ("Who is the author of this piece?" → "When did it come out?").
+_THE_TEXT = re.compile(r"\b(this|the)\s+(piece|article|text|report|analysis|paper|page)\b", re.I)
 _ORDINALS = r"(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|final|next)"
 _LEAD = re.compile(r"^(?:and|but|so|also|ok|okay|then|well)\s*,?\s+", re.I)
 _FRAGMENT = re.compile(r"^(?:(?:what|how)\s+about|what\s+of|and)\s+(?P<x>.+)$", re.I)
+_NAMED_THEN_QUESTION = re.compile(r"^(?:and|but|so|(?:what|how)\s+about|as\s+for)\s+(?P<x>[^,]+),\s*(?P<q>.+)$", re.I)
 _REST = re.compile(r"^(the\s+)?(others|rest|other\s+ones|remaining\s+ones|remaining\s+\w+|other\s+\w+)$", re.I)
 _ORDINAL = re.compile(rf"\b(the\s+)?{_ORDINALS}\b(\s+one)?", re.I)
 _WHICH_ONE = re.compile(r"\b(which|what)\s+(one|ones|of\s+them|of\s+those|of\s+these)\b", re.I)
@@ -53,7 +60,7 @@ _BARE_WH = re.compile(r"^(why|how|when|where|who)(\s+not)?$", re.I)
 # A name: capitalized words, joined by "of (the)" ("Army of Justice") or by "and" inside a name.
 _NAME = re.compile(r"(?<![\w’'])(?:[A-Z][\w’'.-]*)"
                    r"(?:\s+(?:of\s+(?:the\s+)?|and\s+(?=[A-Z][a-z]+\s+[A-Z]))?[A-Z][\w’'.-]*)*")
-_AFTER_AUX = re.compile(r"\b(?:{})\s+$".format("|".join(sorted(_AUX))), re.I)
+_AFTER_AUX = re.compile(r"\b(?:{})\s+(?:the\s+)?$".format("|".join(sorted(_AUX))), re.I)
 _POSSESSIVE_END = re.compile(r"['’]s?$")
 
 
@@ -75,6 +82,9 @@ def _read(question: str, readings: list[str]) -> str:
     bare = _BARE_WH.match(_LEAD.sub("", body))
     if bare:
         return _swap_wh(before, bare.group(1), bool(bare.group(2)))
+    named = _NAMED_THEN_QUESTION.match(body)
+    if named and _is_clause(named.group("q")):  # "And Iran, why did it hold back?"
+        return _named_pronoun(named.group("x").strip(), named.group("q"), before) + "?"
     fragment = _FRAGMENT.match(_LEAD.sub("", body)) or _FRAGMENT.match(body)
     if fragment and not _is_clause(fragment.group("x")):
         return _fill_ellipsis(readings, fragment.group("x").strip(" ,"))
@@ -85,6 +95,22 @@ def _read(question: str, readings: list[str]) -> str:
         q = _LEAD.sub("", q)  # "And who did they want to keep out?"
         q = q[:1].upper() + q[1:]
     return _resolve_pronouns(q, readings)
+
+
+def _named_pronoun(x: str, q: str, before: str) -> str:
+    """The question with its first pronoun standing for x, completed by what the previous question
+    said after the same last words: ("Iran", "why did it hold back"), after "Why did Pakistan hold
+    back from escalating" → "Why did Iran hold back from escalating"."""
+    q = q.rstrip("?!. ")
+    m = re.search(r"\b(it|he|she|they|him|them|its|his|her|their)\b", q, re.I)
+    if m:
+        stands = _possessive(x) if m.group(1).lower() in ("its", "his", "her", "their") else x
+        q = q[:m.start()] + stands + q[m.end():]
+    last = " ".join(q.split()[-2:])
+    at = before.lower().rfind(" " + last.lower())
+    if len(last.split()) == 2 and at >= 0:
+        q += before[at + 1 + len(last):]
+    return q[:1].upper() + q[1:]
 
 
 def _is_clause(text: str) -> bool:
@@ -174,7 +200,7 @@ def _resolve_pronouns(q: str, readings: list[str]) -> str:
         previous = words[i - 1].group().lower() if i else ""
         replacement = None
         if w in ("it", "him", "she", "he") or (w in ("this", "that") and _points_back(following)):
-            replacement = thing
+            replacement = _agreeing(w, thing, readings[-1])
         elif w in ("they", "them") or (w in ("these", "those") and _points_back(following)):
             replacement = plural or owner
         elif w in ("its", "his", "her"):
@@ -195,6 +221,21 @@ def _resolve_pronouns(q: str, readings: list[str]) -> str:
         out.append(q[last:m.start()] + replacement)
         last = m.end()
     return "".join(out) + q[last:] if out else q
+
+
+def _agreeing(pronoun: str, thing: str | None, before: str) -> str | None:
+    """What a singular pronoun stands for, if the previous question's topic agrees with it: "it"
+    is not a person ("the author"; about a text, "it" is the article), "he"/"she"/"him" not a
+    thing ("the interim government"). None: the question is asked as written."""
+    if thing is None:
+        return None
+    head = thing.split()[-1].lower().strip("’'s")
+    person = head in _PEOPLE
+    if pronoun == "it" and person:
+        return "the article" if _THE_TEXT.search(before) else None
+    if pronoun in ("he", "she", "him") and thing.lower().startswith("the ") and not person:
+        return None
+    return thing
 
 
 def _points_back(following: str) -> bool:
@@ -267,9 +308,11 @@ def _the_phrase(b: str, start: int = 0) -> tuple[int, int] | None:
         if not re.match(r"[\w’'-]+$", w) or (w.lower() in _FUNCTION and not joins):
             break
         words.append(t)
-    if words and re.search(r"\b(do|does|did|can|could|will|would|should)\s+$", b[:m.start()], re.I) \
-            and len(words) >= 2 and words[-1].group()[:1].islower():
-        words.pop()  # "What does the author conclude": the verb is not part of the phrase
+    if words and re.search(r"\b(do|does|did|can|could|will|would|should)\s+$", b[:m.start()], re.I):
+        while len(words) >= 2 and words[-1].group().lower() in _PARTICLES:
+            words.pop()  # "When did the author come out": "out" goes with the verb
+        if len(words) >= 2 and words[-1].group()[:1].islower():
+            words.pop()  # "What does the author conclude": the verb is not part of the phrase
     if not words:
         return None
     return m.start(), m.end() + words[-1].end()

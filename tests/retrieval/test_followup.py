@@ -62,3 +62,26 @@ def test_without_earlier_questions_nothing_changes():
 
 def test_a_pronoun_with_nothing_to_point_at_is_left_alone():
     assert standalone("What was it targeting?", ["Who struck first?"]) == "What was it targeting?"
+
+
+# The rows of the conversations issue (#33): every reading is a question a person would write, or
+# the question is asked as written when the earlier questions hold nothing that agrees with it.
+ISSUE_ROWS = [
+    (["Why did Pakistan hold back from escalating?"], "And Iran, why did it hold back?",
+     "Why did Iran hold back from escalating?"),
+    (["Who is the author of this piece?"], "When did it come out?", "When did the article come out?"),
+    (["Who is the author of this piece?", "When did it come out?"], "What does he say about India?",
+     "What does he say about India?"),  # "he" is not the article
+    (["Who heads the interim government?"], "What is he supposed to oversee?",
+     "What is he supposed to oversee?"),  # "he" is not a government: as written
+    (["Where in Iraq did the IRGC strike?"], "What did it claim was there?", "What did the IRGC claim was there?"),
+    (["What did the minister announce?"], "Why did it matter?", "Why did it matter?"),  # "it" is not a person
+    (["Why did Rome hold back from attacking?"], "And Carthage, why did they hold back?",
+     "Why did Carthage hold back from attacking?"),
+    (["When did the author come out in support?"], "And why?", "Why did the author come out in support?"),
+]
+
+
+@pytest.mark.parametrize("previous,question,expected", ISSUE_ROWS)
+def test_readings_are_questions_a_person_would_write(previous, question, expected):
+    assert standalone(question, previous) == expected
