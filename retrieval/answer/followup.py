@@ -290,8 +290,19 @@ def _phrase_words(after: str, before: str) -> list[str]:
         kept.append(w)
     if kept and re.search(r"\b(do|does|did|can|could|will|would|should)\s+(\S+\s+)*$", before, re.I) \
             and not re.search(r"\b(is|are|was|were|has|have|had)\b", before, re.I):
-        kept.pop()
+        return kept[:_before_the_verb(kept, keep=0)]
     return kept
+
+
+def _before_the_verb(words: list, keep: int) -> int:
+    """How many of a do-question's subject words come before its verb (and the verb's particle):
+    "author come out" → 1. At least `keep` stay (a phrase's noun after "the"). `words`: strings
+    or regex matches."""
+    text = [w if isinstance(w, str) else w.group() for w in words]
+    n = len(text)
+    if n > keep + 1 and text[-1].lower() in _PARTICLES:
+        n -= 1  # "When did the author come out", "Why did Pakistan's army back down": one particle
+    return n - 1 if n > keep and text[n - 1][:1].islower() else n
 
 
 def _the_phrase(b: str, start: int = 0) -> tuple[int, int] | None:
@@ -309,10 +320,7 @@ def _the_phrase(b: str, start: int = 0) -> tuple[int, int] | None:
             break
         words.append(t)
     if words and re.search(r"\b(do|does|did|can|could|will|would|should)\s+$", b[:m.start()], re.I):
-        while len(words) >= 2 and words[-1].group().lower() in _PARTICLES:
-            words.pop()  # "When did the author come out": "out" goes with the verb
-        if len(words) >= 2 and words[-1].group()[:1].islower():
-            words.pop()  # "What does the author conclude": the verb is not part of the phrase
+        words = words[:_before_the_verb(words, keep=1)]  # "What does the author conclude": not the verb
     if not words:
         return None
     return m.start(), m.end() + words[-1].end()

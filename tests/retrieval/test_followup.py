@@ -79,6 +79,7 @@ ISSUE_ROWS = [
     (["Why did Rome hold back from attacking?"], "And Carthage, why did they hold back?",
      "Why did Carthage hold back from attacking?"),
     (["When did the author come out in support?"], "And why?", "Why did the author come out in support?"),
+    (["When did Pakistan's army back down?"], "What did it say?", "What did Pakistan's army say?"),
 ]
 
 
