@@ -124,25 +124,24 @@ def llm_server(log_path: Path, threads: int = 2):
 
 
 @contextmanager
-def milvus_lite_server(data_dir: Path, log_path: Path):
-    """A Milvus Lite gRPC server (`milvus-lite server`) on a free loopback port; yields its URI
-    (http://127.0.0.1:PORT, as cited's --store takes a Milvus server's)."""
+def milvus_lite_server(db: Path, log_path: Path):
+    """A Milvus Lite file served over gRPC (`cited milvus-serve`) on a free loopback port; yields
+    its URI (http://127.0.0.1:PORT, as cited's --store takes a Milvus server's)."""
     port = free_port()
-    command = [str(Path(sys.executable).parent / "milvus-lite"), "server", "--data-dir", str(data_dir),
-               "--host", "127.0.0.1", "--port", str(port)]
+    command = [sys.executable, "-m", "ui.cli", "milvus-serve", str(db), "--port", str(port)]
     log = open(log_path, "w")
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=child_environment())
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=child_environment(), cwd=ROOT)
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"milvus-lite server exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
+                raise RuntimeError(f"cited milvus-serve exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
                 break
             except OSError:
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"milvus-lite server did not listen within {START_TIMEOUT_S} s") from None
+                    raise RuntimeError(f"cited milvus-serve did not listen within {START_TIMEOUT_S} s") from None
                 time.sleep(0.2)
         yield f"http://127.0.0.1:{port}"
     finally:

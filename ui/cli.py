@@ -287,6 +287,12 @@ def cmd_compact(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_milvus_serve(args, settings: Settings) -> int:
+    from retrieval.index.milvus_serve import serve
+
+    return serve(Path(args.path), args.port, args.host)
+
+
 # What the `eval` extra brings (pyproject.toml): a plain `pip install cited` has none of them.
 EVAL_ONLY = {"ranx", "matplotlib", "psutil", "gradio_client"}
 
@@ -343,7 +349,7 @@ def cmd_train_verifier(args, settings: Settings) -> int:
 COMMANDS = {
     "train-reader": cmd_train_reader, "train-verifier": cmd_train_verifier, "check": cmd_check,
     "ingest": cmd_ingest, "ask": cmd_ask, "chat": cmd_chat, "list": cmd_list,
-    "remove": cmd_remove, "show": cmd_show, "compact": cmd_compact, "eval": cmd_eval, "bench": cmd_bench,
+    "remove": cmd_remove, "show": cmd_show, "compact": cmd_compact, "milvus-serve": cmd_milvus_serve, "eval": cmd_eval, "bench": cmd_bench,
 }
 
 if __name__ == "__main__":

@@ -137,6 +137,12 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p = sub.add_parser("compact", help="merge the segments small adds left into one index (a large library)")
     _common(p)
 
+    p = sub.add_parser("milvus-serve", help="serve a Milvus Lite file to several processes (--store http://HOST:PORT)")
+    p.add_argument("path", metavar="PATH", help="the Milvus Lite file, e.g. /tmp/cited.db")
+    p.add_argument("--port", type=int, default=19530, help="port to listen on (default 19530)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1, this machine only; 0.0.0.0 opens it to the network)")
+
     p = sub.add_parser("eval", help="evaluate retrieval and answers on an eval set or SQuAD")
     if wanted("eval"):
         from eval.cli import add_eval_arguments

@@ -81,6 +81,9 @@ class IndexData:
     parts: list["Part"] = field(default_factory=list)  # where it was read from (its stored BM25), if it was
 
     def document(self, doc_id: str) -> Document | None:
+        ids = getattr(self.documents, "ids", None)  # lazily read documents: parse only the one asked
+        if isinstance(ids, list):
+            return self.documents[ids.index(doc_id)] if doc_id in ids else None
         return next((d for d in self.documents if d.id == doc_id), None)
 
 

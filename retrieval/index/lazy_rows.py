@@ -180,7 +180,7 @@ def joined(parts: list[Sequence]) -> Sequence:
 
 def chunk_columns(chunks: Sequence[Chunk]) -> ChunkColumns:
     """The columns of stored chunks as they were read; of a list, made now (one pass)."""
-    if isinstance(chunks, ChunkRows):
+    if isinstance(getattr(chunks, "columns", None), ChunkColumns):  # ChunkRows, or Milvus's chunks
         return chunks.columns
     codes: dict[str, int] = {}
     doc = np.fromiter((codes.setdefault(c.doc, len(codes)) for c in chunks), dtype=np.int32, count=len(chunks))
@@ -190,7 +190,8 @@ def chunk_columns(chunks: Sequence[Chunk]) -> ChunkColumns:
 
 
 def document_ids(documents: Sequence[Document]) -> list[str]:
-    return documents.ids if isinstance(documents, DocumentRows) else [d.id for d in documents]
+    ids = getattr(documents, "ids", None)  # DocumentRows, or Milvus's documents: known without parsing
+    return ids if isinstance(ids, list) else [d.id for d in documents]
 
 
 class DocumentsById(Mapping):

@@ -1,11 +1,12 @@
-"""The index in Milvus: `--store milvus:///path/to/file.db` (Milvus Lite, embedded, one process at
-a time) or `--store http://host:19530` (a Milvus server or cluster; $CITED_MILVUS_TOKEN for its
+"""The index in Milvus: `--store milvus:///path/to/file.db` (Milvus Lite 2.5, the C++ engine run
+as a child process: one process at a time, or several through `cited milvus-serve`) or
+`--store http://host:19530` (a Milvus 2.5/2.6 server or cluster; $CITED_MILVUS_TOKEN for its
 credentials). The same pymilvus MilvusClient talks to both; only the URI changes.
 
 Three collections, named PREFIX_documents, PREFIX_passages and PREFIX_sentences:
 - documents: each document's record (text, paragraphs, metadata; folder.py's JSON) in pieces of at
-  most PIECE characters, and the manifest in the collection's properties (schema version, model,
-  dimension, chunking, a generation that every write bumps);
+  most PIECE characters, with its layout (milvus_rows.pack_layout); and row MANIFEST_ID, the
+  manifest (schema version, model, dimension, chunking, a generation that every write bumps);
 - passages: one row per chunk: document, paragraph, offsets, kind, section, page, sentence offsets,
   text, dense vector, and BM25 from Milvus's own BM25 function over the text as it is embedded;
 - sentences: one row per sentence: its passage, dense vector and BM25.
@@ -16,12 +17,11 @@ deletes the version before. Reading takes, per document, the newest version whos
 whole and ignores rows of any other, so a reader, and a writer killed half-way, never see half a
 document; the seqs a write is about to use are noted in the manifest ("pending"), and the next
 writer deletes what a killed one left. Writes are per document: another reader may see some
-documents of one ingest before the rest (there are no transactions across rows in Milvus). Adding
-a document reads only the documents collection, never the passages or their vectors.
+documents of one ingest before the rest (there are no transactions across rows in Milvus).
 
-Search is cited's own below EXACT_BELOW passages (retriever.py scores every passage, so answers are
-the same as on the folder store). Above it, Milvus proposes candidates (dense: FLAT, exact; BM25:
-its standard analyzer, without the stemming and stopwords of cited's bm25s) and cited fuses them.
+Reading holds nothing that Milvus holds (milvus_read.py): opening reads the document list; a
+question asks Milvus for each signal's candidates, has Milvus score the candidates' passages and
+sentences against the question's vector, and fetches the chunks and documents it shows.
 """
 
 from __future__ import annotations
@@ -38,25 +38,36 @@ import numpy as np
 from retrieval.base.errors import IndexCorrupt, IndexMismatch, IndexMissing, StoreUnavailable
 from retrieval.index.folder import IndexData, chunk_from, document_from, document_record, index_lock, manifest_entry
 from retrieval.index.interface import Candidates, Compacted, Held, Stored, Update
+from retrieval.index.milvus_read import (
+    CHUNK_BITS,
+    SENTENCE_BITS,
+    Listing,
+    MilvusChunks,
+    MilvusDocuments,
+    MilvusVectors,
+)
 from retrieval.index.milvus_rows import (
     BM25_SEARCH,
+    LISTING_FIELDS,
     PASSAGE_FIELDS,
     _chunk_fields,
     _fits,
     _manifest_head,
-    _matrix,
-    _rows,
+    _groups,
     _rows_per_document,
     collection_schema,
+    pack_layout,
+    unpack_layout,
 )
-from retrieval.index.records import Document
+from retrieval.index.records import Chunk, Document
 
-SCHEMA_VERSION = 1  # of the collections below (the folder's manifest has its own)
+SCHEMA_VERSION = 2  # of the collections below (the folder's manifest has its own)
 PREFIX = "cited"
 PIECE = 60_000  # characters of a document record per row: ASCII JSON, under VARCHAR's 65,535 bytes
 BATCH = 2_000  # rows per insert
 READ_BATCH = 10_000  # rows per page when reading a collection
-CHUNK_BITS, SENTENCE_BITS = 20, 10  # passage id = seq << 20 | i; sentence id = passage id << 10 | j
+LIMIT = 16_384  # the most rows Milvus returns for one search or query
+MANIFEST_ID = 0  # the documents collection's row holding the manifest (seq 0: no document's)
 
 _clients: dict[str, object] = {}  # one client per URI per process: Milvus Lite opens its file once
 _loaded_uris: set[str] = set()  # the stores (URI#NAME) whose collections this process has loaded
@@ -74,8 +85,7 @@ class MilvusStore:
         self.local = self.uri.startswith("milvus://")
         self.path = Path(self.uri[len("milvus://"):]) if self.local else None
         self.names = {kind: f"{name}_{kind}" for kind in ("documents", "passages", "sentences")}
-        self._passage_ids = np.zeros(0, dtype=np.int64)  # of the last read: row → Milvus id
-        self._sentence_ids = np.zeros(0, dtype=np.int64)
+        self._listing = Listing.of([], [], [], [])  # of the last read: rows ↔ Milvus ids
 
     # -- the connection ---------------------------------------------------------------------------
 
@@ -125,23 +135,27 @@ class MilvusStore:
         except ImportError:
             raise StoreUnavailable(self.location, "pymilvus is not installed: pip install 'cited[milvus]'") from None
 
-        # pymilvus and Milvus Lite log every failed call with its traceback, and Lite's in-process
-        # gRPC server an error per paged read (a timestamp call it does not implement); cited says
-        # what failed in one line instead.
-        for name in ("pymilvus", "milvus_lite", "grpc._server"):
+        # pymilvus logs every failed call with its traceback, and Milvus Lite its failures to start
+        # on the root logger (hence quiet while it starts); cited says what failed in one line.
+        for name in ("pymilvus", "pymilvus.milvus_client", "milvus_lite", "grpc._server"):
             logging.getLogger(name).setLevel(logging.CRITICAL)
         try:
             if self.local:
                 if not str(self.path).endswith(".db"):
                     raise StoreUnavailable(self.uri, "a Milvus Lite store is a file ending in .db, e.g. milvus:///tmp/cited.db")
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                return MilvusClient(str(self.path))
+                root, level = logging.getLogger(), logging.getLogger().level
+                root.setLevel(logging.CRITICAL)
+                try:
+                    return MilvusClient(str(self.path))
+                finally:
+                    root.setLevel(level)
             return MilvusClient(uri=self.uri, token=os.environ.get("CITED_MILVUS_TOKEN", ""), timeout=10)
         except MilvusException as e:
             if self.local:
                 raise StoreUnavailable(
                     self.uri, "Milvus Lite opens its file in one process at a time and another has it open; stop "
-                    f"that one, or serve the file with `milvus-lite server --data-dir {self.path} --host 127.0.0.1` "
+                    f"that one, or serve the file to both with `cited milvus-serve {self.path} --port 19530` "
                     "and use --store http://127.0.0.1:19530") from None
             raise StoreUnavailable(self.uri, f"cannot connect: {getattr(e, 'message', e)}") from None
         except OSError as e:
@@ -163,10 +177,15 @@ class MilvusStore:
         return bool(self._call("listing collections", client.has_collection, self.names["documents"]))
 
     def properties(self) -> dict:
+        """The manifest row ({} for collections of a cited before schema 2, which kept none)."""
         if not self.exists():
             raise IndexMissing(self.location)
-        described = self._call("reading the manifest", self.client().describe_collection, self.names["documents"])
-        return dict(described.get("properties") or {})
+        rows = self._call("reading the manifest", self._loaded().get, self.names["documents"], ids=[MANIFEST_ID],
+                          output_fields=["body"], **self._strong())
+        try:
+            return json.loads(rows[0]["body"]) if rows else {}
+        except ValueError:
+            raise IndexCorrupt(self.location, "the manifest row is unreadable") from None
 
     def manifest(self) -> dict:
         """The folder store's manifest, from the documents collection alone (`cited list`)."""
@@ -178,28 +197,18 @@ class MilvusStore:
         return {**_manifest_head(props), "counts": counts, "documents": entries, "store": self.location}
 
     def read(self, expected_model: str | None = None, previous: IndexData | None = None) -> IndexData:
-        """The whole index (read again whole: `previous` is for stores that can reuse it)."""
+        """The index as the retriever reads it: the document list now, the rest from Milvus when
+        asked for (milvus_read.py)."""
         props = self._checked_properties(expected_model)
-        committed = self._committed_documents()
-        seqs = {c[0] for c in committed}
-        passages = sorted((r for r in self._all_rows("passages", PASSAGE_FIELDS) if r["seq"] in seqs),
-                          key=lambda r: r["id"])
-        sentences = sorted((r for r in self._all_rows("sentences", ("id", "seq", "dense")) if r["seq"] in seqs),
-                           key=lambda r: r["id"])
+        listing = self._listing = self._read_listing()
         dimension = int(props["dimension"])
-        try:
-            chunks = [chunk_from(_chunk_fields(r)) for r in passages]
-        except (KeyError, TypeError, ValueError) as e:
-            raise IndexCorrupt(self.location, f"a passage row is unreadable: {type(e).__name__}") from None
-        if sum(len(c.sentences) for c in chunks) != len(sentences):
-            raise IndexCorrupt(self.location, "the sentences collection does not match the passages' sentences")
-        self._passage_ids = np.array([r["id"] for r in passages], dtype=np.int64)
-        self._sentence_ids = np.array([r["id"] for r in sentences], dtype=np.int64)
         return IndexData(
             model=props["model"], dimension=dimension, chunking=json.loads(props["chunking"]),
-            documents=[c[1] for c in committed], chunks=chunks,
-            chunk_vectors=_matrix([r["dense"] for r in passages], dimension),
-            sentence_vectors=_matrix([r["dense"] for r in sentences], dimension),
+            documents=MilvusDocuments(listing, self._document), chunks=MilvusChunks(listing, self._chunks_of),
+            chunk_vectors=MilvusVectors(listing.chunks, dimension, listing.passage_ids,
+                                        lambda ids: self._vectors("passages", ids, dimension)),
+            sentence_vectors=MilvusVectors(listing.sentences, dimension, listing.sentence_ids,
+                                           lambda ids: self._vectors("sentences", ids, dimension)),
             created=props.get("created", ""),
         )
 
@@ -221,20 +230,19 @@ class MilvusStore:
             self.drop()  # a rebuild (for another model or chunking, or asked for)
         if not self.exists():
             self._create(update.dimension, head)
-        committed, stale = self._versions()
+        versions, stale = self._versions(("id", "doc", "seq", "part", "parts"))
         self._delete_seqs(stale)  # left by a writer that was killed
-        next_seq = max([c[0] for c in committed] + stale, default=0) + 1
+        next_seq = max(list(versions) + stale, default=0) + 1
         seqs = list(range(next_seq, next_seq + len(update.documents)))
-        self._set_property("pending", json.dumps(seqs))  # the next writer cleans up after a crash
+        self._set_manifest(pending=json.dumps(seqs))  # the next writer cleans up after a crash
         rows_of = _rows_per_document(update.chunks)
         counts = np.array([len(c.sentences) for c in update.chunks], dtype=np.int64)
         sentence_starts = np.cumsum(counts) - counts
         for seq, d in zip(seqs, update.documents):
             self._insert_document(d, seq, rows_of.get(d.id, []), update, sentence_starts)
         out = update.removed | {d.id for d in update.documents}
-        self._delete_seqs([c[0] for c in committed if c[1].id in out])
-        self._set_property("pending", "[]")
-        self._set_property("generation", f"{time.time_ns()}-{os.getpid()}")
+        self._delete_seqs([seq for seq, rows in versions.items() if rows[0]["doc"] in out])
+        self._set_manifest(pending="[]", generation=f"{time.time_ns()}-{os.getpid()}")
         return self._stored(self.properties(), self._committed_documents())
 
     def write(self, data: IndexData) -> Stored:
@@ -246,9 +254,11 @@ class MilvusStore:
         return Compacted(0, 0)
 
     def lock(self):
-        # Milvus Lite: the same file lock as a folder. A server: one writer at a time is the
-        # deployment's to ensure (README); Milvus itself has no lock cited could take.
-        return index_lock(self.path) if self.local else nullcontext()
+        # Milvus Lite: a file lock as a folder's, on a file of its own: Milvus Lite holds a POSIX
+        # lock on .NAME.db.lock, which any close of that file in this process would release (and
+        # its engine then stops). A server: one writer at a time is the deployment's to ensure
+        # (docs/milvus.md); Milvus itself has no lock cited could take.
+        return index_lock(self.path.with_name(self.path.name + ".writer")) if self.local else nullcontext()
 
     def warm(self) -> None:
         """Nothing to read ahead here: the index lives in Milvus, which keeps its own in memory."""
@@ -257,25 +267,49 @@ class MilvusStore:
     def stamp(self) -> object:
         """Asked at every question: one call (a missing collection is an error, hence None)."""
         try:
-            described = self._call("reading the manifest", self.client().describe_collection, self.names["documents"])
-        except StoreUnavailable:
+            return self.properties().get("generation")
+        except (StoreUnavailable, IndexMissing, IndexCorrupt):
             return None
-        return (described.get("properties") or {}).get("generation")
 
     def searches(self) -> bool:
         return True
 
-    def candidates(self, vector: np.ndarray, text: str, k: int) -> Candidates:
-        """Each signal's top candidates, as rows of the last read (the index the retriever holds)."""
-        client = self._loaded()
+    def candidates(self, vector: np.ndarray, text: str, k: int, doc: str | None = None) -> Candidates:
+        """Each signal's top candidates (of `doc` only, if one is asked), as rows of the last read."""
+        client, where = self._loaded(), {"filter": f"doc == {json.dumps(doc)}"} if doc else {}
         dense = self._call("searching", client.search, self.names["passages"], data=[vector.tolist()],
-                           anns_field="dense", limit=k, output_fields=["seq"], search_params={"metric_type": "IP"})
+                           anns_field="dense", limit=k, output_fields=[], search_params={"metric_type": "IP"},
+                           **where, **self._strong())
         bm25 = self._call("searching", client.search, self.names["passages"], data=[text], anns_field="sparse",
-                          limit=k, output_fields=["seq"], search_params=BM25_SEARCH)
+                          limit=k, output_fields=[], search_params=BM25_SEARCH, **where, **self._strong())
         sentence_bm25 = self._call("searching", client.search, self.names["sentences"], data=[text],
-                                   anns_field="sparse", limit=3 * k, output_fields=["seq"], search_params=BM25_SEARCH)
-        return Candidates(*_rows(dense[0], self._passage_ids), *_rows(bm25[0], self._passage_ids, magnitude=True),
-                          *_rows(sentence_bm25[0], self._sentence_ids, magnitude=True))
+                                   anns_field="sparse", limit=min(3 * k, LIMIT), output_fields=[],
+                                   search_params=BM25_SEARCH, **where, **self._strong())
+        return Candidates(*self._found(dense[0]), *self._found(bm25[0]),
+                          *self._found(sentence_bm25[0], self._listing.sentence_rows))
+
+    def dense_scores(self, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
+        """The passages' (chunk rows of the last read) inner products with the question's vector,
+        computed by Milvus (-1 for a row it no longer holds)."""
+        out = np.full(len(rows), -1.0, dtype=np.float32)
+        ids = self._listing.passage_ids(rows)
+        position = {int(i): n for n, i in enumerate(ids)}
+        for first in range(0, len(ids), LIMIT):
+            part = ids[first:first + LIMIT].tolist()
+            for hit in self._scored("passages", vector, f"id in {part}", len(part)):
+                out[position[int(hit["id"])]] = hit["distance"]
+        return out
+
+    def sentence_scores(self, rows: np.ndarray, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The sentences of these passages (chunk rows): their sentence rows and their inner
+        products with the question's vector, computed by Milvus."""
+        listing, found = self._listing, []
+        counts = listing.columns.sentences[rows]
+        ids = listing.passage_ids(rows)
+        for group in _groups(ids, counts, LIMIT):
+            found += self._scored("sentences", vector, f"passage in {group[0].tolist()}", int(group[1]))
+        got, ok = listing.sentence_rows([int(h["id"]) for h in found])
+        return got, np.array([h["distance"] for h in found], dtype=np.float32)[ok]
 
     def hybrid(self, vector: np.ndarray, text: str, k: int, ranker: str) -> np.ndarray:
         """Milvus's own fusion of its dense and BM25 searches ("rrf": RRFRanker(60); "weighted":
@@ -287,8 +321,8 @@ class MilvusStore:
                     AnnSearchRequest([text], "sparse", BM25_SEARCH, limit=k)]
         fusion = RRFRanker(60) if ranker == "rrf" else WeightedRanker(0.5, 0.5)
         hits = self._call("searching", self._loaded().hybrid_search, self.names["passages"], requests, fusion,
-                          limit=k, output_fields=["seq"])
-        return _rows(hits[0], self._passage_ids)[0]
+                          limit=k, output_fields=[], **self._strong())
+        return self._found(hits[0])[0]
 
     # -- reading ------------------------------------------------------------------------------------
 
@@ -296,15 +330,30 @@ class MilvusStore:
         props = self.properties()
         version = props.get("schema_version")
         if version != str(SCHEMA_VERSION):
-            raise IndexMismatch(self.location, f"schema version {version}, this cited reads version {SCHEMA_VERSION}")
+            raise IndexMismatch(self.location, f"schema version {version or '1 (kept no manifest row)'}, this cited "
+                                               f"reads version {SCHEMA_VERSION}")
         if expected_model is not None and props.get("model") != expected_model:
             raise IndexMismatch(self.location, f"built with the model '{props.get('model')}', asked to use '{expected_model}'")
         return props
 
-    def _all_rows(self, kind: str, fields) -> list[dict]:
+    def _scored(self, kind: str, vector: np.ndarray, where: str, limit: int) -> list:
+        if not limit:
+            return []
+        hits = self._call("searching", self._loaded().search, self.names[kind], data=[vector.tolist()],
+                          anns_field="dense", filter=where, limit=limit, output_fields=[],
+                          search_params={"metric_type": "IP"}, **self._strong())
+        return list(hits[0])
+
+    def _found(self, hits, rows_of=None) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of the last read for a search's hits, with their scores (hits of rows written since
+        the read are left out)."""
+        rows, ok = (rows_of or self._listing.passage_rows)([int(h["id"]) for h in hits])
+        return rows.astype(np.int64), np.array([float(h["distance"]) for h in hits], dtype=np.float32)[ok]
+
+    def _all_rows(self, kind: str, fields, where: str = "") -> list[dict]:
         client = self._loaded()
         rows: list[dict] = []
-        iterator = self._call("reading", client.query_iterator, self.names[kind], batch_size=READ_BATCH, filter="",
+        iterator = self._call("reading", client.query_iterator, self.names[kind], batch_size=READ_BATCH, filter=where,
                               output_fields=list(fields), **self._strong())
         try:
             while batch := self._call("reading", iterator.next):
@@ -313,30 +362,88 @@ class MilvusStore:
             iterator.close()
         return rows
 
-    def _committed_documents(self) -> list[tuple[int, Document, int, int]]:
-        return self._versions()[0]
+    def _query(self, kind: str, where: str, fields, limit: int) -> list[dict]:
+        """The rows matching `where`, known to be `limit` at most (one call up to LIMIT)."""
+        if limit > LIMIT:
+            return self._all_rows(kind, fields, where)
+        return list(self._call("reading", self._loaded().query, self.names[kind], filter=where,
+                               output_fields=list(fields), limit=max(limit, 1), **self._strong()))
 
-    def _versions(self) -> tuple[list[tuple[int, Document, int, int]], list[int]]:
+    def _read_listing(self) -> Listing:
+        versions, _ = self._versions(LISTING_FIELDS)
+        seqs, ids, kinds, counts = [], [], [], []
+        for seq, rows in versions.items():
+            kind, count = unpack_layout("".join(r["layout"] for r in rows))
+            if len(kind) != rows[0]["chunks"] or int(count.sum()) != rows[0]["sentences"]:
+                raise IndexCorrupt(self.location, f"the layout of {rows[0]['doc']} does not match its counts")
+            seqs.append(seq), ids.append(rows[0]["doc"]), kinds.append(kind), counts.append(count)
+        return Listing.of(seqs, ids, kinds, counts)
+
+    def _chunks_of(self, seqs: list[int]) -> dict[int, list[Chunk]]:
+        """The chunks of these documents (by seq), each document's in order."""
+        listing = self._listing
+        d = np.searchsorted(listing.seqs, seqs)
+        sizes = listing.chunk_first[d + 1] - listing.chunk_first[d]
+        out: dict[int, list[Chunk]] = {int(s): [] for s in seqs}
+        rows: list[dict] = []
+        for group, size in _groups(np.asarray(seqs, dtype=np.int64), sizes, LIMIT):
+            rows += self._query("passages", f"seq in {group.tolist()}", PASSAGE_FIELDS, int(size))
+        try:
+            for r in sorted(rows, key=lambda r: r["id"]):
+                out[r["seq"]].append(chunk_from(_chunk_fields(r)))
+        except (KeyError, TypeError, ValueError) as e:
+            raise IndexCorrupt(self.location, f"a passage row is unreadable: {type(e).__name__}") from None
+        return out
+
+    def _document(self, seq: int) -> Document:
+        rows = self._all_rows("documents", ("part", "body"), f"seq == {int(seq)}")
+        try:
+            return document_from(json.loads("".join(r["body"] for r in sorted(rows, key=lambda r: r["part"]))))
+        except (KeyError, TypeError, ValueError) as e:
+            raise IndexCorrupt(self.location, f"a document record is unreadable: {type(e).__name__}") from None
+
+    def _vectors(self, kind: str, ids: np.ndarray, dimension: int) -> np.ndarray:
+        """The dense vectors of these rows, in their order (a few: an answer's sentences)."""
+        got: dict[int, list] = {}
+        for first in range(0, len(ids), 1_000):
+            part = [int(i) for i in ids[first:first + 1_000]]
+            for r in self._call("reading", self._loaded().get, self.names[kind], ids=part, output_fields=["dense"],
+                                **self._strong()):
+                got[int(r["id"])] = r["dense"]
+        missing = [int(i) for i in ids if int(i) not in got]
+        if missing:
+            raise IndexCorrupt(self.location, f"{len(missing)} of the {kind} asked for are missing")
+        return np.array([got[int(i)] for i in ids], dtype=np.float32).reshape(len(ids), dimension)
+
+    def _committed_documents(self) -> list[tuple[int, Document, int, int]]:
         """(seq, Document, chunks, sentences) of each document's newest whole version, in the order
+        they were added."""
+        versions, _ = self._versions(("id", "doc", "seq", "part", "parts", "chunks", "sentences", "body"))
+        out = []
+        for seq, rows in versions.items():
+            try:
+                out.append((seq, document_from(json.loads("".join(r["body"] for r in rows))), rows[0]["chunks"],
+                            rows[0]["sentences"]))
+            except (KeyError, TypeError, ValueError) as e:
+                raise IndexCorrupt(self.location, f"a document record is unreadable: {type(e).__name__}") from None
+        return out
+
+    def _versions(self, fields) -> tuple[dict[int, list[dict]], list[int]]:
+        """Each document's newest whole version: {seq: its rows (fields), by part}, in the order
         they were added; and the seqs of versions no reader sees (superseded, or never committed:
         a writer killed half-way), for the next writer to delete."""
         pending = set(json.loads(self.properties().get("pending", "[]")))
         pieces: dict[int, list[dict]] = {}
-        for r in self._all_rows("documents", ("id", "doc", "seq", "part", "parts", "chunks", "sentences", "body")):
-            pieces.setdefault(r["seq"], []).append(r)
+        for r in self._all_rows("documents", fields):
+            if r["id"] != MANIFEST_ID:
+                pieces.setdefault(r["seq"], []).append(r)
         newest: dict[str, int] = {}
         for seq, rows in pieces.items():
             if len(rows) == rows[0]["parts"] and seq > newest.get(rows[0]["doc"], -1):
                 newest[rows[0]["doc"]] = seq
-        out = []
-        for seq in sorted(newest.values()):
-            body = "".join(r["body"] for r in sorted(pieces[seq], key=lambda r: r["part"]))
-            try:
-                out.append((seq, document_from(json.loads(body)), pieces[seq][0]["chunks"], pieces[seq][0]["sentences"]))
-            except (KeyError, TypeError, ValueError) as e:
-                raise IndexCorrupt(self.location, f"a document record is unreadable: {type(e).__name__}") from None
-        live = set(newest.values())
-        return out, sorted((set(pieces) | pending) - live)
+        live = sorted(newest.values())
+        return ({seq: sorted(pieces[seq], key=lambda r: r["part"]) for seq in live},
+                sorted((set(pieces) | pending) - set(live)))
 
     def _strong(self) -> dict:
         # A server serves reads from a snapshot unless asked; a reader must see the last write.
@@ -346,11 +453,11 @@ class MilvusStore:
 
     def _create(self, dimension: int, head: dict) -> None:
         client = self.client()
-        properties = {**head, "generation": "0", "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
         for kind in ("passages", "sentences", "documents"):
             schema, index = collection_schema(client, kind, dimension)
             self._call("creating a collection", client.create_collection, self.names[kind], schema=schema,
-                       index_params=index, properties=properties if kind == "documents" else {})
+                       index_params=index)
+        self._set_manifest(**head, generation="0", created=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
 
     def _insert_document(self, d: Document, seq: int, rows: list[int], data: Update,
                          sentence_starts: np.ndarray) -> None:
@@ -370,10 +477,11 @@ class MilvusStore:
                 sentences.append({"id": (pid << SENTENCE_BITS) | j, "doc": d.id, "seq": seq, "passage": pid,
                                   "bm25_text": c.embed_text(text), "dense": data.sentence_vectors[first + j].tolist()})
         body = json.dumps(document_record(d), ensure_ascii=True)  # ASCII: a character is a byte
-        parts = [body[i:i + PIECE] for i in range(0, len(body), PIECE)] or [""]
-        records = [{"id": (seq << CHUNK_BITS) | n, "doc": d.id, "seq": seq, "part": n, "parts": len(parts),
-                    "chunks": len(passages), "sentences": len(sentences), "body": piece, "marker": [0.0, 0.0]}
-                   for n, piece in enumerate(parts)]
+        layout = pack_layout([data.chunks[row] for row in rows])
+        n = max(1, -(-len(body) // PIECE), -(-len(layout) // PIECE))
+        records = [{"id": (seq << CHUNK_BITS) | part, "doc": d.id, "seq": seq, "part": part, "parts": n,
+                    "chunks": len(passages), "sentences": len(sentences), "layout": layout[part * PIECE:(part + 1) * PIECE],
+                    "body": body[part * PIECE:(part + 1) * PIECE], "marker": [0.0, 0.0]} for part in range(n)]
         for kind, rows_ in (("passages", passages), ("sentences", sentences), ("documents", records)):
             for b in range(0, len(rows_), BATCH):  # the document record last: it commits the version
                 self._call("writing", client.insert, self.names[kind], rows_[b:b + BATCH])
@@ -384,10 +492,20 @@ class MilvusStore:
         for kind in ("documents", "passages", "sentences"):  # the record first: uncommitted at once
             self._call("deleting", self.client().delete, self.names[kind], filter=f"seq in {sorted(int(q) for q in seqs)}")
 
-    def _set_property(self, name: str, value: str) -> None:
-        self._call("writing the manifest", self.client().alter_collection_properties, self.names["documents"],
-                   properties={name: value})
+    def _set_manifest(self, **changes: str) -> None:
+        """The manifest row, with these entries changed (Milvus Lite 2.5 keeps no collection
+        properties, so the manifest is a row, upserted)."""
+        props = {**self.properties(), **changes} if self._has_manifest() else dict(changes)
+        self._call("writing the manifest", self.client().upsert, self.names["documents"], [{
+            "id": MANIFEST_ID, "doc": "", "seq": 0, "part": 0, "parts": 1, "chunks": 0, "sentences": 0, "layout": "",
+            "body": json.dumps(props, sort_keys=True), "marker": [0.0, 0.0]}])
+
+    def _has_manifest(self) -> bool:
+        rows = self._call("reading the manifest", self._loaded().get, self.names["documents"], ids=[MANIFEST_ID],
+                          output_fields=["id"], **self._strong())
+        return bool(rows)
 
     def _stored(self, props: dict, committed) -> Stored:
         return Stored([Held.of(c[1]) for c in committed], props["model"], int(props["dimension"]), json.loads(props["chunking"]),
                       sum(c[2] for c in committed), sum(c[3] for c in committed))
+

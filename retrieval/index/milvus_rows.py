@@ -3,13 +3,23 @@ rows and cited's records (retrieval/index/milvus.py uses them)."""
 
 from __future__ import annotations
 
+import base64
 import json
 
 import numpy as np
 
 from retrieval.base.errors import IndexWriteFailed
+from retrieval.index.lazy_rows import KIND_CODES, OTHER_KIND
 
 TEXT_BYTES = 65_535  # VARCHAR's limit
+# Milvus's BM25 made like the folder's (bm25s, retrieval/index/lexical.py): its English stopwords
+# (Lucene's, as Milvus's _english_), no one-character tokens (bm25s's tokens are two or more word
+# characters), English stemming, and bm25s's k1 and b.
+ONE_CHARACTER = [chr(c) for c in range(ord("a"), ord("z") + 1)] + [str(d) for d in range(10)]
+ANALYZER = {"tokenizer": "standard",
+            "filter": ["lowercase", {"type": "stop", "stop_words": ["_english_", *ONE_CHARACTER]},
+                       {"type": "stemmer", "language": "english"}]}
+BM25_PARAMS = {"bm25_k1": 1.5, "bm25_b": 0.75}
 
 
 def collection_schema(client, kind: str, dimension: int):
@@ -23,9 +33,11 @@ def collection_schema(client, kind: str, dimension: int):
     schema.add_field("doc", DataType.VARCHAR, max_length=TEXT_BYTES)
     schema.add_field("seq", DataType.INT64)
     index = client.prepare_index_params()
+    index.add_index("seq", index_type="INVERTED")  # a document's rows are found by their seq
     if kind == "documents":
         for name in ("part", "parts", "chunks", "sentences"):
             schema.add_field(name, DataType.INT64)
+        schema.add_field("layout", DataType.VARCHAR, max_length=TEXT_BYTES)
         schema.add_field("body", DataType.VARCHAR, max_length=TEXT_BYTES)
         schema.add_field("marker", DataType.FLOAT_VECTOR, dim=2)  # Milvus wants a vector field
         index.add_index("marker", index_type="FLAT", metric_type="L2")
@@ -37,18 +49,19 @@ def collection_schema(client, kind: str, dimension: int):
             schema.add_field(name, DataType.VARCHAR, max_length=TEXT_BYTES)
     else:
         schema.add_field("passage", DataType.INT64)
-    schema.add_field("bm25_text", DataType.VARCHAR, max_length=TEXT_BYTES, enable_analyzer=True)
+        index.add_index("passage", index_type="INVERTED")  # a question's candidates' sentences
+    schema.add_field("bm25_text", DataType.VARCHAR, max_length=TEXT_BYTES, enable_analyzer=True, analyzer_params=ANALYZER)
     schema.add_field("dense", DataType.FLOAT_VECTOR, dim=dimension)
     schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
     schema.add_function(Function(name=f"{kind}_bm25", function_type=FunctionType.BM25,
                                  input_field_names=["bm25_text"], output_field_names=["sparse"]))
     index.add_index("dense", index_type="FLAT", metric_type="IP")
-    index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+    index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25", params=BM25_PARAMS)
     return schema, index
 
 
-PASSAGE_FIELDS = ("id", "doc", "seq", "paragraph", "start", "end", "page", "kind", "section", "sentences", "text",
-                  "dense")
+PASSAGE_FIELDS = ("id", "doc", "seq", "paragraph", "start", "end", "page", "kind", "section", "sentences", "text")
+LISTING_FIELDS = ("id", "doc", "seq", "part", "parts", "chunks", "sentences", "layout")
 BM25_SEARCH = {"metric_type": "BM25", "params": {"drop_ratio_search": 0}}  # Lite wants 0
 
 
@@ -58,23 +71,19 @@ def _chunk_fields(r: dict) -> dict:
             "sentences": json.loads(r["sentences"])}
 
 
-def _matrix(vectors: list, dimension: int) -> np.ndarray:
-    if not vectors:
-        return np.zeros((0, dimension), dtype=np.float32)
-    return np.asarray(vectors, dtype=np.float32).reshape(len(vectors), dimension)
+def pack_layout(chunks) -> str:
+    """Per chunk, its kind's code (a byte) and its number of sentences (two): what the listing
+    needs of a document's chunks, in ASCII (4 characters a chunk)."""
+    kinds = np.array([KIND_CODES.get(c.kind, OTHER_KIND) for c in chunks], dtype=np.uint8)
+    counts = np.array([len(c.sentences) for c in chunks], dtype="<u2")
+    packed = np.zeros(len(chunks), dtype=[("kind", "u1"), ("sentences", "<u2")])
+    packed["kind"], packed["sentences"] = kinds, counts
+    return base64.b64encode(packed.tobytes()).decode("ascii")
 
 
-def _rows(hits, ids: np.ndarray, magnitude: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """Rows of the last read for a search's hits, with their scores (hits of rows written since
-    the read are left out). Milvus Lite gives BM25 as a negative distance: rank by order, score
-    by magnitude."""
-    found = np.array([int(h["id"]) for h in hits], dtype=np.int64)
-    scores = np.array([float(h["distance"]) for h in hits], dtype=np.float32)
-    if magnitude:
-        scores = np.abs(scores)
-    rows = np.searchsorted(ids, found)
-    ok = (rows < len(ids)) & (ids[np.minimum(rows, len(ids) - 1)] == found) if len(ids) else np.zeros(0, bool)
-    return rows[ok].astype(np.int64), scores[ok]
+def unpack_layout(text: str) -> tuple[np.ndarray, np.ndarray]:
+    packed = np.frombuffer(base64.b64decode(text), dtype=[("kind", "u1"), ("sentences", "<u2")])
+    return packed["kind"].copy(), packed["sentences"].astype(np.int32)
 
 
 def _rows_per_document(chunks: list) -> dict[str, list[int]]:
@@ -95,3 +104,17 @@ def _manifest_head(props: dict) -> dict:
     return {"schema_version": int(props["schema_version"]), "model": props["model"],
             "dimension": int(props["dimension"]), "chunking": json.loads(props["chunking"]),
             "created": props.get("created", "")}
+
+
+def _groups(keys: np.ndarray, sizes: np.ndarray, most: int):
+    """The keys in groups whose sizes sum to at most `most` (a key larger than that alone), with
+    each group's total: one Milvus call per group stays within its row limit."""
+    group, total = [], 0
+    for key, size in zip(keys.tolist(), np.asarray(sizes).tolist()):
+        if group and total + size > most:
+            yield np.array(group, dtype=np.int64), total
+            group, total = [], 0
+        group.append(key)
+        total += size
+    if group:
+        yield np.array(group, dtype=np.int64), total

@@ -9,7 +9,9 @@ the dense ones from in-memory copies of the vectors, without FAISS).
 Above it, search runs in two stages: the passage-level dense (dense.py: approximate on a large
 library) and BM25 signals each propose their top CANDIDATES passages, and the sentence signals
 and the fusion work on their union only, so a question costs what its candidates cost, not what
-the library holds.
+the library holds. A store with a search of its own (Milvus) always searches in two stages: it
+proposes the candidates and scores their passages and sentences, and the retriever holds none of
+its vectors.
 """
 
 from __future__ import annotations
@@ -149,12 +151,11 @@ class Retriever:
         self.embedder = embedder
         self.settings = settings
         self.chunks = index.chunks
-        # Above EXACT_BELOW (or exact_below, to measure two-stage search on a small index), a store
-        # with a search of its own (Milvus) proposes the candidates; nothing is then indexed in
-        # memory here.
+        # A store with a search of its own (Milvus) proposes the candidates and scores them;
+        # nothing is then indexed or held in memory here.
         self._exact_below = exact_below
         limit = self._exact_limit()
-        self._store = store if store is not None and store.searches() and len(index.chunks) > limit else None
+        self._store = store if store is not None and store.searches() else None
         self._approximate = len(index.chunks) > limit
         self._dense_lock = threading.Lock()
         self._dense: DenseIndex | None = None
@@ -163,15 +164,15 @@ class Retriever:
         # question saves its import. Above it, the candidates come from dense.py's FAISS indexes,
         # made now, and only the candidates' sentences are scored, from the index's own array.
         self._chunk_matrix = self._sentence_matrix = None
-        if len(index.chunks) <= limit:
+        if self._store is None and len(index.chunks) <= limit:
             self._chunk_matrix = _in_memory(index.chunk_vectors, index.dimension)
             self._sentence_matrix = _in_memory(index.sentence_vectors, index.dimension)
-        else:
+        elif self._store is None:
             self._dense_index()
         columns = chunk_columns(self.chunks)  # as read (lazy_rows.py), or made in one pass over a list
         counts = columns.sentences.astype(np.int64)
         self.sentence_starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if len(counts) else counts
-        self.sentence_chunk = np.repeat(np.arange(len(self.chunks)), counts)
+        self.sentence_count = int(counts.sum())
         self._bm25, self._sentence_bm25 = _bm25_indexes(index) if self._store is None else (None, None)
         self._doc_rows, self._title_rows, self._title_of_chunk = _rows_by_document(columns, document_ids(index.documents))
         self._sentence_counts = counts
@@ -212,7 +213,7 @@ class Retriever:
     def signals(self, query: Query, doc: str | None = None) -> Signals:
         """Every signal for every chunk, and the per-sentence scores the answerer reuses; above
         EXACT_BELOW chunks, for the candidates only (and every chunk of `doc`, if one is asked)."""
-        if len(self.chunks) > self._exact_limit() or self._sentence_matrix is None:
+        if self._store is not None or len(self.chunks) > self._exact_limit() or self._sentence_matrix is None:
             return self._two_stage(query, doc)
         return signals_of(Scores(
             chunk_dense=_inner_products(self._chunk_matrix, query.vector),
@@ -222,15 +223,16 @@ class Retriever:
             best=self._best_per_chunk,
         ))
 
-    def _candidates(self, query: Query) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def _candidates(self, query: Query, doc: str | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Stage one: the passage-level dense and BM25 candidates (rows, scores), the BM25 of every
-        chunk and of every sentence (zero where a store's own search did not reach)."""
+        chunk and of every sentence (zero where a store's own search did not reach; a store's
+        search keeps to `doc`)."""
         n, vector = len(self.chunks), query.vector
         if self._store is not None:
-            found = self._store.candidates(vector, query.text, CANDIDATES)
+            found = self._store.candidates(vector, query.text, CANDIDATES, doc)
             chunk_bm25 = zeroed(n)
             chunk_bm25[found.bm25_rows] = found.bm25_scores
-            sentence_bm25 = zeroed(len(self.sentence_chunk))
+            sentence_bm25 = zeroed(self.sentence_count)
             sentence_bm25[found.sentence_bm25_rows] = found.sentence_bm25_scores
             return found.dense_rows, found.dense_scores, found.bm25_rows, chunk_bm25, sentence_bm25
         dense_rows, dense_scores = self.dense_candidates(vector, CANDIDATES)
@@ -255,7 +257,7 @@ class Retriever:
 
     def _two_stage(self, query: Query, doc: str | None) -> Signals:
         n, vector = len(self.chunks), query.vector
-        dense_rows, dense_scores, lexical, chunk_bm25, sentence_bm25 = self._candidates(query)
+        dense_rows, dense_scores, lexical, chunk_bm25, sentence_bm25 = self._candidates(query, doc)
         chunk_dense = np.full(n, -1.0, dtype=np.float32)
         chunk_dense[dense_rows] = dense_scores
         rows = np.union1d(dense_rows, lexical)
@@ -264,13 +266,18 @@ class Retriever:
         # Each candidate document's title, which overview.py compares with a why-question.
         titles = self._title_of_chunk[rows]
         rows = np.union1d(rows, titles[titles >= 0])
-        chunk_dense[rows] = vector_rows.rows_of(self.index.chunk_vectors, rows) @ vector
         # The candidates' sentences, as one array of sentence rows, and where each candidate's begin.
         counts = self._sentence_counts[rows]
         offsets = np.cumsum(counts) - counts
         sentence_rows = np.repeat(self.sentence_starts[rows] - offsets, counts) + np.arange(int(counts.sum()))
-        sentence_dense = np.full(len(self.sentence_chunk), -1.0, dtype=np.float32)
-        sentence_dense[sentence_rows] = vector_rows.rows_of(self.index.sentence_vectors, sentence_rows) @ vector
+        sentence_dense = np.full(self.sentence_count, -1.0, dtype=np.float32)
+        if self._store is not None:  # Milvus scores them: their vectors stay there
+            chunk_dense[rows] = self._store.dense_scores(rows, vector)
+            scored, scores = self._store.sentence_scores(rows, vector)
+            sentence_dense[scored] = scores
+        else:
+            chunk_dense[rows] = vector_rows.rows_of(self.index.chunk_vectors, rows) @ vector
+            sentence_dense[sentence_rows] = vector_rows.rows_of(self.index.sentence_vectors, sentence_rows) @ vector
         return signals_of(Scores(
             chunk_dense=chunk_dense, sentence_dense=sentence_dense, chunk_bm25=chunk_bm25, sentence_bm25=sentence_bm25,
             best=lambda scores: self._best_of_candidates(scores, sentence_rows, rows, offsets, counts),
@@ -326,6 +333,8 @@ class Retriever:
             return []
         scores = self.fuse(signals, mode, rows)
         order = np.argsort(-scores, kind="stable")[:k]
+        if hasattr(self.chunks, "prefetch"):  # a store's chunks fetched when asked for: these in one call
+            self.chunks.prefetch(rows[order])
         return [self.passage_at(int(rows[i]), rank + 1, float(scores[i])) for rank, i in enumerate(order)]
 
     def passage_at(self, row: int, rank: int = 0, score: float = 0.0) -> Passage:

@@ -29,8 +29,9 @@ from tests.conftest import ARTICLE
 def test_milvus_holds_what_the_folder_holds(article_settings, milvus_settings):
     folder, milvus = read_index(article_settings.index_dir), open_store(milvus_settings).read()
     assert milvus.documents == folder.documents and milvus.chunks == folder.chunks
-    assert np.allclose(milvus.chunk_vectors, folder.chunk_vectors, atol=1e-6)
-    assert np.allclose(milvus.sentence_vectors, folder.sentence_vectors, atol=1e-6)
+    every_chunk, every_sentence = np.arange(len(folder.chunks)), np.arange(len(folder.sentence_vectors))
+    assert np.allclose(milvus.chunk_vectors[every_chunk], folder.chunk_vectors, atol=1e-6)  # fetched by id
+    assert np.allclose(milvus.sentence_vectors[every_sentence], folder.sentence_vectors, atol=1e-6)
     assert (milvus.model, milvus.dimension, milvus.chunking) == (folder.model, folder.dimension, folder.chunking)
     for c in milvus.chunks:  # offsets are sacred, on either store
         assert milvus.document(c.doc).text[c.start:c.end] == c.text
@@ -136,7 +137,7 @@ def test_a_version_written_half_way_is_never_read_and_is_cleaned_up(small_store,
     index = store.read()
     # A writer killed after the passages of a new version of "mill", before its document record
     # (it had noted the version's seq as pending first, as every write does):
-    store._set_property("pending", "[999]")
+    store._set_manifest(pending="[999]")
     row = store._all_rows("passages", ("id", "doc", "seq", "paragraph", "start", "end", "page", "kind", "section",
                                        "sentences", "text", "bm25_text", "dense"))[0]
     store.client().insert(store.names["passages"], [{**row, "id": 999 << 20, "seq": 999, "text": "half written"}])
@@ -151,8 +152,11 @@ def test_a_store_of_another_model_or_schema_is_refused_with_the_rebuild_command(
     store = open_store(settings)
     with pytest.raises(IndexMismatch, match=r"cited ingest PATH --store milvus://.*small\.db --rebuild"):
         store.read(expected_model="all-MiniLM-L6-v2")
-    store.client().alter_collection_properties(store.names["documents"], properties={"schema_version": "0"})
+    store._set_manifest(schema_version="0")
     with pytest.raises(IndexMismatch, match="schema version 0"):
+        store.read()
+    store.client().delete(store.names["documents"], ids=[0])  # a store of cited before schema 2: no manifest row
+    with pytest.raises(IndexMismatch, match=r"schema version 1 .*--rebuild"):
         store.read()
 
 
@@ -214,18 +218,29 @@ def test_ingest_and_ask_on_milvus_lite_from_the_command_line(tmp_path, milvus_se
     held = cli("ask", "Who wrote the article?", "--store", milvus_settings.store)
     assert held.returncode == 4
     assert held.stderr.strip().splitlines() == [held.stderr.strip()]  # one line, no traceback
-    assert "one process at a time" in held.stderr and "milvus-lite server" in held.stderr
+    assert "one process at a time" in held.stderr and "cited milvus-serve" in held.stderr
 
 
 @pytest.mark.slow
-def test_ingest_and_ask_through_a_milvus_server(tmp_path):
-    with milvus_lite_server(tmp_path / "data", tmp_path / "milvus.log") as uri:
+def test_ingest_and_ask_through_a_milvus_server(tmp_path, real_embedder):
+    """`cited milvus-serve`: two processes on one Milvus Lite file, a server (this test's Library,
+    as the chat holds one) seeing at its next question what another process's ingest added."""
+    from cited.library import Library
+
+    with milvus_lite_server(tmp_path / "served.db", tmp_path / "milvus.log") as uri:
         made = cli("ingest", str(ARTICLE), "--store", uri, "-q")
         assert made.returncode == 0, made.stderr
         asked = cli("ask", "Who wrote the article?", "--store", uri, "--json")
         assert asked.returncode == 0, asked.stderr
         answer = json.loads(asked.stdout)
         assert answer["answer"].startswith("Ali Atef") and answer["citations"][0]["paragraph"] == 2
+        chat = Library(Settings.from_env(environ={}, store=uri), real_embedder)
+        assert [d.id for d in chat.documents()] == ["ecss-pakistan-iran-deescalation"]
+        (tmp_path / "mill.txt").write_text(MILL, encoding="utf-8")
+        added = cli("ingest", str(tmp_path / "mill.txt"), "--store", uri, "-q")  # another process writes
+        assert added.returncode == 0, added.stderr
+        answer = chat.ask("When was the mill of Orrin built?")
+        assert "1820" in answer.text and answer.citations[0][1].doc == "mill"
     down = cli("ask", "Who wrote the article?", "--store", uri)  # the server is gone
     assert down.returncode == 4 and "unavailable" in down.stderr and "Traceback" not in down.stderr
 
