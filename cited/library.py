@@ -257,8 +257,9 @@ class Library:
 
     def warm(self):
         """Read a large index's files into the page cache in the background, so that a server's
-        questions after a reboot soon take their warm time (retrieval/index/page_cache.py); the thread,
-        or None (a small index, one larger than half the memory available, or a Milvus store)."""
+        questions after a reboot soon take their warm time (retrieval/index/page_cache.py), or have
+        Milvus load its collections; the thread, or None (a small index, or one larger than half
+        the memory available)."""
         return self._store.warm()
 
     def compact(self):

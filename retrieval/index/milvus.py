@@ -36,8 +36,8 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.base.errors import IndexCorrupt, IndexMismatch, IndexMissing, StoreUnavailable
-from retrieval.index.folder import IndexData, chunk_from, document_from, document_record, index_lock, manifest_entry
-from retrieval.index.interface import Candidates, Compacted, Held, Stored, Update
+from retrieval.index.folder import IndexData, document_from, document_record, index_lock, manifest_entry
+from retrieval.index.interface import Compacted, Held, Stored, Update
 from retrieval.index.milvus_read import (
     CHUNK_BITS,
     SENTENCE_BITS,
@@ -47,34 +47,33 @@ from retrieval.index.milvus_read import (
     MilvusVectors,
 )
 from retrieval.index.milvus_rows import (
-    BM25_SEARCH,
+    LIMIT,
     LISTING_FIELDS,
-    PASSAGE_FIELDS,
-    _chunk_fields,
     _fits,
     _manifest_head,
-    _groups,
     _rows_per_document,
     collection_schema,
     pack_layout,
     unpack_layout,
 )
-from retrieval.index.records import Chunk, Document
+from retrieval.index.milvus_search import MilvusSearch
+from retrieval.index.records import Document
 
 SCHEMA_VERSION = 2  # of the collections below (the folder's manifest has its own)
 PREFIX = "cited"
 PIECE = 60_000  # characters of a document record per row: ASCII JSON, under VARCHAR's 65,535 bytes
 BATCH = 2_000  # rows per insert
 READ_BATCH = 10_000  # rows per page when reading a collection
-LIMIT = 16_384  # the most rows Milvus returns for one search or query
+CALL_TIMEOUT_S = 60.0  # a Milvus call's longest wait: a large insert, or a server that went away
 MANIFEST_ID = 0  # the documents collection's row holding the manifest (seq 0: no document's)
 
 _clients: dict[str, object] = {}  # one client per URI per process: Milvus Lite opens its file once
-_loaded_uris: set[str] = set()  # the stores (URI#NAME) whose collections this process has loaded
+_loaded_collections: set[tuple[str, str]] = set()  # (URI#NAME, kind) this process has loaded
 _clients_lock = threading.Lock()
+_load_lock = threading.Lock()
 
 
-class MilvusStore:
+class MilvusStore(MilvusSearch):
     def __init__(self, uri: str) -> None:
         # One Milvus holds several cited indexes, each named by the URI's #NAME (default "cited").
         self.location = uri
@@ -99,8 +98,8 @@ class MilvusStore:
         """Let go of the connection (Milvus Lite: another process may then open the file)."""
         with _clients_lock:
             client = _clients.pop(self.uri, None)
-            for location in [loc for loc in _loaded_uris if loc.partition("#")[0] == self.uri]:
-                _loaded_uris.discard(location)
+            for loaded in [key for key in _loaded_collections if key[0].partition("#")[0] == self.uri]:
+                _loaded_collections.discard(loaded)
         if client is not None:
             client.close()
         if self.local:  # pymilvus serves a Lite file from an in-process gRPC server holding its lock
@@ -114,16 +113,20 @@ class MilvusStore:
         for name in self.names.values():
             if self._call("listing collections", client.has_collection, name):
                 self._call("dropping a collection", client.drop_collection, name)
-        _loaded_uris.discard(self.location)
+        for kind in self.names:
+            _loaded_collections.discard((self.location, kind))
 
-    def _loaded(self):
-        """The client, with the collections loaded for reading (Milvus keeps them released until
-        asked; loading a loaded collection costs nothing)."""
+    def _loaded(self, *kinds: str):
+        """The client, with these collections (all three if none is named) loaded for reading:
+        Milvus keeps a collection released until asked, and loading one that is loaded costs
+        nothing. The document list needs only the documents; a question, the other two."""
         client = self.client()
-        if self.location not in _loaded_uris:
-            for name in self.names.values():
-                self._call("loading a collection", client.load_collection, name)
-            _loaded_uris.add(self.location)
+        for kind in kinds or tuple(self.names):
+            if (self.location, kind) not in _loaded_collections:
+                with _load_lock:  # a question waits for warm()'s load rather than asking for another
+                    if (self.location, kind) not in _loaded_collections:
+                        self._call("loading a collection", client.load_collection, self.names[kind])
+                        _loaded_collections.add((self.location, kind))
         return client
 
     def _connect(self):
@@ -162,9 +165,13 @@ class MilvusStore:
             raise StoreUnavailable(self.uri, e.strerror or str(e)) from None
 
     def _call(self, what: str, fn, *args, **kwargs):
-        """A Milvus call, its failure as one line naming what was being done."""
+        """A Milvus call, its failure as one line naming what was being done. Each client call
+        gives up after CALL_TIMEOUT_S (pymilvus retries a lost server for minutes otherwise)."""
+        from pymilvus import MilvusClient
         from pymilvus.exceptions import MilvusException
 
+        if isinstance(getattr(fn, "__self__", None), MilvusClient):  # not an iterator's next()
+            kwargs.setdefault("timeout", CALL_TIMEOUT_S)
         try:
             return fn(*args, **kwargs)
         except MilvusException as e:
@@ -180,7 +187,7 @@ class MilvusStore:
         """The manifest row ({} for collections of a cited before schema 2, which kept none)."""
         if not self.exists():
             raise IndexMissing(self.location)
-        rows = self._call("reading the manifest", self._loaded().get, self.names["documents"], ids=[MANIFEST_ID],
+        rows = self._call("reading the manifest", self._loaded("documents").get, self.names["documents"], ids=[MANIFEST_ID],
                           output_fields=["body"], **self._strong())
         try:
             return json.loads(rows[0]["body"]) if rows else {}
@@ -221,9 +228,9 @@ class MilvusStore:
         return [c[1] for c in self._committed_documents()]
 
     def apply(self, update: Update) -> Stored:
-        """Writes the new documents one at a time (each committed whole, see above), then takes
-        out the versions they replace and the documents removed. A failure half-way leaves the
-        documents before it written and the rest as they were."""
+        """Writes the new documents in batches (each committed whole by its record, see above),
+        then takes out the versions they replace and the documents removed. A failure half-way
+        leaves the documents committed before it written and the rest as they were."""
         head = {"schema_version": str(SCHEMA_VERSION), "model": update.model, "dimension": str(update.dimension),
                 "chunking": json.dumps(update.chunking, sort_keys=True)}
         if self.exists() and (update.rebuild or any(self.properties().get(k) != v for k, v in head.items())):
@@ -238,8 +245,13 @@ class MilvusStore:
         rows_of = _rows_per_document(update.chunks)
         counts = np.array([len(c.sentences) for c in update.chunks], dtype=np.int64)
         sentence_starts = np.cumsum(counts) - counts
+        waiting = {"passages": [], "sentences": [], "documents": []}
         for seq, d in zip(seqs, update.documents):
-            self._insert_document(d, seq, rows_of.get(d.id, []), update, sentence_starts)
+            for kind, rows in self._document_rows(d, seq, rows_of.get(d.id, []), update, sentence_starts).items():
+                waiting[kind] += rows
+            if len(waiting["passages"]) + len(waiting["sentences"]) >= BATCH:
+                self._insert(waiting)
+        self._insert(waiting)
         out = update.removed | {d.id for d in update.documents}
         self._delete_seqs([seq for seq, rows in versions.items() if rows[0]["doc"] in out])
         self._set_manifest(pending="[]", generation=f"{time.time_ns()}-{os.getpid()}")
@@ -260,9 +272,19 @@ class MilvusStore:
         # (docs/milvus.md); Milvus itself has no lock cited could take.
         return index_lock(self.path.with_name(self.path.name + ".writer")) if self.local else nullcontext()
 
-    def warm(self) -> None:
-        """Nothing to read ahead here: the index lives in Milvus, which keeps its own in memory."""
-        return None
+    def warm(self) -> threading.Thread:
+        """Milvus loads the passages and sentences into its memory before it searches them, which
+        takes an embedded engine a while at its start (docs/milvus.md): in the background, so the
+        chat opens at once and its first question waits only for what is left."""
+        thread = threading.Thread(target=self._warm, name="cited-milvus-load", daemon=True)
+        thread.start()
+        return thread
+
+    def _warm(self) -> None:
+        try:
+            self._loaded("passages", "sentences")
+        except StoreUnavailable:
+            pass  # the question that needs them loads them again, and says what failed
 
     def stamp(self) -> object:
         """Asked at every question: one call (a missing collection is an error, hence None)."""
@@ -273,56 +295,6 @@ class MilvusStore:
 
     def searches(self) -> bool:
         return True
-
-    def candidates(self, vector: np.ndarray, text: str, k: int, doc: str | None = None) -> Candidates:
-        """Each signal's top candidates (of `doc` only, if one is asked), as rows of the last read."""
-        client, where = self._loaded(), {"filter": f"doc == {json.dumps(doc)}"} if doc else {}
-        dense = self._call("searching", client.search, self.names["passages"], data=[vector.tolist()],
-                           anns_field="dense", limit=k, output_fields=[], search_params={"metric_type": "IP"},
-                           **where, **self._strong())
-        bm25 = self._call("searching", client.search, self.names["passages"], data=[text], anns_field="sparse",
-                          limit=k, output_fields=[], search_params=BM25_SEARCH, **where, **self._strong())
-        sentence_bm25 = self._call("searching", client.search, self.names["sentences"], data=[text],
-                                   anns_field="sparse", limit=min(3 * k, LIMIT), output_fields=[],
-                                   search_params=BM25_SEARCH, **where, **self._strong())
-        return Candidates(*self._found(dense[0]), *self._found(bm25[0]),
-                          *self._found(sentence_bm25[0], self._listing.sentence_rows))
-
-    def dense_scores(self, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
-        """The passages' (chunk rows of the last read) inner products with the question's vector,
-        computed by Milvus (-1 for a row it no longer holds)."""
-        out = np.full(len(rows), -1.0, dtype=np.float32)
-        ids = self._listing.passage_ids(rows)
-        position = {int(i): n for n, i in enumerate(ids)}
-        for first in range(0, len(ids), LIMIT):
-            part = ids[first:first + LIMIT].tolist()
-            for hit in self._scored("passages", vector, f"id in {part}", len(part)):
-                out[position[int(hit["id"])]] = hit["distance"]
-        return out
-
-    def sentence_scores(self, rows: np.ndarray, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The sentences of these passages (chunk rows): their sentence rows and their inner
-        products with the question's vector, computed by Milvus."""
-        listing, found = self._listing, []
-        counts = listing.columns.sentences[rows]
-        ids = listing.passage_ids(rows)
-        for group in _groups(ids, counts, LIMIT):
-            found += self._scored("sentences", vector, f"passage in {group[0].tolist()}", int(group[1]))
-        got, ok = listing.sentence_rows([int(h["id"]) for h in found])
-        return got, np.array([h["distance"] for h in found], dtype=np.float32)[ok]
-
-    def hybrid(self, vector: np.ndarray, text: str, k: int, ranker: str) -> np.ndarray:
-        """Milvus's own fusion of its dense and BM25 searches ("rrf": RRFRanker(60); "weighted":
-        WeightedRanker(0.5, 0.5)): the top k rows of the last read. Not what cited answers with
-        (cited fuses its four signals itself); `cited eval --rankers` compares the two."""
-        from pymilvus import AnnSearchRequest, RRFRanker, WeightedRanker
-
-        requests = [AnnSearchRequest([vector.tolist()], "dense", {"metric_type": "IP"}, limit=k),
-                    AnnSearchRequest([text], "sparse", BM25_SEARCH, limit=k)]
-        fusion = RRFRanker(60) if ranker == "rrf" else WeightedRanker(0.5, 0.5)
-        hits = self._call("searching", self._loaded().hybrid_search, self.names["passages"], requests, fusion,
-                          limit=k, output_fields=[], **self._strong())
-        return self._found(hits[0])[0]
 
     # -- reading ------------------------------------------------------------------------------------
 
@@ -336,22 +308,8 @@ class MilvusStore:
             raise IndexMismatch(self.location, f"built with the model '{props.get('model')}', asked to use '{expected_model}'")
         return props
 
-    def _scored(self, kind: str, vector: np.ndarray, where: str, limit: int) -> list:
-        if not limit:
-            return []
-        hits = self._call("searching", self._loaded().search, self.names[kind], data=[vector.tolist()],
-                          anns_field="dense", filter=where, limit=limit, output_fields=[],
-                          search_params={"metric_type": "IP"}, **self._strong())
-        return list(hits[0])
-
-    def _found(self, hits, rows_of=None) -> tuple[np.ndarray, np.ndarray]:
-        """Rows of the last read for a search's hits, with their scores (hits of rows written since
-        the read are left out)."""
-        rows, ok = (rows_of or self._listing.passage_rows)([int(h["id"]) for h in hits])
-        return rows.astype(np.int64), np.array([float(h["distance"]) for h in hits], dtype=np.float32)[ok]
-
     def _all_rows(self, kind: str, fields, where: str = "") -> list[dict]:
-        client = self._loaded()
+        client = self._loaded(kind)
         rows: list[dict] = []
         iterator = self._call("reading", client.query_iterator, self.names[kind], batch_size=READ_BATCH, filter=where,
                               output_fields=list(fields), **self._strong())
@@ -366,7 +324,7 @@ class MilvusStore:
         """The rows matching `where`, known to be `limit` at most (one call up to LIMIT)."""
         if limit > LIMIT:
             return self._all_rows(kind, fields, where)
-        return list(self._call("reading", self._loaded().query, self.names[kind], filter=where,
+        return list(self._call("reading", self._loaded(kind).query, self.names[kind], filter=where,
                                output_fields=list(fields), limit=max(limit, 1), **self._strong()))
 
     def _read_listing(self) -> Listing:
@@ -378,42 +336,6 @@ class MilvusStore:
                 raise IndexCorrupt(self.location, f"the layout of {rows[0]['doc']} does not match its counts")
             seqs.append(seq), ids.append(rows[0]["doc"]), kinds.append(kind), counts.append(count)
         return Listing.of(seqs, ids, kinds, counts)
-
-    def _chunks_of(self, seqs: list[int]) -> dict[int, list[Chunk]]:
-        """The chunks of these documents (by seq), each document's in order."""
-        listing = self._listing
-        d = np.searchsorted(listing.seqs, seqs)
-        sizes = listing.chunk_first[d + 1] - listing.chunk_first[d]
-        out: dict[int, list[Chunk]] = {int(s): [] for s in seqs}
-        rows: list[dict] = []
-        for group, size in _groups(np.asarray(seqs, dtype=np.int64), sizes, LIMIT):
-            rows += self._query("passages", f"seq in {group.tolist()}", PASSAGE_FIELDS, int(size))
-        try:
-            for r in sorted(rows, key=lambda r: r["id"]):
-                out[r["seq"]].append(chunk_from(_chunk_fields(r)))
-        except (KeyError, TypeError, ValueError) as e:
-            raise IndexCorrupt(self.location, f"a passage row is unreadable: {type(e).__name__}") from None
-        return out
-
-    def _document(self, seq: int) -> Document:
-        rows = self._all_rows("documents", ("part", "body"), f"seq == {int(seq)}")
-        try:
-            return document_from(json.loads("".join(r["body"] for r in sorted(rows, key=lambda r: r["part"]))))
-        except (KeyError, TypeError, ValueError) as e:
-            raise IndexCorrupt(self.location, f"a document record is unreadable: {type(e).__name__}") from None
-
-    def _vectors(self, kind: str, ids: np.ndarray, dimension: int) -> np.ndarray:
-        """The dense vectors of these rows, in their order (a few: an answer's sentences)."""
-        got: dict[int, list] = {}
-        for first in range(0, len(ids), 1_000):
-            part = [int(i) for i in ids[first:first + 1_000]]
-            for r in self._call("reading", self._loaded().get, self.names[kind], ids=part, output_fields=["dense"],
-                                **self._strong()):
-                got[int(r["id"])] = r["dense"]
-        missing = [int(i) for i in ids if int(i) not in got]
-        if missing:
-            raise IndexCorrupt(self.location, f"{len(missing)} of the {kind} asked for are missing")
-        return np.array([got[int(i)] for i in ids], dtype=np.float32).reshape(len(ids), dimension)
 
     def _committed_documents(self) -> list[tuple[int, Document, int, int]]:
         """(seq, Document, chunks, sentences) of each document's newest whole version, in the order
@@ -459,9 +381,9 @@ class MilvusStore:
                        index_params=index)
         self._set_manifest(**head, generation="0", created=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
 
-    def _insert_document(self, d: Document, seq: int, rows: list[int], data: Update,
-                         sentence_starts: np.ndarray) -> None:
-        client = self.client()
+    def _document_rows(self, d: Document, seq: int, rows: list[int], data: Update,
+                       sentence_starts: np.ndarray) -> dict[str, list[dict]]:
+        """A document's rows, for each collection."""
         passages, sentences = [], []
         for i, row in enumerate(rows):
             c = data.chunks[row]
@@ -482,9 +404,16 @@ class MilvusStore:
         records = [{"id": (seq << CHUNK_BITS) | part, "doc": d.id, "seq": seq, "part": part, "parts": n,
                     "chunks": len(passages), "sentences": len(sentences), "layout": layout[part * PIECE:(part + 1) * PIECE],
                     "body": body[part * PIECE:(part + 1) * PIECE], "marker": [0.0, 0.0]} for part in range(n)]
-        for kind, rows_ in (("passages", passages), ("sentences", sentences), ("documents", records)):
-            for b in range(0, len(rows_), BATCH):  # the document record last: it commits the version
-                self._call("writing", client.insert, self.names[kind], rows_[b:b + BATCH])
+        return {"passages": passages, "sentences": sentences, "documents": records}
+
+    def _insert(self, waiting: dict[str, list[dict]]) -> None:
+        """Several documents' rows, their records last: a record commits its document, after all
+        of that document's rows are in (a writer killed before it leaves rows no reader sees)."""
+        for kind in ("passages", "sentences", "documents"):
+            rows = waiting[kind]
+            for b in range(0, len(rows), BATCH):
+                self._call("writing", self.client().insert, self.names[kind], rows[b:b + BATCH])
+            rows.clear()
 
     def _delete_seqs(self, seqs: list[int]) -> None:
         if not seqs:
@@ -501,7 +430,7 @@ class MilvusStore:
             "body": json.dumps(props, sort_keys=True), "marker": [0.0, 0.0]}])
 
     def _has_manifest(self) -> bool:
-        rows = self._call("reading the manifest", self._loaded().get, self.names["documents"], ids=[MANIFEST_ID],
+        rows = self._call("reading the manifest", self._loaded("documents").get, self.names["documents"], ids=[MANIFEST_ID],
                           output_fields=["id"], **self._strong())
         return bool(rows)
 

@@ -39,7 +39,7 @@ class Listing:
     sentence_starts: np.ndarray  # per chunk, its first sentence row
 
     @classmethod
-    def of(cls, seqs: list[int], ids: list[str], kinds: list[np.ndarray], counts: list[np.ndarray]) -> "Listing":
+    def of(cls, seqs: list[int], ids: list[str], kinds: list[np.ndarray], counts: list[np.ndarray]) -> Listing:
         sizes = np.array([len(k) for k in kinds], dtype=np.int64)
         doc = np.repeat(np.arange(len(ids), dtype=np.int32), sizes)
         kind = np.concatenate(kinds).astype(np.uint8) if kinds else np.zeros(0, np.uint8)

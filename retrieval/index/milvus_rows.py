@@ -12,6 +12,7 @@ from retrieval.base.errors import IndexWriteFailed
 from retrieval.index.lazy_rows import KIND_CODES, OTHER_KIND
 
 TEXT_BYTES = 65_535  # VARCHAR's limit
+LIMIT = 16_384  # the most rows Milvus returns for one search or query
 # Milvus's BM25 made like the folder's (bm25s, retrieval/index/lexical.py): its English stopwords
 # (Lucene's, as Milvus's _english_), no one-character tokens (bm25s's tokens are two or more word
 # characters), English stemming, and bm25s's k1 and b.

@@ -222,7 +222,7 @@ def test_ingest_and_ask_on_milvus_lite_from_the_command_line(tmp_path, milvus_se
 
 
 @pytest.mark.slow
-def test_ingest_and_ask_through_a_milvus_server(tmp_path, real_embedder):
+def test_ingest_and_ask_through_a_milvus_server(tmp_path, real_embedder, monkeypatch):
     """`cited milvus-serve`: two processes on one Milvus Lite file, a server (this test's Library,
     as the chat holds one) seeing at its next question what another process's ingest added."""
     from cited.library import Library
