@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from eval.sets import (
+    DEFAULT_CANARD,
     DEFAULT_CONVERSATIONS,
     DEFAULT_EXTRACTION,
     DEFAULT_SET,
@@ -47,6 +48,9 @@ def add_eval_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--llm", metavar="URL", help="with --check: run the eval set through this OpenAI-compatible "
                    "server's LLM and measure the check on what it writes (against eval/sets/llm_check_labels.jsonl)")
     p.add_argument("--llm-model", metavar="NAME", help="with --llm: the server's model (default: the first it lists)")
+    p.add_argument("--canard", metavar="PATH", nargs="?", const=str(DEFAULT_CANARD),
+                   help="how cited reads follow-ups against people's rewrites on CANARD's test part, beside the "
+                        "question as written; PATH defaults to ../shared/training/canard/test.txt")
     p.add_argument("--rankers", action="store_true",
                    help="with --store (a Milvus): cited's fusion against Milvus's own RRF and weighted hybrid rankers "
                         "on the eval set (--set)")
@@ -93,6 +97,10 @@ def run_eval(args, settings) -> int:
         from eval.checking import run_check_eval
 
         return run_check_eval(args, settings)
+    if args.canard:
+        from eval.canard import run_canard
+
+        return run_canard(args, settings)
     if args.rankers:
         from eval.rankers import run_rankers
 

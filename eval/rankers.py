@@ -1,11 +1,9 @@
 """`cited eval --rankers --store milvus:…`: cited's fusion against Milvus's own hybrid rankers, on
 the same Milvus index and the eval set's questions (retrieval figures and time per question).
 
-Four rankings of the same passages:
-- cited: what cited answers with on this index (below 20,000 passages every signal scores every
-  passage, with cited's bm25s);
-- cited, Milvus candidates: cited's z-score fusion of its four signals over the candidates Milvus's
-  dense and BM25 searches propose (what cited does above 20,000 passages; Milvus's BM25);
+Three rankings of the same passages:
+- cited: what cited answers with on Milvus: its z-score fusion of its four signals over the
+  candidates Milvus's dense and BM25 searches propose, with the scores Milvus gives them;
 - Milvus RRF: hybrid_search of the dense and BM25 searches with RRFRanker(60);
 - Milvus weighted: the same with WeightedRanker(0.5, 0.5).
 Nothing here is tuned: the rankers run with Milvus's defaults.
@@ -24,31 +22,28 @@ from eval.runner import RANK_DEPTH, passage_id, relevant_passages
 from retrieval.base.errors import CitedError
 from retrieval.base.settings import Settings
 
-RANKERS = ("cited", "cited, Milvus candidates", "Milvus RRF", "Milvus weighted")
+RANKERS = ("cited", "Milvus RRF", "Milvus weighted")
 
 
 def run_rankers(args, settings: Settings) -> int:
     from pathlib import Path
 
     from cited.library import Library
-    from retrieval.search.retriever import Retriever
 
     if not settings.store:
         raise CitedError("--rankers compares with Milvus's own rankers: give a Milvus store, e.g. "
                          "--store milvus:///tmp/cited.db")
     library = Library.with_bundled_article(settings, quiet=args.json)
     answerer = library.view().answerer
-    retriever, store = answerer.retriever, library.store
-    # Loading the library read the store, so the rankers' hits map to the retrievers' rows.
-    forced = Retriever(retriever.index, retriever.embedder, settings, store, exact_below=0)
+    retriever, store = answerer.retriever, library.store  # the store's last read is the retriever's
     questions = load_eval_set(Path(args.set))[: args.limit or None]
     rows = {}
     for name in RANKERS:
         outcomes = []
         for q in questions:
             started = time.perf_counter()
-            if name.startswith("cited"):
-                passages = (retriever if name == "cited" else forced).search(q.question, k=RANK_DEPTH)
+            if name == "cited":
+                passages = retriever.search(q.question, k=RANK_DEPTH)
             else:
                 query = retriever.prepare(q.question)
                 found = store.hybrid(query.vector, query.text, RANK_DEPTH, "rrf" if name.endswith("RRF") else "weighted")

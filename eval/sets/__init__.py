@@ -11,3 +11,4 @@ DEFAULT_SQUAD = SHARED / "benchmarks" / "squad-expmrc" / "expmrc-squad-dev.publi
 DEFAULT_SQUAD2 = SHARED / "benchmarks" / "squad-dev" / "squad2-dev.public.json"
 DEFAULT_SQUAD11 = SHARED / "benchmarks" / "squad-dev" / "squad11-dev.public.json"
 DEFAULT_EXTRACTION = SHARED / "benchmarks" / "article-extraction"
+DEFAULT_CANARD = SHARED / "training" / "canard" / "test.txt"

@@ -42,6 +42,13 @@ _VERBS_AFTER_PRONOUN = {"happen", "happened", "mean", "means", "meant", "lead", 
                         "took", "start", "started", "end", "ended", "begin", "began", "occur", "occurred", "come",
                         "came", "affect", "affected", "say", "said", "matter", "matters", "change", "changed",
                         "work"}
+# After "was the …"/"is the …", a passive question's participle ends the words: "When was the
+# lighthouse built?" is about the lighthouse.
+_IRREGULAR_PARTICIPLES = {"built", "made", "held", "led", "sent", "found", "known", "written", "taken", "given",
+                          "done", "paid", "set", "put", "caught", "brought", "bought", "taught", "fought", "sold",
+                          "told", "left", "kept", "won", "lost", "hit", "shot", "struck", "begun", "seen", "chosen",
+                          "spoken", "stolen", "broken", "born", "drawn", "grown", "thrown", "shown", "driven", "hidden",
+                          "met", "read", "run", "said", "spent", "meant", "felt", "heard", "laid", "lent", "bound"}
 _PARTICLES = {"out", "up", "down", "off", "back", "away", "over", "around", "through", "along"}
 # Nouns for people: "he"/"she" stand for these (or a name), "it" never does.
 _PEOPLE = {"author", "writer", "journalist", "analyst", "leader", "president", "minister", "spokesman",
@@ -291,7 +298,19 @@ def _phrase_words(after: str, before: str) -> list[str]:
     if kept and re.search(r"\b(do|does|did|can|could|will|would|should)\s+(\S+\s+)*$", before, re.I) \
             and not re.search(r"\b(is|are|was|were|has|have|had)\b", before, re.I):
         return kept[:_before_the_verb(kept, keep=0)]
-    return kept
+    return kept[:_before_the_participle(kept, before)]
+
+
+def _before_the_participle(words: list, before: str) -> int:
+    """How many of a passive question's subject words come before its participle ("was the
+    lighthouse built" → 1); all of them when `before` does not end in a form of "be" (and
+    "the")."""
+    text = [w if isinstance(w, str) else w.group() for w in words]
+    passive = re.search(r"\b(is|are|was|were|been|being)\s+(the\s+)?$", before, re.I)
+    last = text[-1].lower() if text else ""
+    if passive and len(text) > 1 and (last in _IRREGULAR_PARTICIPLES or re.search(r"[a-z]{3}ed$", last)):
+        return len(text) - 1
+    return len(text)
 
 
 def _before_the_verb(words: list, keep: int) -> int:
@@ -321,6 +340,7 @@ def _the_phrase(b: str, start: int = 0) -> tuple[int, int] | None:
         words.append(t)
     if words and re.search(r"\b(do|does|did|can|could|will|would|should)\s+$", b[:m.start()], re.I):
         words = words[:_before_the_verb(words, keep=1)]  # "What does the author conclude": not the verb
+    words = words[:_before_the_participle(words, b[:m.end()])]  # "When was the lighthouse built": not "built"
     if not words:
         return None
     return m.start(), m.end() + words[-1].end()

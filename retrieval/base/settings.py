@@ -16,6 +16,7 @@ BUNDLED_MODEL = "all-MiniLM-L6-v2"
 _ENV = {
     "index_dir": "CITED_INDEX",
     "store": "CITED_STORE",
+    "milvus_index": "CITED_MILVUS_INDEX",
     "model": "CITED_MODEL",
     "k": "CITED_K",
     "mode": "CITED_MODE",
@@ -47,6 +48,9 @@ class Settings:
     # Where the index lives instead of index_dir: "" (the folder), milvus:///path/file.db (Milvus
     # Lite) or http://host:19530 (a Milvus server; $CITED_MILVUS_TOKEN). retrieval/index/stores.py.
     store: str = ""
+    # The dense vectors' index on Milvus, when a store is made: FLAT (exact; what Milvus Lite does
+    # best), or HNSW / IVF_FLAT on a server (docs/milvus.md).
+    milvus_index: str = "FLAT"
     model: str = BUNDLED_MODEL
     # Chunking: a chunk never crosses a paragraph; long paragraphs split at sentence ends.
     chunk_size: int = 1200
@@ -154,6 +158,11 @@ class Settings:
             from retrieval.base.errors import CitedError
 
             raise CitedError(f"CITED_LLM_UNSUPPORTED must be flag or remove (got {settings.llm_unsupported!r}).")
+        if settings.milvus_index not in MILVUS_INDEXES:
+            from retrieval.base.errors import CitedError
+
+            raise CitedError(f"CITED_MILVUS_INDEX must be one of {', '.join(MILVUS_INDEXES)} "
+                             f"(got {settings.milvus_index!r}).")
         if settings.store and not is_milvus_uri(settings.store):
             from retrieval.base.errors import CitedError
 
@@ -168,6 +177,7 @@ class Settings:
         return settings
 
 
+MILVUS_INDEXES = ("FLAT", "HNSW", "IVF_FLAT")
 MILVUS_SCHEMES = ("milvus://", "http://", "https://", "tcp://", "grpc://")
 
 

@@ -74,7 +74,7 @@ _load_lock = threading.Lock()
 
 
 class MilvusStore(MilvusSearch):
-    def __init__(self, uri: str) -> None:
+    def __init__(self, uri: str, dense_index: str = "FLAT") -> None:
         # One Milvus holds several cited indexes, each named by the URI's #NAME (default "cited").
         self.location = uri
         self.uri, _, name = uri.partition("#")
@@ -84,6 +84,7 @@ class MilvusStore(MilvusSearch):
         self.local = self.uri.startswith("milvus://")
         self.path = Path(self.uri[len("milvus://"):]) if self.local else None
         self.names = {kind: f"{name}_{kind}" for kind in ("documents", "passages", "sentences")}
+        self.dense_index = dense_index  # for collections this store creates
         self._listing = Listing.of([], [], [], [])  # of the last read: rows ↔ Milvus ids
 
     # -- the connection ---------------------------------------------------------------------------
@@ -376,7 +377,7 @@ class MilvusStore(MilvusSearch):
     def _create(self, dimension: int, head: dict) -> None:
         client = self.client()
         for kind in ("passages", "sentences", "documents"):
-            schema, index = collection_schema(client, kind, dimension)
+            schema, index = collection_schema(client, kind, dimension, self.dense_index)
             self._call("creating a collection", client.create_collection, self.names[kind], schema=schema,
                        index_params=index)
         self._set_manifest(**head, generation="0", created=time.strftime("%Y-%m-%dT%H:%M:%S%z"))

@@ -23,7 +23,16 @@ ANALYZER = {"tokenizer": "standard",
 BM25_PARAMS = {"bm25_k1": 1.5, "bm25_b": 0.75}
 
 
-def collection_schema(client, kind: str, dimension: int):
+# Build parameters of each dense index type (Settings.milvus_index), and what a search asks of it
+# (dense_search): HNSW's ef at least the rows asked for, IVF's nprobe a sixteenth of its lists.
+DENSE_INDEX_PARAMS = {"FLAT": {}, "HNSW": {"M": 16, "efConstruction": 200}, "IVF_FLAT": {"nlist": 1024}}
+
+
+def dense_search(limit: int) -> dict:
+    return {"metric_type": "IP", "params": {"ef": max(limit, 64), "nprobe": 64}}
+
+
+def collection_schema(client, kind: str, dimension: int, dense_index: str = "FLAT"):
     """The schema and index parameters of one of a store's three collections: passages and
     sentences (their dense vectors, and BM25 on their text by Milvus's own function), and the
     documents (their records in pieces; a small vector Milvus requires of every collection)."""
@@ -56,7 +65,7 @@ def collection_schema(client, kind: str, dimension: int):
     schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
     schema.add_function(Function(name=f"{kind}_bm25", function_type=FunctionType.BM25,
                                  input_field_names=["bm25_text"], output_field_names=["sparse"]))
-    index.add_index("dense", index_type="FLAT", metric_type="IP")
+    index.add_index("dense", index_type=dense_index, metric_type="IP", params=DENSE_INDEX_PARAMS[dense_index])
     index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25", params=BM25_PARAMS)
     return schema, index
 

@@ -13,7 +13,7 @@ from retrieval.base.errors import IndexCorrupt
 from retrieval.index.folder import chunk_from, document_from
 from retrieval.index.interface import Candidates
 from retrieval.index.milvus_read import Listing
-from retrieval.index.milvus_rows import BM25_SEARCH, LIMIT, PASSAGE_FIELDS, _chunk_fields, _groups
+from retrieval.index.milvus_rows import BM25_SEARCH, LIMIT, PASSAGE_FIELDS, _chunk_fields, _groups, dense_search
 from retrieval.index.records import Chunk, Document
 
 
@@ -28,7 +28,7 @@ class MilvusSearch:
         """Each signal's top candidates (of `doc` only, if one is asked), as rows of the last read."""
         client, where = self._loaded("passages", "sentences"), {"filter": f"doc == {json.dumps(doc)}"} if doc else {}
         dense = self._call("searching", client.search, self.names["passages"], data=[vector.tolist()],
-                           anns_field="dense", limit=k, output_fields=[], search_params={"metric_type": "IP"},
+                           anns_field="dense", limit=k, output_fields=[], search_params=dense_search(k),
                            **where, **self._strong())
         bm25 = self._call("searching", client.search, self.names["passages"], data=[text], anns_field="sparse",
                           limit=k, output_fields=[], search_params=BM25_SEARCH, **where, **self._strong())
@@ -79,7 +79,7 @@ class MilvusSearch:
             return []
         hits = self._call("searching", self._loaded(kind).search, self.names[kind], data=[vector.tolist()],
                           anns_field="dense", filter=where, limit=limit, output_fields=[],
-                          search_params={"metric_type": "IP"}, **self._strong())
+                          search_params=dense_search(limit), **self._strong())
         return list(hits[0])
 
     def _found(self, hits, rows_of=None) -> tuple[np.ndarray, np.ndarray]:

@@ -37,6 +37,9 @@ CASES = [
     (["What does the author conclude?"], "Why does he say that?", "Why does the author say that?"),
     (["What is the Army of Justice?"], "And who did they want to keep out?",
      "Who did the Army of Justice want to keep out?"),
+    # a passive question's participle is not part of what it asks about (a CANARD-shaped follow-up)
+    (["When was the lighthouse built?"], "Who keeps it?", "Who keeps the lighthouse?"),
+    (["Where were the protesters detained?"], "Why were they arrested?", "Why were the protesters arrested?"),
 ]
 
 

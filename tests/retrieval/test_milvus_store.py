@@ -250,7 +250,7 @@ def test_cited_eval_rankers_compares_cited_fusion_with_milvus_rankers(milvus_set
 
     assert main(["eval", "--rankers", "--store", milvus_settings.store, "--json", "--limit", "12"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert list(rows) == ["cited", "cited, Milvus candidates", "Milvus RRF", "Milvus weighted"]
+    assert list(rows) == ["cited", "Milvus RRF", "Milvus weighted"]
     for name, row in rows.items():
         assert 0 < row["mrr@10"] <= 1 and row["hit@1"] <= row["hit@3"] <= row["hit@5"], name
         assert row["p50_ms"] > 0
@@ -276,3 +276,30 @@ def test_the_chat_server_answers_from_a_milvus_store(tmp_path):
     assert answer["answer"] == "Ali Atef [1]"
     assert answer["citations"][0]["paragraph"] == 2 and answer["citations"][0]["text"] == "Ali Atef"
     assert not (tmp_path / "unused-index").exists()  # the folder store was never touched
+
+
+@pytest.mark.slow
+def test_an_unreachable_milvus_or_a_bad_file_to_serve_is_one_line_and_a_non_zero_exit(tmp_path):
+    from eval.server import free_port
+
+    nobody = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    asked = cli("ask", "Who wrote the article?", "--store", nobody, timeout=120)
+    assert asked.returncode == 4 and "unavailable" in asked.stderr
+    assert asked.stderr.strip().splitlines() == [asked.stderr.strip()]
+    served = cli("milvus-serve", str(tmp_path / "notes.txt"), "--port", str(free_port()))
+    assert served.returncode != 0 and "a file ending in .db" in served.stderr
+    assert served.stderr.strip().splitlines() == [served.stderr.strip()]
+
+
+def test_the_dense_index_type_is_a_setting(tmp_path, hashing_embedder):
+    (tmp_path / "mill.txt").write_text(MILL, encoding="utf-8")
+    settings = Settings.from_env(environ={"CITED_MILVUS_INDEX": "IVF_FLAT"}, store=f"milvus://{tmp_path / 'ivf.db'}",
+                                 model="hashing-256")
+    ingest([str(tmp_path / "mill.txt")], settings, embedder=hashing_embedder)
+    store = open_store(settings)
+    described = store.client().describe_index(store.names["passages"], "dense")
+    assert described["index_type"] == "IVF_FLAT"
+    retriever = search.Retriever.load(settings, hashing_embedder, store=store)
+    assert retriever.search("When was the mill built?", k=1)[0].doc == "mill"
+    with pytest.raises(CitedError, match="CITED_MILVUS_INDEX must be one of FLAT, HNSW, IVF_FLAT"):
+        Settings.from_env(environ={"CITED_MILVUS_INDEX": "DISKANN"})
