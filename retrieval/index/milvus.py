@@ -26,6 +26,7 @@ sentences against the question's vector, and fetches the chunks and documents it
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import threading
@@ -209,15 +210,18 @@ class MilvusStore(MilvusSearch):
         asked for (milvus_read.py)."""
         props = self._checked_properties(expected_model)
         listing = self._listing = self._read_listing()
+        # The rows of this read, searched through a copy of the store bound to them: a question
+        # on this index while a later read replaces self._listing still maps ids to its own rows.
+        bound = copy.copy(self)
         dimension = int(props["dimension"])
         return IndexData(
             model=props["model"], dimension=dimension, chunking=json.loads(props["chunking"]),
-            documents=MilvusDocuments(listing, self._document), chunks=MilvusChunks(listing, self._chunks_of),
+            documents=MilvusDocuments(listing, bound._document), chunks=MilvusChunks(listing, bound._chunks_of),
             chunk_vectors=MilvusVectors(listing.chunks, dimension, listing.passage_ids,
-                                        lambda ids: self._vectors("passages", ids, dimension)),
+                                        lambda ids: bound._vectors("passages", ids, dimension)),
             sentence_vectors=MilvusVectors(listing.sentences, dimension, listing.sentence_ids,
-                                           lambda ids: self._vectors("sentences", ids, dimension)),
-            created=props.get("created", ""),
+                                           lambda ids: bound._vectors("sentences", ids, dimension)),
+            created=props.get("created", ""), extra={"searched_by": bound},
         )
 
     def stored(self, expected_model: str | None = None) -> Stored:

@@ -155,7 +155,8 @@ class Retriever:
         # nothing is then indexed or held in memory here.
         self._exact_below = exact_below
         limit = self._exact_limit()
-        self._store = store if store is not None and store.searches() else None
+        # (Milvus binds its rows to the read that made this index: index.extra["searched_by"].)
+        self._store = index.extra.get("searched_by", store) if store is not None and store.searches() else None
         self._approximate = len(index.chunks) > limit
         self._dense_lock = threading.Lock()
         self._dense: DenseIndex | None = None

@@ -303,3 +303,21 @@ def test_the_dense_index_type_is_a_setting(tmp_path, hashing_embedder):
     assert retriever.search("When was the mill built?", k=1)[0].doc == "mill"
     with pytest.raises(CitedError, match="CITED_MILVUS_INDEX must be one of FLAT, HNSW, IVF_FLAT"):
         Settings.from_env(environ={"CITED_MILVUS_INDEX": "DISKANN"})
+
+
+def test_a_question_on_an_index_read_before_a_write_keeps_its_own_rows(small_store, hashing_embedder):
+    """A server answering on the index it read while another read (after a write) is made: the
+    Milvus ids its candidates come back with map to the rows of its own read, never to the later
+    one's (harbour's old version is gone, its new one not in that read: only the mill is left)."""
+    settings, folder = small_store
+    store = open_store(settings)
+    before = search.Retriever.load(settings, hashing_embedder, store=store)
+    (folder / "new.txt").write_text(RIVER, encoding="utf-8")
+    ingest([str(folder / "new.txt")], settings, embedder=hashing_embedder)
+    (folder / "harbour.txt").write_text(HARBOUR.format(ships=42), encoding="utf-8")
+    ingest([str(folder / "harbour.txt")], settings, embedder=hashing_embedder)
+    after = search.Retriever.load(settings, hashing_embedder, store=store)
+    assert [d.id for d in after.index.documents] == ["mill", "new", "harbour"]
+    assert after.search("Who keeps the lighthouse of Tarsin?", k=1)[0].doc == "harbour"
+    for p in before.search("Who keeps the lighthouse of the river Vel at Tarsin?", k=3):
+        assert p.doc == "mill" and p.text in MILL
