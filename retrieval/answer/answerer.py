@@ -64,13 +64,20 @@ class Answerer:
         started = time.perf_counter()
         limit = self.settings.max_question_chars
         asked = clean_question(question, limit)
-        reading = standalone(asked, [clean_question(h, limit) for h in history if h and h.strip()])
+        reading = standalone(asked, [clean_question(h, limit) for h in history if h and h.strip()],
+                             answer_of=lambda earlier: self._short_answer_to(earlier, doc))
         query = self.retriever.query(reading)
         signals = self.retriever.signals(query, doc or None)
         answer = self.compose(query, signals, self.retriever.rank(query, signals, k, mode, doc))
         if reading != asked:
             answer = replace(answer, question=asked, interpreted_as=query.text)
         return replace(answer, mode=mode or self.settings.mode, seconds=time.perf_counter() - started)
+
+    def _short_answer_to(self, earlier: str, doc: str | None) -> str | None:
+        """The short answer to an earlier question of the conversation, asked again as it reads
+        on its own (the doors pass the questions, not the answers; the same index answers the same)."""
+        short = self.ask(earlier, doc=doc).short_answer
+        return short.text if short is not None else None
 
     def compose(self, query: Query, signals: Signals, passages: list[Passage]) -> Answer:
         """The answer from the retrieved passages, or the abstention abstention.decide calls for."""

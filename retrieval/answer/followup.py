@@ -19,7 +19,7 @@ leave a pronoun alone when no earlier question names anything it could stand for
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 _WORD = re.compile(r"[\w’'-]+")
 _WH = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how"}
@@ -69,18 +69,22 @@ _NAME = re.compile(r"(?<![\w’'])(?:[A-Z][\w’'.-]*)"
                    r"(?:\s+(?:of\s+(?:the\s+)?|and\s+(?=[A-Z][a-z]+\s+[A-Z]))?[A-Z][\w’'.-]*)*")
 _AFTER_AUX = re.compile(r"\b(?:{})\s+(?:the\s+)?$".format("|".join(sorted(_AUX))), re.I)
 _POSSESSIVE_END = re.compile(r"['’]s?$")
+# A person's name as a short answer gives it: two to five capitalized words ("Anwar-ul-Haq Kakar").
+_PERSON_NAME = re.compile(r"[A-Z][\w’'.-]+(?:\s+[A-Z][\w’'.-]+){1,4}")
 
 
-def standalone(question: str, previous: Sequence[str]) -> str:
+def standalone(question: str, previous: Sequence[str], answer_of: Callable[[str], str | None] | None = None) -> str:
     """The question as it reads on its own, given the earlier questions of the conversation
-    (oldest first, as they were asked). Unchanged when it already stands alone."""
+    (oldest first, as they were asked). Unchanged when it already stands alone. `answer_of`
+    gives the short answer to an earlier question (read as it stands alone), asked only when
+    "he"/"she" may stand for the person a who-question's answer named."""
     readings: list[str] = []
     for earlier in previous:
-        readings.append(_read(earlier, readings))
-    return _read(question, readings)
+        readings.append(_read(earlier, readings, answer_of))
+    return _read(question, readings, answer_of)
 
 
-def _read(question: str, readings: list[str]) -> str:
+def _read(question: str, readings: list[str], answer_of: Callable[[str], str | None] | None = None) -> str:
     q = " ".join(question.split())
     if not readings or not q:
         return q
@@ -101,7 +105,7 @@ def _read(question: str, readings: list[str]) -> str:
     if _LEAD.match(q) and _is_clause(_LEAD.sub("", q)):
         q = _LEAD.sub("", q)  # "And who did they want to keep out?"
         q = q[:1].upper() + q[1:]
-    return _resolve_pronouns(q, readings)
+    return _resolve_pronouns(q, readings, answer_of)
 
 
 def _named_pronoun(x: str, q: str, before: str) -> str:
@@ -182,7 +186,7 @@ def _swap_wh(before: str, wh: str, negated: bool) -> str:
     return f"{wh.capitalize()}: {before}?"
 
 
-def _resolve_pronouns(q: str, readings: list[str]) -> str:
+def _resolve_pronouns(q: str, readings: list[str], answer_of: Callable[[str], str | None] | None = None) -> str:
     which = _WHICH_ONE.search(q)
     if which:
         latest = _plural_phrase(readings[-1].rstrip("?!. "))
@@ -199,14 +203,19 @@ def _resolve_pronouns(q: str, readings: list[str]) -> str:
     topics = next((t for t in map(_topic, reversed(readings)) if t), None)
     thing, owner = topics or (None, None)
     plural = next((p for p in (_plural_subject(r.rstrip("?!. ")) for r in reversed(readings)) if p), None)
+    answered: list[str | None] = []  # the person the previous who-question's answer named, once asked
     words = list(_WORD.finditer(q))
     out, last, used = [], 0, set()
     for i, m in enumerate(words):
         w = m.group().lower()
         following = words[i + 1].group().lower() if i + 1 < len(words) else ""
         previous = words[i - 1].group().lower() if i else ""
-        replacement = None
-        if w in ("it", "him", "she", "he") or (w in ("this", "that") and _points_back(following)):
+        if w in ("him", "she", "he", "his", "her") and answer_of is not None and not answered:
+            answered.append(_person_answered(readings[-1], answer_of))
+        person = answered[0] if answered and w in ("him", "she", "he", "his", "her") else None
+        if person:  # a who-question's answer: "Who heads the government?" → "What does he oversee?"
+            replacement = _possessive(person) if w in ("his", "her") else person
+        elif w in ("it", "him", "she", "he") or (w in ("this", "that") and _points_back(following)):
             replacement = _agreeing(w, thing, readings[-1])
         elif w in ("they", "them") or (w in ("these", "those") and _points_back(following)):
             replacement = plural or owner
@@ -214,6 +223,8 @@ def _resolve_pronouns(q: str, readings: list[str]) -> str:
             replacement = owner and _possessive(owner)
         elif w == "their":
             replacement = (plural or owner) and _possessive(plural or owner)
+        else:
+            replacement = None
         if w == "that" and i > 0 and previous not in _WH | _AUX | _PREPOSITIONS:
             replacement = None  # "the group that attacked": a relative pronoun, not a pointer back
         if w == "it" and i == 1 and words[0].group().lower() in _AUX and re.search(r"\b(that|to)\b", q[m.end():]):
@@ -228,6 +239,18 @@ def _resolve_pronouns(q: str, readings: list[str]) -> str:
         out.append(q[last:m.start()] + replacement)
         last = m.end()
     return "".join(out) + q[last:] if out else q
+
+
+def _person_answered(before: str, answer_of: Callable[[str], str | None]) -> str | None:
+    """The name a who-question's short answer gives ("Who heads the interim government?" →
+    "Anwar-ul-Haq Kakar"), which a follow-up's "he"/"she" stands for; None for any other question,
+    for "Who is X?" (the person is X), or an answer that is not a name."""
+    if not re.match(r"who\b", before, re.I) or re.match(r"[Ww]ho\s+(is|was|are|were)\s+[A-Z]", before):
+        return None
+    name = answer_of(before.rstrip("?!. ") + "?")
+    if name and _PERSON_NAME.fullmatch(name.strip()):
+        return name.strip()
+    return None
 
 
 def _agreeing(pronoun: str, thing: str | None, before: str) -> str | None:

@@ -205,3 +205,14 @@ def test_a_question_about_one_point_is_not_given_the_list(answerer, question, wo
     answer = answerer.ask(question)
     assert not any(s.level == 2 for s in answer.sentences), answer.text
     assert len(answer.sentences) <= 3 and words in answer.text
+
+
+def test_he_after_a_who_question_is_the_person_its_answer_named(answerer):
+    """The issue's row: "Who heads the interim government?" (Kakar) → "What is he supposed to
+    oversee?" is read with the name the first answer's short answer gave, and answered from the
+    article's paragraph on the elections his government prepares."""
+    first = answerer.ask("Who heads the interim government?")
+    assert first.short_answer is not None and first.short_answer.text == "Anwar-ul-Haq Kakar"
+    answer = answerer.ask("What is he supposed to oversee?", history=["Who heads the interim government?"])
+    assert answer.interpreted_as == "What is Anwar-ul-Haq Kakar supposed to oversee?"
+    assert "elections" in answer.text and not answer.abstained

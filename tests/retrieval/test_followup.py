@@ -4,6 +4,8 @@ the bundled article (eval/sets/conversations.jsonl)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from retrieval.answer.followup import standalone
@@ -89,3 +91,27 @@ ISSUE_ROWS = [
 @pytest.mark.parametrize("previous,question,expected", ISSUE_ROWS)
 def test_readings_are_questions_a_person_would_write(previous, question, expected):
     assert standalone(question, previous) == expected
+
+
+# "he"/"she" after a who-question stand for the person its answer named (issue #33: readings from
+# earlier answers). The answerer passes `answer_of` (the earlier question asked again); here, a table.
+ANSWERS = {"Who heads the interim government?": "Anwar-ul-Haq Kakar", "Who chaired the meeting?": "the army chief"}
+
+
+def answer_of(asked: list):
+    return lambda question: asked.append(question) or ANSWERS.get(question)
+
+
+@pytest.mark.parametrize("previous,question,expected", [
+    (["Who heads the interim government?"], "What is he supposed to oversee?",
+     "What is Anwar-ul-Haq Kakar supposed to oversee?"),
+    (["Who heads the interim government?"], "What is his party?", "What is Anwar-ul-Haq Kakar’s party?"),
+    (["Who chaired the meeting?"], "What did he say?", "What did he say?"),  # an answer that is no name
+    (["Who is Angela Merkel?"], "When was she born?", "When was Angela Merkel born?"),  # the name is asked about
+    (["What is the caretaker government?"], "Who leads it?", "Who leads the caretaker government?"),
+])
+def test_he_or_she_after_a_who_question_stands_for_the_person_its_answer_named(previous, question, expected):
+    asked = []
+    assert standalone(question, previous, answer_of=answer_of(asked)) == expected
+    who = [q for q in previous if q.startswith("Who") and not q.startswith("Who is A")]
+    assert asked == (who if re.search(r"\b(he|she|his|her)\b", question) else [])  # asked only when needed
