@@ -53,7 +53,7 @@ def add_eval_arguments(p: argparse.ArgumentParser) -> None:
                         "question as written; PATH defaults to ../shared/training/canard/test.txt")
     p.add_argument("--rankers", action="store_true",
                    help="with --store (a Milvus): cited's fusion against Milvus's own RRF and weighted hybrid rankers "
-                        "on the eval set (--set)")
+                        "on the eval set (--set), or with --squad on each SQuAD article's own questions")
     p.add_argument("--articles", metavar="public|all|FILE", default="public",
                    help="with --reading: the public evaluation articles (default), all, or titles listed in FILE")
     p.add_argument("--calibrate", action="store_true",

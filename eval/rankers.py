@@ -6,13 +6,16 @@ Three rankings of the same passages:
   candidates Milvus's dense and BM25 searches propose, with the scores Milvus gives them;
 - Milvus RRF: hybrid_search of the dense and BM25 searches with RRFRanker(60);
 - Milvus weighted: the same with WeightedRanker(0.5, 0.5).
-Nothing here is tuned: the rankers run with Milvus's defaults.
+Nothing here is tuned: the rankers run with Milvus's defaults. With --squad PATH, each article of a
+SQuAD (ExpMRC) file is indexed in the store and asked its own questions; the figures are the
+articles' means.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -26,17 +29,34 @@ RANKERS = ("cited", "Milvus RRF", "Milvus weighted")
 
 
 def run_rankers(args, settings: Settings) -> int:
-    from pathlib import Path
-
     from cited.library import Library
 
     if not settings.store:
         raise CitedError("--rankers compares with Milvus's own rankers: give a Milvus store, e.g. "
                          "--store milvus:///tmp/cited.db")
-    library = Library.with_bundled_article(settings, quiet=args.json)
+    if args.squad:
+        rows = _squad_rankings(Path(args.squad), settings, args.limit, progress=not args.json)
+        where = f"the {len(rows.pop('articles'))} articles of {args.squad}"
+    else:
+        library = Library.with_bundled_article(settings, quiet=args.json)
+        questions = load_eval_set(Path(args.set))[: args.limit or None]
+        rows = _rankings(library, questions, answers_count=False)
+        where = f"{len(questions)} questions of {args.set}"
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    print(f"{where} on {settings.store}\n")
+    print("| ranker | hit@1 | hit@3 | hit@5 | MRR@10 | nDCG@10 | p50 ms |\n|---|---|---|---|---|---|---|")
+    for name, r in rows.items():
+        print(f"| {name} | {r['hit@1']:.3f} | {r['hit@3']:.3f} | {r['hit@5']:.3f} | {r['mrr@10']:.3f} | "
+              f"{r['ndcg@10']:.3f} | {r['p50_ms']:.1f} |")
+    return 0
+
+
+def _rankings(library, questions, answers_count: bool) -> dict[str, dict]:
+    """Each ranker's retrieval figures on the questions, on the library's Milvus index."""
     answerer = library.view().answerer
     retriever, store = answerer.retriever, library.store  # the store's last read is the retriever's
-    questions = load_eval_set(Path(args.set))[: args.limit or None]
     rows = {}
     for name in RANKERS:
         outcomes = []
@@ -52,16 +72,40 @@ def run_rankers(args, settings: Settings) -> int:
             outcomes.append(Outcome(
                 id=q.id, question=q.question, answerable=q.answerable,
                 ranking=[passage_id(p.doc, p.start, p.end) for p in passages],
-                relevant=relevant_passages(answerer, q) if q.answerable else set(), seconds=seconds,
+                relevant=relevant_passages(answerer, q, answers_count) if q.answerable else set(), seconds=seconds,
             ))
         rows[name] = {**retrieval_figures(outcomes, name),
                       "p50_ms": float(np.percentile([o.seconds * 1000 for o in outcomes], 50))}
-    if args.json:
-        print(json.dumps(rows, indent=2))
-        return 0
-    print(f"{len(questions)} questions of {args.set} on {settings.store}\n")
-    print("| ranker | hit@1 | hit@3 | hit@5 | MRR@10 | nDCG@10 | p50 ms |\n|---|---|---|---|---|---|---|")
-    for name, r in rows.items():
-        print(f"| {name} | {r['hit@1']:.3f} | {r['hit@3']:.3f} | {r['hit@5']:.3f} | {r['mrr@10']:.3f} | "
-              f"{r['ndcg@10']:.3f} | {r['p50_ms']:.1f} |")
-    return 0
+    return rows
+
+
+def _squad_rankings(path, settings: Settings, limit: int | None, progress: bool) -> dict:
+    """The rankers on each article of a SQuAD (ExpMRC) file, its own questions, each article's
+    index in the Milvus store (as `cited eval --squad --store` makes them); the mean per ranker,
+    and the articles' titles under "articles"."""
+    import sys
+    import tempfile
+
+    from cited.library import Library
+    from eval.squad import article_text, load_squad, own_questions, per_article_settings
+    from retrieval.search.embed import load_embedder
+
+    articles = load_squad(path)
+    embedder = load_embedder(settings.model, settings.batch_size, settings.encoder_runtime)
+    per_article = []
+    with tempfile.TemporaryDirectory(prefix="cited-rankers-") as tmp:
+        for i, article in enumerate(articles):
+            source = Path(tmp) / f"{i:02d}.txt"
+            source.write_text(article_text(article), encoding="utf-8")
+            library = Library(per_article_settings(settings, Path(tmp), i), embedder)
+            report = library.add(source, rebuild=True)
+            if report.failed:
+                raise report.failed[0]
+            doc = library.view().answerer.retriever.index.documents[0]
+            questions = own_questions(article, doc.text, doc.id)[: limit or None]
+            if progress:
+                print(f"[{i + 1}/{len(articles)}] {article['title']}: {len(questions)} questions", file=sys.stderr)
+            per_article.append(_rankings(library, questions, answers_count=True))
+    means = {name: {key: float(np.nanmean([a[name][key] for a in per_article])) for key in per_article[0][name]}
+             for name in RANKERS}
+    return {**means, "articles": [a["title"] for a in articles]}

@@ -256,6 +256,18 @@ def test_cited_eval_rankers_compares_cited_fusion_with_milvus_rankers(milvus_set
         assert row["p50_ms"] > 0
 
 
+@pytest.mark.slow
+def test_the_rankers_run_on_squad_articles_too(tmp_path, capsys):
+    from tests.conftest import SQUAD_SAMPLE
+    from ui.cli import main
+
+    store = f"milvus://{tmp_path / 'rankers.db'}"
+    assert main(["eval", "--rankers", "--squad", str(SQUAD_SAMPLE), "--store", store, "--json", "--limit", "6"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert list(rows) == ["cited", "Milvus RRF", "Milvus weighted"]
+    assert all(0 < row["mrr@10"] <= 1 for row in rows.values())
+
+
 def test_rankers_without_a_milvus_store_is_a_one_line_error(article_settings, capsys):
     from ui.cli import main
 
