@@ -40,7 +40,7 @@ def run_rankers(args, settings: Settings) -> int:
     else:
         library = Library.with_bundled_article(settings, quiet=args.json)
         questions = load_eval_set(Path(args.set))[: args.limit or None]
-        rows = _rankings(library, questions, answers_count=False)
+        rows = _ranked(library.view().answerer, questions, answers_count=False)
         where = f"{len(questions)} questions of {args.set}"
     if args.json:
         print(json.dumps(rows, indent=2))
@@ -53,10 +53,10 @@ def run_rankers(args, settings: Settings) -> int:
     return 0
 
 
-def _rankings(library, questions, answers_count: bool) -> dict[str, dict]:
-    """Each ranker's retrieval figures on the questions, on the library's Milvus index."""
-    answerer = library.view().answerer
-    retriever, store = answerer.retriever, library.store  # the store's last read is the retriever's
+def _ranked(answerer, questions, answers_count: bool) -> dict[str, dict]:
+    """Each ranker's retrieval figures on the questions, on the answerer's Milvus index."""
+    retriever = answerer.retriever
+    store = retriever.index.extra["searched_by"]  # the store bound to the rows this retriever read
     rows = {}
     for name in RANKERS:
         outcomes = []
@@ -84,28 +84,18 @@ def _squad_rankings(path, settings: Settings, limit: int | None, progress: bool)
     index in the Milvus store (as `cited eval --squad --store` makes them); the mean per ranker,
     and the articles' titles under "articles"."""
     import sys
-    import tempfile
 
-    from cited.library import Library
-    from eval.squad import article_text, load_squad, own_questions, per_article_settings
-    from retrieval.search.embed import load_embedder
+    from eval.reading import each_article_indexed
+    from eval.squad import load_squad, own_questions
 
     articles = load_squad(path)
-    embedder = load_embedder(settings.model, settings.batch_size, settings.encoder_runtime)
     per_article = []
-    with tempfile.TemporaryDirectory(prefix="cited-rankers-") as tmp:
-        for i, article in enumerate(articles):
-            source = Path(tmp) / f"{i:02d}.txt"
-            source.write_text(article_text(article), encoding="utf-8")
-            library = Library(per_article_settings(settings, Path(tmp), i), embedder)
-            report = library.add(source, rebuild=True)
-            if report.failed:
-                raise report.failed[0]
-            doc = library.view().answerer.retriever.index.documents[0]
-            questions = own_questions(article, doc.text, doc.id)[: limit or None]
-            if progress:
-                print(f"[{i + 1}/{len(articles)}] {article['title']}: {len(questions)} questions", file=sys.stderr)
-            per_article.append(_rankings(library, questions, answers_count=True))
+    for i, (article, answerer) in enumerate(each_article_indexed(articles, settings)):
+        doc = answerer.retriever.index.documents[0]
+        questions = own_questions(article, doc.text, doc.id)[: limit or None]
+        if progress:
+            print(f"[{i + 1}/{len(articles)}] {article['title']}: {len(questions)} questions", file=sys.stderr)
+        per_article.append(_ranked(answerer, questions, answers_count=True))
     means = {name: {key: float(np.nanmean([a[name][key] for a in per_article])) for key in per_article[0][name]}
              for name in RANKERS}
     return {**means, "articles": [a["title"] for a in articles]}

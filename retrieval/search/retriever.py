@@ -214,7 +214,7 @@ class Retriever:
     def signals(self, query: Query, doc: str | None = None) -> Signals:
         """Every signal for every chunk, and the per-sentence scores the answerer reuses; above
         EXACT_BELOW chunks, for the candidates only (and every chunk of `doc`, if one is asked)."""
-        if self._store is not None or len(self.chunks) > self._exact_limit() or self._sentence_matrix is None:
+        if len(self.chunks) > self._exact_limit() or self._sentence_matrix is None:  # (always, on Milvus)
             return self._two_stage(query, doc)
         return signals_of(Scores(
             chunk_dense=_inner_products(self._chunk_matrix, query.vector),
@@ -272,8 +272,9 @@ class Retriever:
         offsets = np.cumsum(counts) - counts
         sentence_rows = np.repeat(self.sentence_starts[rows] - offsets, counts) + np.arange(int(counts.sum()))
         sentence_dense = np.full(self.sentence_count, -1.0, dtype=np.float32)
-        if self._store is not None:  # Milvus scores them: their vectors stay there
-            chunk_dense[rows] = self._store.dense_scores(rows, vector)
+        if self._store is not None:  # Milvus scores them (the dense candidates it scored already)
+            unscored = np.setdiff1d(rows, dense_rows, assume_unique=True)
+            chunk_dense[unscored] = self._store.dense_scores(unscored, vector)
             scored, scores = self._store.sentence_scores(rows, vector)
             sentence_dense[scored] = scores
         else:
