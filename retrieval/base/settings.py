@@ -17,6 +17,7 @@ _ENV = {
     "index_dir": "CITED_INDEX",
     "store": "CITED_STORE",
     "milvus_index": "CITED_MILVUS_INDEX",
+    "milvus_timeout": "CITED_MILVUS_TIMEOUT",
     "model": "CITED_MODEL",
     "k": "CITED_K",
     "mode": "CITED_MODE",
@@ -51,6 +52,8 @@ class Settings:
     # The dense vectors' index on Milvus, when a store is made: FLAT (exact; what Milvus Lite does
     # best), or HNSW / IVF_FLAT on a server (docs/milvus.md).
     milvus_index: str = "FLAT"
+    # Seconds a Milvus call may take, retries of a lost server included, before the one-line error.
+    milvus_timeout: int = 60
     model: str = BUNDLED_MODEL
     # Chunking: a chunk never crosses a paragraph; long paragraphs split at sentence ends.
     chunk_size: int = 1200
@@ -163,6 +166,10 @@ class Settings:
 
             raise CitedError(f"CITED_MILVUS_INDEX must be one of {', '.join(MILVUS_INDEXES)} "
                              f"(got {settings.milvus_index!r}).")
+        if settings.milvus_timeout < 1:
+            from retrieval.base.errors import CitedError
+
+            raise CitedError(f"CITED_MILVUS_TIMEOUT is seconds, 1 or more (got {settings.milvus_timeout}).")
         if settings.store and not is_milvus_uri(settings.store):
             from retrieval.base.errors import CitedError
 

@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.base.errors import IndexCorrupt, IndexMismatch, IndexMissing, StoreUnavailable
+from retrieval.base.settings import Settings
 from retrieval.index.folder import IndexData, document_from, document_record, index_lock, manifest_entry
 from retrieval.index.interface import Compacted, Held, Stored, Update
 from retrieval.index.milvus_read import (
@@ -65,7 +66,6 @@ PREFIX = "cited"
 PIECE = 60_000  # characters of a document record per row: ASCII JSON, under VARCHAR's 65,535 bytes
 BATCH = 2_000  # rows per insert
 READ_BATCH = 10_000  # rows per page when reading a collection
-CALL_TIMEOUT_S = 60.0  # a Milvus call's longest wait: a large insert, or a server that went away
 MANIFEST_ID = 0  # the documents collection's row holding the manifest (seq 0: no document's)
 
 _clients: dict[str, object] = {}  # one client per URI per process: Milvus Lite opens its file once
@@ -75,7 +75,7 @@ _load_lock = threading.Lock()
 
 
 class MilvusStore(MilvusSearch):
-    def __init__(self, uri: str, dense_index: str = "FLAT") -> None:
+    def __init__(self, uri: str, dense_index: str = "FLAT", timeout_s: int = Settings.milvus_timeout) -> None:
         # One Milvus holds several cited indexes, each named by the URI's #NAME (default "cited").
         self.location = uri
         self.uri, _, name = uri.partition("#")
@@ -86,6 +86,9 @@ class MilvusStore(MilvusSearch):
         self.path = Path(self.uri[len("milvus://"):]) if self.local else None
         self.names = {kind: f"{name}_{kind}" for kind in ("documents", "passages", "sentences")}
         self.dense_index = dense_index  # for collections this store creates
+        # pymilvus bounds its retries of a lost server by a call's timeout only when it is an int
+        # (else it retries 75 times, minutes); the same bound is each call's gRPC deadline.
+        self.timeout_s = int(timeout_s)
         self._listing = Listing.of([], [], [], [])  # of the last read: rows ↔ Milvus ids
 
     # -- the connection ---------------------------------------------------------------------------
@@ -168,12 +171,12 @@ class MilvusStore(MilvusSearch):
 
     def _call(self, what: str, fn, *args, **kwargs):
         """A Milvus call, its failure as one line naming what was being done. Each client call
-        gives up after CALL_TIMEOUT_S (pymilvus retries a lost server for minutes otherwise)."""
+        gives up after timeout_s (Settings.milvus_timeout), retries of a lost server included."""
         from pymilvus import MilvusClient
         from pymilvus.exceptions import MilvusException
 
         if isinstance(getattr(fn, "__self__", None), MilvusClient):  # not an iterator's next()
-            kwargs.setdefault("timeout", CALL_TIMEOUT_S)
+            kwargs.setdefault("timeout", self.timeout_s)
         try:
             return fn(*args, **kwargs)
         except MilvusException as e:

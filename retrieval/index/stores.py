@@ -157,5 +157,5 @@ def open_store(settings) -> Store:
     if settings.store and is_milvus_uri(settings.store):
         from retrieval.index.milvus import MilvusStore
 
-        return MilvusStore(settings.store, settings.milvus_index)
+        return MilvusStore(settings.store, settings.milvus_index, settings.milvus_timeout)
     return FolderStore(settings.index_dir)

@@ -234,7 +234,7 @@ def test_ingest_and_ask_through_a_milvus_server(tmp_path, real_embedder, monkeyp
         assert asked.returncode == 0, asked.stderr
         answer = json.loads(asked.stdout)
         assert answer["answer"].startswith("Ali Atef") and answer["citations"][0]["paragraph"] == 2
-        chat = Library(Settings.from_env(environ={}, store=uri), real_embedder)
+        chat = Library(Settings.from_env(environ={}, store=uri, milvus_timeout=5), real_embedder)
         assert [d.id for d in chat.documents()] == ["ecss-pakistan-iran-deescalation"]
         (tmp_path / "mill.txt").write_text(MILL, encoding="utf-8")
         added = cli("ingest", str(tmp_path / "mill.txt"), "--store", uri, "-q")  # another process writes
@@ -243,6 +243,9 @@ def test_ingest_and_ask_through_a_milvus_server(tmp_path, real_embedder, monkeyp
         assert "1820" in answer.text and answer.citations[0][1].doc == "mill"
     down = cli("ask", "Who wrote the article?", "--store", uri)  # the server is gone
     assert down.returncode == 4 and "unavailable" in down.stderr and "Traceback" not in down.stderr
+    with pytest.raises(StoreUnavailable) as lost:  # the chat's next question, within its timeout
+        chat.ask("Who wrote the article?")
+    assert "\n" not in str(lost.value) and "searching failed" in str(lost.value)
 
 
 def test_cited_eval_rankers_compares_cited_fusion_with_milvus_rankers(milvus_settings, capsys):
