@@ -138,6 +138,7 @@ class MilvusStore(MilvusSearch):
         import logging
 
         try:
+            import grpc
             from pymilvus import MilvusClient
             from pymilvus.exceptions import MilvusException
         except ImportError:
@@ -166,12 +167,15 @@ class MilvusStore(MilvusSearch):
                     f"that one, or serve the file to both with `cited milvus-serve {self.path} --port 19530` "
                     "and use --store http://127.0.0.1:19530") from None
             raise StoreUnavailable(self.uri, f"cannot connect: {getattr(e, 'message', e)}") from None
+        except grpc.RpcError as e:  # a refused token: pymilvus does not retry it, nor wrap it
+            raise StoreUnavailable(self.uri, _refused("connecting", e)) from None
         except OSError as e:
             raise StoreUnavailable(self.uri, e.strerror or str(e)) from None
 
     def _call(self, what: str, fn, *args, **kwargs):
         """A Milvus call, its failure as one line naming what was being done. Each client call
         gives up after timeout_s (Settings.milvus_timeout), retries of a lost server included."""
+        import grpc
         from pymilvus import MilvusClient
         from pymilvus.exceptions import MilvusException
 
@@ -181,6 +185,8 @@ class MilvusStore(MilvusSearch):
             return fn(*args, **kwargs)
         except MilvusException as e:
             raise StoreUnavailable(self.uri, f"{what} failed: {getattr(e, 'message', e)}") from None
+        except grpc.RpcError as e:
+            raise StoreUnavailable(self.uri, _refused(what, e)) from None
 
     # -- the Store interface ----------------------------------------------------------------------
 
@@ -445,4 +451,18 @@ class MilvusStore(MilvusSearch):
     def _stored(self, props: dict, committed) -> Stored:
         return Stored([Held.of(c[1]) for c in committed], props["model"], int(props["dimension"]), json.loads(props["chunking"]),
                       sum(c[2] for c in committed), sum(c[3] for c in committed))
+
+
+def _refused(what: str, error) -> str:
+    """A gRPC error pymilvus passes on as it came (it retries none of these): a token the server
+    refuses (Milvus answers UNAUTHENTICATED, "auth check failure …"), a user without the right,
+    or another failure."""
+    import grpc
+
+    detail = " ".join(str(error.details() or error.code()).split())
+    if error.code() == grpc.StatusCode.UNAUTHENTICATED:
+        return f"it refused the token ({detail}): set CITED_MILVUS_TOKEN to user:password or an API key it accepts"
+    if error.code() == grpc.StatusCode.PERMISSION_DENIED:
+        return f"{what} was not allowed ({detail}): the token's user needs that privilege"
+    return f"{what} failed: {detail}"
 

@@ -198,9 +198,39 @@ def test_a_lite_store_needs_a_db_file_and_a_plain_name(tmp_path):
 # --- the command line, end to end ---------------------------------------------------------------------
 
 
-def cli(*args, timeout=300):
-    return subprocess.run([sys.executable, "-m", "ui.cli", *args], cwd=ROOT, env=child_environment(),
+def cli(*args, timeout=300, **environ):
+    return subprocess.run([sys.executable, "-m", "ui.cli", *args], cwd=ROOT, env={**child_environment(), **environ},
                           capture_output=True, text=True, timeout=timeout)
+
+
+def test_a_token_the_server_refuses_is_one_line_and_a_non_zero_exit(tmp_path):
+    """Milvus Lite has no authentication, so a gRPC server stands in for a Milvus that checks
+    tokens: it answers every call as Milvus's authentication interceptor answers a wrong one
+    (UNAUTHENTICATED, "auth check failure …"), which pymilvus passes on without retrying or
+    wrapping it. cited, ingest and ask alike, says so in one line and exits 4."""
+    import grpc
+    from concurrent import futures
+
+    class RefusesEveryToken(grpc.GenericRpcHandler):
+        def service(self, details):
+            def refuse(request, context):
+                context.abort(grpc.StatusCode.UNAUTHENTICATED,
+                              "auth check failure, please check username and password are correct")
+            return grpc.unary_unary_rpc_method_handler(refuse)
+
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=2), handlers=[RefusesEveryToken()])
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    try:
+        for args in (("ask", "Who wrote the article?"), ("ingest", str(ARTICLE))):
+            done = cli(*args, "--store", f"http://127.0.0.1:{port}", "--index", str(tmp_path / "unused"),
+                       timeout=120, CITED_MILVUS_TOKEN="root:wrong")
+            assert done.returncode == 4, done.stderr
+            assert done.stderr.strip().splitlines() == [done.stderr.strip()]  # one line, no traceback
+            assert "refused the token" in done.stderr and "CITED_MILVUS_TOKEN" in done.stderr
+    finally:
+        server.stop(grace=None)
+    assert not (tmp_path / "unused").exists()
 
 
 @pytest.mark.slow
