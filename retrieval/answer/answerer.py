@@ -20,7 +20,13 @@ from retrieval.answer.abstention import decide, not_said
 from retrieval.answer.answer_type import can_answer, expected_type
 from retrieval.answer.candidates import Candidate, candidate_sentences, choose, span_text, with_context
 from retrieval.answer.followup import standalone
-from retrieval.answer.outline import announced_list, asks_for_a_list, matching_section, section_of_the_answer
+from retrieval.answer.outline import (
+    announced_list,
+    asks_for_a_list,
+    matching_section,
+    named_section,
+    section_of_the_answer,
+)
 from retrieval.answer.overview import SUMMARY, article_overview, conclusion, overview_kind
 from retrieval.answer.reading import read_candidates, reranked, short_answer
 from retrieval.answer.records import Abstention, Answer, AnswerSentence, answer_text
@@ -75,9 +81,19 @@ class Answerer:
 
     def _short_answer_to(self, earlier: str, doc: str | None) -> str | None:
         """The short answer to an earlier question of the conversation, asked again as it reads
-        on its own (the doors pass the questions, not the answers; the same index answers the same)."""
-        short = self.ask(earlier, doc=doc).short_answer
-        return short.text if short is not None else None
+        on its own (the doors pass the questions, not the answers; the same index answers the same).
+        Its short answer is read whatever the question's kind ("the electoral process" for a
+        what-question), as a pronoun may stand for it even where the answer does not show it."""
+        reading_all = Answerer(self.retriever, replace(self.settings, short_answers_for="all"), self.reader,
+                               self.verifier)
+        answer = reading_all.ask(earlier, doc=doc)
+        short = answer.short_answer
+        if short is None:
+            return None
+        before = next((s.text[:short.start - s.start] for s in answer.sentences
+                       if s.doc == short.doc and s.start <= short.start < s.end), "")
+        article = re.search(r"\b(the|The)\s+$", before)  # "the electoral process", as the article says it
+        return ("the " if article else "") + short.text
 
     def compose(self, query: Query, signals: Signals, passages: list[Passage]) -> Answer:
         """The answer from the retrieved passages, or the abstention abstention.decide calls for."""
@@ -117,8 +133,10 @@ class Answerer:
                                  None if best is None else 1.0 - best)
         section = []
         if kind is None and not _PICKS_ONE.match(query.text):  # "Which one …" wants one point
-            section = matching_section(self.retriever, signals, passages, support) or (
-                section_of_the_answer(self.retriever, passages, fitting) if asks_for_a_list(query.text) else [])
+            section = matching_section(self.retriever, signals, passages, support)
+            if not section and asks_for_a_list(query.text):
+                section = (named_section(self.retriever, passages, query.text)
+                           or section_of_the_answer(self.retriever, passages, fitting))
         if section:
             return self._answer(query, [Pick(i.row, i.start, i.end, support, 2) for i in section], passages, support)
         picks, joined, listed = self._sentence_picks(query, fitting, reads())

@@ -11,9 +11,12 @@ A question that leans on earlier ones is rewritten from the previous question as
   "Which one …"/"Which of them …" becomes "Which of <the previous plural> …".
 A question that stands on its own (no pronoun pointing back, not a fragment) is left alone.
 
-The rules read only the questions, never the answers or the article: their reading is shown to
-the user ("Read as: …"), who can correct it, so they favour a plain, predictable reading, and
-leave a pronoun alone when no earlier question names anything it could stand for.
+Two pronouns may stand for an earlier *answer*, read through `answer_of` (the short answer to an
+earlier question): "he"/"she" after a who-question (the person it named), "that"/"this" after a
+what-question whose answer is a short "the …" phrase ("the electoral process"). After a question
+about who wrote the text, "he"/"she" is the author, and what the author says is the article's.
+The reading is shown to the user ("Read as: …"), who can correct it, so the rules favour a
+plain, predictable reading, and leave a pronoun alone when nothing earlier agrees with it.
 """
 
 from __future__ import annotations
@@ -25,6 +28,9 @@ _WORD = re.compile(r"[\w’'-]+")
 _WH = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how"}
 _AUX = {"is", "are", "was", "were", "do", "does", "did", "has", "have", "had", "can", "could", "will", "would",
         "should", "may", "might", "must", "be", "been", "what's", "who's", "what’s", "who’s"}
+# Negated auxiliaries end a phrase as the others do: "Which of the big names can't stand?"
+_AUX |= {n + a + "t" for n in ("can", "don", "doesn", "didn", "isn", "aren", "wasn", "weren", "won", "wouldn",
+                              "shouldn", "couldn", "hasn", "haven", "hadn") for a in ("'", "’")} | {"cannot"}
 _PREPOSITIONS = {"of", "in", "on", "at", "to", "for", "from", "by", "with", "about", "into", "over", "after",
                  "before", "during", "between", "against", "under", "than", "as", "per", "since", "until",
                  "within", "without", "toward", "towards", "regarding", "behind", "across", "among"}
@@ -41,7 +47,8 @@ _OPENERS = _FUNCTION | {"besides", "roughly", "apart", "overall", "please", "tel
 _VERBS_AFTER_PRONOUN = {"happen", "happened", "mean", "means", "meant", "lead", "led", "cause", "caused", "take",
                         "took", "start", "started", "end", "ended", "begin", "began", "occur", "occurred", "come",
                         "came", "affect", "affected", "say", "said", "matter", "matters", "change", "changed",
-                        "work"}
+                        "work", "happening", "occurring", "starting", "ending", "beginning", "coming", "going",
+                        "changing", "leading", "causing", "taking", "mattering"}
 # After "was the …"/"is the …", a passive question's participle ends the words: "When was the
 # lighthouse built?" is about the lighthouse.
 _IRREGULAR_PARTICIPLES = {"built", "made", "held", "led", "sent", "found", "known", "written", "taken", "given",
@@ -55,6 +62,26 @@ _PEOPLE = {"author", "writer", "journalist", "analyst", "leader", "president", "
            "spokesperson", "chief", "head", "commander", "man", "woman", "person", "official", "ambassador"}
 # "it" about a text: the article ("Who is the author of this piece?" → "When did it come out?").
 _THE_TEXT = re.compile(r"\b(this|the)\s+(piece|article|text|report|analysis|paper|page)\b", re.I)
+# Verbs whose subject is an event: "When did that happen?" never stands for a thing the question named.
+_EVENTS = {"happen", "happened", "happening", "happens", "occur", "occurred", "occurring", "take", "took", "taking",
+           "start", "started", "starting", "end", "ended", "ending", "begin", "began", "beginning"}
+_GROUPS = {"army", "group", "party", "government", "organization", "organisation", "movement", "forces", "militia",
+           "council", "committee", "ministry", "guard", "guards", "corps", "front", "league", "union", "alliance",
+           "team", "police", "military", "cabinet", "parliament", "administration", "company", "agency"}
+_EVENT_NOUNS = {"meeting", "meetings", "strike", "strikes", "attack", "attacks", "election", "elections", "war",
+                "talks", "visit", "summit", "crisis", "incident", "conflict", "escalation", "exchange", "operation",
+                "vote", "process", "ceremony", "launch", "release", "protest", "protests", "clash", "clashes"}
+# A question about who wrote the text: "he"/"she" after it is the author, whose words are the
+# article's ("What does he say about India?" asks what the article says).
+_WHO_WROTE = re.compile(r"^who\s+(wrote|is\s+the\s+(author|writer)\s+of|authored)\b", re.I)
+_SAYING = {"say", "says", "said", "write", "writes", "wrote", "argue", "argues", "argued", "think", "thinks",
+           "claim", "claims", "suggest", "suggests", "mean", "means", "conclude", "concludes", "view", "opinion",
+           "believe", "believes", "predict", "predicts", "expect", "expects", "recommend", "recommends"}
+# An answer that names a thing "that"/"this" can stand for: a short "the …" phrase.
+_THE_THING = re.compile(r"the\s+[a-z][\w’'-]*(?:\s+[a-z][\w’'-]*){0,4}")
+# What is said of a text, not of what it is about: "Who published it?", "How long a read is it?"
+_ABOUT_A_TEXT = re.compile(r"\b(publish\w*|wr[io]te|written|author\w*|filed|posted|released|updated|read|"
+                           r"come\s+out|came\s+out|headline|title[sd]?|byline|section|category)\b", re.I)
 _ORDINALS = r"(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|final|next)"
 _LEAD = re.compile(r"^(?:and|but|so|also|ok|okay|then|well)\s*,?\s+", re.I)
 _FRAGMENT = re.compile(r"^(?:(?:what|how)\s+about|what\s+of|and)\s+(?P<x>.+)$", re.I)
@@ -63,7 +90,9 @@ _REST = re.compile(r"^(the\s+)?(others|rest|other\s+ones|remaining\s+ones|remain
 _ORDINAL = re.compile(rf"\b(the\s+)?{_ORDINALS}\b(\s+one)?", re.I)
 _WHICH_ONE = re.compile(r"\b(which|what)\s+(one|ones|of\s+them|of\s+those|of\s+these)\b", re.I)
 _THE_TWO = re.compile(r"\b(the\s+two|both)\b(?!\s+(?!of\b|are\b|were\b|at\b|in\b)[a-z]+s\b)", re.I)
-_BARE_WH = re.compile(r"^(why|how|when|where|who)(\s+not)?$", re.I)
+_INDEFINITES = {"who": "(?:anyone|anybody|someone|somebody)", "what": "(?:anything|something)",
+                "where": "(?:anywhere|somewhere)"}
+_BARE_WH = re.compile(r"^(why|how|when|where|who|what)(\s+not)?$", re.I)
 # A name: capitalized words, joined by "of (the)" ("Army of Justice") or by "and" inside a name.
 _NAME = re.compile(r"(?<![\w’'])(?:[A-Z][\w’'.-]*)"
                    r"(?:\s+(?:of\s+(?:the\s+)?|and\s+(?=[A-Z][a-z]+\s+[A-Z]))?[A-Z][\w’'.-]*)*")
@@ -182,6 +211,11 @@ def _swap_wh(before: str, wh: str, negated: bool) -> str:
     for i, w in enumerate(words[:4]):
         if w.lower() in _AUX and all(v.lower() in _WH | _PREPOSITIONS for v in words[:i]):
             rest = " ".join(words[i + 1:])
+            indefinite = _INDEFINITES.get(wh.lower())
+            if indefinite:  # "Who?" after "Could Israel team up with anyone …": who it could team up with
+                if not re.search(rf"\b{indefinite}\b", rest, re.I) and wh.lower() != "where":
+                    return f"{wh.capitalize()}?"  # "Who?" after "Did Iran retaliate?": nothing it asks about
+                rest = " ".join(re.sub(rf"\b{indefinite}\b\s*", "", rest, count=1, flags=re.I).split())
             return f"{wh.capitalize()} {w.lower()}{'n’t' if negated else ''} {rest}?"
     return f"{wh.capitalize()}: {before}?"
 
@@ -204,29 +238,41 @@ def _resolve_pronouns(q: str, readings: list[str], answer_of: Callable[[str], st
     thing, owner = topics or (None, None)
     plural = next((p for p in (_plural_subject(r.rstrip("?!. ")) for r in reversed(readings)) if p), None)
     answered: list[str | None] = []  # the person the previous who-question's answer named, once asked
+    author = next((r for r in reversed(readings) if _WHO_WROTE.match(r) and _THE_TEXT.search(r)), None)
     words = list(_WORD.finditer(q))
     out, last, used = [], 0, set()
     for i, m in enumerate(words):
         w = m.group().lower()
         following = words[i + 1].group().lower() if i + 1 < len(words) else ""
         previous = words[i - 1].group().lower() if i else ""
-        if w in ("him", "she", "he", "his", "her") and answer_of is not None and not answered:
+        if w in ("him", "she", "he", "his", "her") and answer_of is not None and not answered and not author:
             answered.append(_person_answered(readings[-1], answer_of))
         person = answered[0] if answered and w in ("him", "she", "he", "his", "her") else None
-        if person:  # a who-question's answer: "Who heads the government?" → "What does he oversee?"
+        if author and w in ("she", "he", "his", "her"):  # the author of the text
+            replacement = _the_author(w, following)
+        elif person:  # a who-question's answer: "Who heads the government?" → "What does he oversee?"
             replacement = _possessive(person) if w in ("his", "her") else person
+        elif w in ("this", "that") and _points_back(following) and (said := _thing_answered(readings[-1], answer_of)):
+            replacement = said  # the previous answer: "What is he to oversee?" → "When is that happening?"
+        elif w in ("this", "that") and _points_back(following) and (
+                (following in _EVENTS and not _is_event(thing))
+                or re.match(r"what\s+(do|does|did)\b", readings[-1], re.I)):
+            replacement = None  # an event or what was announced, not the question's subject: as written
         elif w in ("it", "him", "she", "he") or (w in ("this", "that") and _points_back(following)):
-            replacement = _agreeing(w, thing, readings[-1])
+            replacement = _agreeing(w, thing, readings[-1], q)
         elif w in ("they", "them") or (w in ("these", "those") and _points_back(following)):
-            replacement = plural or owner
+            replacement = plural or (owner if _is_group(owner) else None)  # not Islamabad; the Army of Justice
         elif w in ("its", "his", "her"):
-            replacement = owner and _possessive(owner)
+            replacement = _agreeing_owner(w, owner) and _possessive(owner)
         elif w == "their":
-            replacement = (plural or owner) and _possessive(plural or owner)
+            group = plural or (owner if _is_group(owner) else None)
+            replacement = group and _possessive(group)
         else:
             replacement = None
         if w == "that" and i > 0 and previous not in _WH | _AUX | _PREPOSITIONS:
             replacement = None  # "the group that attacked": a relative pronoun, not a pointer back
+        if w in ("this", "that") and previous == "like":
+            replacement = None  # "at odds like this": in this way
         if w == "it" and i == 1 and words[0].group().lower() in _AUX and re.search(r"\b(that|to)\b", q[m.end():]):
             replacement = None  # "Was it a surprise that …": "it" stands for what follows
         if w in ("they", "them", "their") and replacement and (replacement in used or replacement in q):
@@ -253,19 +299,68 @@ def _person_answered(before: str, answer_of: Callable[[str], str | None]) -> str
     return None
 
 
-def _agreeing(pronoun: str, thing: str | None, before: str) -> str | None:
+def _is_group(name: str | None) -> bool:
+    """A name "they" can stand for though it is one: "the Army of Justice", "the caretaker government"."""
+    return bool(name) and any(w.lower().strip("’'s") in _GROUPS for w in name.split())
+
+
+def _is_event(thing: str | None) -> bool:
+    """"the Pakistani cabinet meeting" can happen; "the army" or a person cannot."""
+    return bool(thing) and thing.split()[-1].lower() in _EVENT_NOUNS
+
+
+def _the_author(pronoun: str, following: str) -> str:
+    """What "he"/"his" stands for after a question about who wrote the text: the article when its
+    author says, thinks or argues something ("What does he say about India?", "In his view"),
+    else the author ("When was he born?")."""
+    if following in _SAYING:
+        return "the article’s" if pronoun in ("his", "her") else "the article"
+    return "the author’s" if pronoun in ("his", "her") else "the author"
+
+
+def _thing_answered(before: str, answer_of: Callable[[str], str | None] | None) -> str | None:
+    """The thing a what-question's short answer named ("What is Kakar supposed to oversee?" →
+    "the electoral process"), which a following "that"/"this" stands for; None for any other
+    question or an answer that is no short "the …" phrase (a date, a number, a clause)."""
+    defining = re.match(r"what\s+(is|are|was|were)\s+(the\s+)?[A-Z]", before)  # "What is the Army of Justice?"
+    if answer_of is None or not re.match(r"what\b", before, re.I) or defining:
+        return None
+    said = (answer_of(before.rstrip("?!. ") + "?") or "").strip()
+    return said if _THE_THING.fullmatch(said) else None
+
+
+def _agreeing(pronoun: str, thing: str | None, before: str, question: str = "") -> str | None:
     """What a singular pronoun stands for, if the previous question's topic agrees with it: "it"
-    is not a person ("the author"; about a text, "it" is the article), "he"/"she"/"him" not a
-    thing ("the interim government"). None: the question is asked as written."""
-    if thing is None:
+    is not a person ("the author"; about a text, "it" is the article, and so is what is
+    published or read: "Who published it?" after "What's the main argument of this article?"),
+    "he"/"she"/"him" not a thing ("the interim government"; of "Sharif's government", Sharif),
+    nor an ordinal ("the second"). None: the question is asked as written."""
+    if pronoun == "it" and _THE_TEXT.search(before) and _ABOUT_A_TEXT.search(question):
+        return "the article"
+    if thing is None or re.fullmatch(rf"(the\s+)?{_ORDINALS}", thing, re.I):
         return None
     head = thing.split()[-1].lower().strip("’'s")
     person = head in _PEOPLE
     if pronoun == "it" and person:
         return "the article" if _THE_TEXT.search(before) else None
-    if pronoun in ("he", "she", "him") and thing.lower().startswith("the ") and not person:
-        return None
+    if pronoun in ("he", "she", "him"):
+        owner = re.match(r"(.+?)['’]s?\s", thing)
+        if owner and owner.group(1)[:1].isupper():  # "Shehbaz Sharif’s government": he is Sharif
+            return owner.group(1)
+        if not person and (thing.lower().startswith("the ") or not thing[:1].isupper()):
+            return None
     return thing
+
+
+def _agreeing_owner(pronoun: str, owner: str | None) -> str | None:
+    """The owner "his"/"her" may stand for: a name or a person ("the author"), not "the main
+    candidates"; "its", anything but a person."""
+    if owner is None:
+        return None
+    person = owner.split()[-1].lower().strip("’'s") in _PEOPLE
+    if pronoun == "its":
+        return None if person else owner
+    return owner if owner[:1].isupper() or person else None
 
 
 def _points_back(following: str) -> bool:

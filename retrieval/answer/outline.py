@@ -54,12 +54,45 @@ _ASKS_FOR_A_LIST = re.compile(
 
 # A yes/no question ("Were Iran's reasons less weighty than Pakistan's?") or a comparison ("How do
 # Pakistan's reasons compare with Iran's?") names the list without asking for it.
+# "Can you list …?" is a request, not a yes/no question.
 _NOT_FOR_A_LIST = re.compile(
-    r"^\s*(is|are|was|were|do|does|did|has|have|had|can|could|would|should|will)\b|\b(compare[sd]?|than)\b", re.I)
+    r"^\s*(is|are|was|were|do|does|did|has|have|had|can|could|would|should|will)\b"
+    r"(?!\s+you\s+(please\s+)?(list|tell|give|name|show|break|sum|explain|enumerate|walk|outline))"
+    r"|\b(compare[sd]?|than)\b", re.I)
 
 
 def asks_for_a_list(question: str) -> bool:
     return bool(_ASKS_FOR_A_LIST.search(question)) and not _NOT_FOR_A_LIST.search(question)
+
+
+# A heading's numbering ("I. ", "2) "), left out when the question names the heading.
+_NUMBERING = re.compile(r"^\s*(?:[IVXLC]+|\d+|[A-Z])[.)]\s+")
+
+
+def named_section(retriever: Retriever, passages: list[Passage], question: str) -> list[OutlineItem]:
+    """The outline of a top-level section of the retrieved passages' documents whose heading the
+    question says word for word ("Break down Pakistan's motives for me." names "I. Pakistan’s
+    Motives"), however much else it says ("… for de-escalating with Iran", which the section about
+    Iran's motives matches better by similarity). The longest heading named wins; [] if none."""
+    said = " " + _plain(question) + " "
+    named = []
+    for doc in dict.fromkeys(retriever.chunks[p.chunk].doc for p in passages[:3]):
+        for row in map(int, retriever.rows_for(doc)):
+            chunk = retriever.chunks[row]
+            if chunk.kind != "heading" or len(chunk.section) != 1:
+                continue
+            heading = _plain(_NUMBERING.sub("", chunk.section[0]))
+            if len(heading.split()) >= 2 and f" {heading} " in said:
+                named.append((len(heading), doc, chunk.section[0]))
+    for _, doc, top in sorted(named, reverse=True):
+        items = outline(retriever, doc, top)
+        if len(items) >= 2:
+            return items
+    return []
+
+
+def _plain(text: str) -> str:
+    return " ".join(re.findall(r"[\w']+", text.lower().replace("’", "'")))
 
 
 def section_of_the_answer(retriever: Retriever, passages: list[Passage],

@@ -184,6 +184,9 @@ def test_a_sentence_opening_with_a_pronoun_brings_the_one_before(tmp_path, real_
 @pytest.mark.parametrize("question,section", [
     ("Give me every reason Iran had to calm things down.", "II. Iran’s Motives"),
     ("Why did Pakistan hold back from escalating?", "I. Pakistan’s Motives"),
+    # the heading said word for word, among words that pull towards the other section
+    ("What were Pakistan's motives for de-escalating with Iran?", "I. Pakistan’s Motives"),
+    ("Can you list Iran's motives for de-escalating with Pakistan?", "II. Iran’s Motives"),
 ])
 def test_a_question_asking_for_a_list_gets_the_sections_points(answerer, question, section):
     answer = answerer.ask(question)
@@ -216,3 +219,21 @@ def test_he_after_a_who_question_is_the_person_its_answer_named(answerer):
     answer = answerer.ask("What is he supposed to oversee?", history=["Who heads the interim government?"])
     assert answer.interpreted_as == "What is Anwar-ul-Haq Kakar supposed to oversee?"
     assert "elections" in answer.text and not answer.abstained
+
+
+def test_that_after_a_what_question_is_the_thing_its_answer_named(answerer):
+    """The issue's row: "What is he supposed to oversee?" (the electoral process) → "When is that
+    happening?" is read with the first answer's short answer and answered with the election's date."""
+    history = ["Who heads the interim government?", "What is he supposed to oversee?"]
+    answer = answerer.ask("When is that happening?", history=history)
+    assert answer.interpreted_as == "When is the electoral process happening?"
+    assert not answer.abstained and "February 8, 2024" in answer.text
+
+
+def test_he_after_who_wrote_the_article_is_the_article(answerer):
+    """The issue's row: after "Who is the author of this piece?" and "When did it come out?", "What
+    does he say about India?" asks what the article says about India, not who the author is."""
+    history = ["Who is the author of this piece?", "When did it come out?"]
+    answer = answerer.ask("What does he say about India?", history=history)
+    assert answer.interpreted_as == "What does the article say about India?"
+    assert not answer.abstained and "India" in answer.text and "Atef" not in answer.text

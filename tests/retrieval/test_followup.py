@@ -76,7 +76,7 @@ ISSUE_ROWS = [
      "Why did Iran hold back from escalating?"),
     (["Who is the author of this piece?"], "When did it come out?", "When did the article come out?"),
     (["Who is the author of this piece?", "When did it come out?"], "What does he say about India?",
-     "What does he say about India?"),  # "he" is not the article
+     "What does the article say about India?"),  # the author's words are the article's
     (["Who heads the interim government?"], "What is he supposed to oversee?",
      "What is he supposed to oversee?"),  # "he" is not a government: as written
     (["Where in Iraq did the IRGC strike?"], "What did it claim was there?", "What did the IRGC claim was there?"),
@@ -86,6 +86,29 @@ ISSUE_ROWS = [
     (["When did the author come out in support?"], "And why?", "Why did the author come out in support?"),
     (["When did Pakistan's army back down?"], "What did it say?", "What did Pakistan's army say?"),
 ]
+
+
+# Agreement: a reading is given only when what the pronoun stands for agrees with it.
+AGREEMENT_ROWS = [
+    (["What is the main argument of this piece?"], "Who published it?", "Who published the article?"),
+    (["What does this report conclude about the talks?"], "When was it written?", "When was the article written?"),
+    (["Who are the main candidates in the race?"], "Which of them can't run?",
+     "Which of the main candidates can't run?"),
+    (["Who are the main candidates in the race?", "Which of them can't run?"], "Why is his party banned?",
+     "Why is his party banned?"),  # "his" is not a plural, nor "the main candidates can't run"
+    (["Why did Islamabad hold back?"], "When are they meeting?", "When are they meeting?"),  # a city is no "they"
+    (["Why did Pakistan and India fall out?"], "How long have they been at odds like this?",
+     "How long have Pakistan and India been at odds like this?"),  # "like this": in this way
+    (["What was Imran Khan’s party accused of?"], "Is he in prison?", "Is Imran Khan in prison?"),
+    (["Tell me about the third one."], "What did it cost?", "What did it cost?"),  # an ordinal is no thing
+    (["Could Israel team up with anyone against Tehran?"], "Who?", "Who could Israel team up with against Tehran?"),
+    (["Did the army find anything in the camp?"], "What?", "What did the army find in the camp?"),
+]
+
+
+@pytest.mark.parametrize("previous,question,expected", AGREEMENT_ROWS)
+def test_a_pronoun_stands_only_for_what_agrees_with_it(previous, question, expected):
+    assert standalone(question, previous) == expected
 
 
 @pytest.mark.parametrize("previous,question,expected", ISSUE_ROWS)
@@ -115,3 +138,31 @@ def test_he_or_she_after_a_who_question_stands_for_the_person_its_answer_named(p
     assert standalone(question, previous, answer_of=answer_of(asked)) == expected
     who = [q for q in previous if q.startswith("Who") and not q.startswith("Who is A")]
     assert asked == (who if re.search(r"\b(he|she|his|her)\b", question) else [])  # asked only when needed
+
+
+# "that"/"this" after a what-question whose short answer is a "the …" phrase stand for that phrase;
+# "he"/"she" after a question about who wrote the text are the author (the article, when saying).
+THINGS = {"What is Anwar-ul-Haq Kakar supposed to oversee?": "the electoral process",
+          "What did the army announce?": "February 8, 2024",
+          "What did Iran strike?": "the headquarters of Jaish al-Adl"}
+
+
+@pytest.mark.parametrize("previous,question,expected", [
+    (["What is Anwar-ul-Haq Kakar supposed to oversee?"], "When is that happening?",
+     "When is the electoral process happening?"),
+    (["What did the army announce?"], "Why did that matter?", "Why did that matter?"),  # a date is no thing
+    (["What did Iran strike?"], "Where is that?", "Where is that?"),  # a name inside: not a plain phrase
+    (["What is Anwar-ul-Haq Kakar supposed to oversee?"], "Who runs that process?", "Who runs that process?"),
+    (["Why did the army back down?"], "When did that happen?", "When did that happen?"),  # the army is no event
+    (["Why did Kakar call the meeting?"], "When did that happen?", "When did that happen?"),
+    (["When was the cabinet meeting?"], "Why did that happen?", "Why did the cabinet meeting happen?"),
+    (["Who wrote this article?"], "What does she argue?", "What does the article argue?"),
+    (["Who wrote this article?"], "In his view, who won?", "In the article’s view, who won?"),
+    (["Who is the author of this piece?"], "Where does he work?", "Where does the author work?"),
+    (["Who wrote this article?", "When was it published?"], "What is his background?",
+     "What is the author’s background?"),
+])
+def test_that_after_a_what_question_and_he_after_who_wrote_the_text(previous, question, expected):
+    asked = []
+    assert standalone(question, previous, answer_of=lambda q: asked.append(q) or THINGS.get(q)) == expected
+    assert all(q in THINGS for q in asked)  # only what-questions' answers are asked for, never the author's
