@@ -2,11 +2,14 @@
 wrote for CANARD's test part (QuAC dialogues about Wikipedia sections; CC BY-SA 4.0).
 
 Each line of test.txt is a dialogue's history (the Wikipedia title, the section's title, then
-question, answer, question, answer …), the follow-up question, and a person's rewrite of it. cited
-reads the follow-up from the earlier questions, as `cited ask --chat` does (retrieval/answer/
-followup.standalone); it never sees the answers, the titles or the rewrite. Two readings are scored:
+question, answer, question, answer …), the follow-up question, and a person's rewrite of it
+(dev.json holds the same as JSON). cited reads the follow-up from the earlier questions and the
+title of the document, as the chat does (retrieval/answer/followup.standalone: the title is the
+`subject` "he"/"she" stand for); it never sees the answers or the rewrite. Three readings:
 - **as written**: the question itself (the baseline: no reading at all);
-- **cited's reading**: followup.standalone(question, earlier questions).
+- **without the title**: followup.standalone(question, earlier questions);
+- **cited's reading**: the same with the Wikipedia title as the document's title.
+How the title is used was chosen on dev.json, never on test.txt (docs/evaluation.md).
 
 Scored as the conversation set scores readings (eval/conversations.rewrite_is_right): right when its
 content words equal the rewrite's; and the content words' F1 against the rewrite. Both over every
@@ -23,14 +26,21 @@ from eval.conversations import content_words, rewrite_is_right
 from retrieval.answer.followup import standalone
 from retrieval.base.errors import CitedError
 
-READINGS = ("as written", "cited's reading")
+READINGS = ("as written", "without the title", "cited's reading")
 
 
-def load_canard(path: Path) -> list[tuple[list[str], str, str]]:
-    """(earlier questions, question, rewrite) per line of CANARD's test.txt."""
+def load_canard(path: Path) -> list[tuple[str, list[str], str, str]]:
+    """(title, earlier questions, question, rewrite) per line of CANARD's test.txt, or per record
+    of its dev.json."""
     if not path.is_file():
         raise CitedError(f"{path}: no such file; --canard reads CANARD's test.txt (tab-separated history, "
-                         "question, rewrite), e.g. ../shared/training/canard/test.txt.")
+                         "question, rewrite), e.g. ../shared/training/canard/test.txt, or its dev.json.")
+    if path.suffix == ".json":
+        try:
+            return [(r["History"][0], r["History"][2::2], r["Question"], r["Rewrite"])
+                    for r in json.loads(path.read_text(encoding="utf-8"))]
+        except (ValueError, KeyError, TypeError, IndexError):
+            raise CitedError(f"{path}: not CANARD's JSON (records with History, Question and Rewrite).") from None
     rows = []
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         fields = line.split("\t")
@@ -38,7 +48,7 @@ def load_canard(path: Path) -> list[tuple[list[str], str, str]]:
             raise CitedError(f"{path}:{n}: expected the title, section, history, question and rewrite, "
                              f"tab-separated; found {len(fields)} fields.")
         history, question, rewrite = fields[:-2], fields[-2], fields[-1]
-        rows.append((history[2::2], question, rewrite))
+        rows.append((history[0], history[2::2], question, rewrite))
     return rows
 
 
@@ -50,11 +60,12 @@ def f1(reading: str, rewrite: str) -> float:
     return 0.0 if not common else 2 * common / (len(got) + len(wanted))
 
 
-def canard_figures(rows: list[tuple[list[str], str, str]]) -> dict:
+def canard_figures(rows: list[tuple[str, list[str], str, str]]) -> dict:
     scored = {name: [] for name in READINGS}
-    for earlier, question, rewrite in rows:
+    for title, earlier, question, rewrite in rows:
         needs = content_words(question) != content_words(rewrite)
-        for name, reading in zip(READINGS, (question, standalone(question, earlier))):
+        readings = (question, standalone(question, earlier), standalone(question, earlier, subject=title))
+        for name, reading in zip(READINGS, readings):
             scored[name].append((needs, rewrite_is_right(reading, (rewrite,)), f1(reading, rewrite),
                                  reading != question))
     out = {}
@@ -78,7 +89,7 @@ def run_canard(args, settings) -> int:
         print(json.dumps(figures, indent=2))
         return 0
     first = figures[READINGS[0]]
-    print(f"CANARD test: {first['questions']:,} follow-ups, {first['needing_a_reading']:,} whose rewrite differs\n")
+    print(f"CANARD {Path(args.canard).name}: {first['questions']:,} follow-ups, {first['needing_a_reading']:,} whose rewrite differs\n")
     print("| reading | rewrite acc | content F1 | rewrite acc where needed | F1 where needed | changed |")
     print("|---|---|---|---|---|---|")
     for name, r in figures.items():

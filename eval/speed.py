@@ -173,7 +173,21 @@ def query_figures(settings: Settings, count: int) -> list[tuple]:
         full = _timed(lambda q: reading.ask(q, k=5), questions)
         for p in (50, 95):
             rows.append((f"warm full answer with the reader p{p} (ms)", f"{np.percentile(full, p):.1f}", "", ""))
+        follow_ups = _follow_ups()
+        timed = _timed(lambda turn: reading.ask(turn[1], k=5, history=turn[0]), follow_ups)
+        for p in (50, 95):
+            rows.append((f"warm follow-up with the reader p{p} (ms)", f"{np.percentile(timed, p):.1f}", "", ""))
     return rows
+
+
+def _follow_ups() -> list[tuple[list[str], str]]:
+    """(earlier questions, question) of every follow-up turn of the conversation set: what a chat
+    asks, its reading (and any earlier question asked again for its answer) included."""
+    from eval.conversations import load_conversations
+    from eval.sets import DEFAULT_CONVERSATIONS
+
+    return [([t.question for t in conversation[:i]], conversation[i].question)
+            for conversation in load_conversations(DEFAULT_CONVERSATIONS) for i in range(1, len(conversation))]
 
 
 # Five sentences as an LLM might write them from the passages of QUESTION, citing none (each is

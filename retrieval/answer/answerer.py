@@ -25,6 +25,7 @@ from retrieval.answer.outline import (
     asks_for_a_list,
     matching_section,
     named_section,
+    nth_point,
     section_of_the_answer,
 )
 from retrieval.answer.overview import SUMMARY, article_overview, conclusion, overview_kind
@@ -70,8 +71,9 @@ class Answerer:
         started = time.perf_counter()
         limit = self.settings.max_question_chars
         asked = clean_question(question, limit)
-        reading = standalone(asked, [clean_question(h, limit) for h in history if h and h.strip()],
-                             answer_of=lambda earlier: self._short_answer_to(earlier, doc))
+        earlier = [clean_question(h, limit) for h in history if h and h.strip()]
+        reading = standalone(asked, earlier, answer_of=lambda e: self._short_answer_to(e, doc),
+                             subject=self.retriever.title_of(doc or None))
         query = self.retriever.query(reading)
         signals = self.retriever.signals(query, doc or None)
         answer = self.compose(query, signals, self.retriever.rank(query, signals, k, mode, doc))
@@ -131,6 +133,9 @@ class Answerer:
             best = best_probability() if fitting and support >= self.settings.abstain_below else None
             return self._abstain(query, passages, candidates, reason, support if fitting else 0.0,
                                  None if best is None else 1.0 - best)
+        point = nth_point(self.retriever, passages, query.text)
+        if point is not None:  # "What is the second of Pakistan's motives?": that point and what it says
+            return self._answer(query, self._point_picks(point, support), passages, support)
         section = []
         if kind is None and not _PICKS_ONE.match(query.text):  # "Which one …" wants one point
             section = matching_section(self.retriever, signals, passages, support)
@@ -166,6 +171,24 @@ class Answerer:
         last = chosen[-1]
         listed = announced_list(self.retriever, last.passage.chunk, self._text(last))
         return picks + [Pick(item.row, item.start, item.end, last.score, 2) for item in listed], joined, listed
+
+    def _point_picks(self, point, support: float) -> list[Pick]:
+        """A point of an outline: its heading, then the first sentence of what it says (the rest of
+        its paragraph when the heading leads it in, else the paragraph after the heading)."""
+        picks = [Pick(point.row, point.start, point.end, support, 2)]
+        chunk = self.retriever.chunks[point.row]
+        rows = [point.row, point.row + 1] if chunk.kind == "heading" else [point.row]
+        for row in rows:
+            if row >= len(self.retriever.chunks) or self.retriever.chunks[row].doc != chunk.doc:
+                break
+            here = self.retriever.chunks[row]
+            first = next(((a, b) for a, b in here.sentences if b > point.end), None)
+            if first is not None:
+                start = max(first[0], point.end)
+                lead = here.text[start - here.start:first[1] - here.start]
+                start += len(lead) - len(lead.lstrip(":;.,— \n"))  # "…Islamabad: Pakistan and Iran …"
+                return picks + [Pick(row, start, first[1], support)]
+        return picks
 
     def _overview(self, query: Query, signals: Signals, passages: list[Passage],
                   candidates: list[Candidate]) -> Answer | None:

@@ -71,6 +71,8 @@ _GROUPS = {"army", "group", "party", "government", "organization", "organisation
 _EVENT_NOUNS = {"meeting", "meetings", "strike", "strikes", "attack", "attacks", "election", "elections", "war",
                 "talks", "visit", "summit", "crisis", "incident", "conflict", "escalation", "exchange", "operation",
                 "vote", "process", "ceremony", "launch", "release", "protest", "protests", "clash", "clashes"}
+# The document's subject, when its title is a name ("Frank Zappa", "The Beatles"), not a headline.
+_SUBJECT = re.compile(r"[A-Z][\w’'.-]*(?:\s+(?:of\s+|the\s+|and\s+|&\s+)?[A-Z0-9][\w’'.-]*){0,5}")
 # A question about who wrote the text: "he"/"she" after it is the author, whose words are the
 # article's ("What does he say about India?" asks what the article says).
 _WHO_WROTE = re.compile(r"^who\s+(wrote|is\s+the\s+(author|writer)\s+of|authored)\b", re.I)
@@ -82,6 +84,12 @@ _THE_THING = re.compile(r"the\s+[a-z][\w’'-]*(?:\s+[a-z][\w’'-]*){0,4}")
 # What is said of a text, not of what it is about: "Who published it?", "How long a read is it?"
 _ABOUT_A_TEXT = re.compile(r"\b(publish\w*|wr[io]te|written|author\w*|filed|posted|released|updated|read|"
                            r"come\s+out|came\s+out|headline|title[sd]?|byline|section|category)\b", re.I)
+_NUMBER_ORDINALS = {w: o for ws, o in zip(
+    [("one", "1"), ("two", "2"), ("three", "3"), ("four", "4"), ("five", "5"), ("six", "6"), ("seven", "7"),
+     ("eight", "8"), ("nine", "9"), ("ten", "10")],
+    ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"]) for w in ws}
+_NUMBERED = re.compile(r"(?:the\s+)?(?:number|no\.|#|point|item)\s*(one|two|three|four|five|six|seven|eight|nine|ten|"
+                       r"[1-9]|10)", re.I)
 _ORDINALS = r"(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|final|next)"
 _LEAD = re.compile(r"^(?:and|but|so|also|ok|okay|then|well)\s*,?\s+", re.I)
 _FRAGMENT = re.compile(r"^(?:(?:what|how)\s+about|what\s+of|and)\s+(?P<x>.+)$", re.I)
@@ -102,21 +110,24 @@ _POSSESSIVE_END = re.compile(r"['’]s?$")
 _PERSON_NAME = re.compile(r"[A-Z][\w’'.-]+(?:\s+[A-Z][\w’'.-]+){1,4}")
 
 
-def standalone(question: str, previous: Sequence[str], answer_of: Callable[[str], str | None] | None = None) -> str:
+def standalone(question: str, previous: Sequence[str], answer_of: Callable[[str], str | None] | None = None,
+               subject: str | None = None) -> str:
     """The question as it reads on its own, given the earlier questions of the conversation
     (oldest first, as they were asked). Unchanged when it already stands alone. `answer_of`
     gives the short answer to an earlier question (read as it stands alone), asked only when
     "he"/"she" may stand for the person a who-question's answer named."""
+    subject = subject if subject and _SUBJECT.fullmatch(subject.strip()) else None
     readings: list[str] = []
     for earlier in previous:
-        readings.append(_read(earlier, readings, answer_of))
-    return _read(question, readings, answer_of)
+        readings.append(_read(earlier, readings, answer_of, subject))
+    return _read(question, readings, answer_of, subject)
 
 
-def _read(question: str, readings: list[str], answer_of: Callable[[str], str | None] | None = None) -> str:
+def _read(question: str, readings: list[str], answer_of: Callable[[str], str | None] | None = None,
+          subject: str | None = None) -> str:
     q = " ".join(question.split())
-    if not readings or not q:
-        return q
+    if not q or not readings:
+        return _resolve_pronouns(q, [""], None, subject) if q and subject else q
     before = readings[-1].rstrip("?!. ")
     body = q.rstrip("?!. ")
     bare = _BARE_WH.match(_LEAD.sub("", body))
@@ -134,7 +145,7 @@ def _read(question: str, readings: list[str], answer_of: Callable[[str], str | N
     if _LEAD.match(q) and _is_clause(_LEAD.sub("", q)):
         q = _LEAD.sub("", q)  # "And who did they want to keep out?"
         q = q[:1].upper() + q[1:]
-    return _resolve_pronouns(q, readings, answer_of)
+    return _resolve_pronouns(q, readings, answer_of, subject)
 
 
 def _named_pronoun(x: str, q: str, before: str) -> str:
@@ -164,13 +175,19 @@ def _fill_ellipsis(readings: list[str], x: str) -> str:
     words = _WORD.findall(x)
     if _REST.match(x):
         return _the_rest(b)
+    numbered = _NUMBERED.fullmatch(x)
+    if numbered:  # "And number two?": the second
+        x = "the " + _NUMBER_ORDINALS[numbered.group(1).lower()]
     if _ORDINAL.fullmatch(x):  # "What about the fifth?": the ordinal of the last question that had one
+        ordinal = _ORDINAL.fullmatch(x).group(2).lower()
         for earlier in reversed(readings):
             m = _ORDINAL.search(earlier)
             if m:
                 e = earlier.rstrip("?!. ")
-                ordinal = _ORDINAL.fullmatch(x).group(2)
-                return f"{e[:m.start(2)]}{ordinal.lower()}{e[m.end(2):]}?"
+                return f"{e[:m.start(2)]}{ordinal}{e[m.end(2):]}?"
+        group = next((p for p in (_plural_phrase(r.rstrip("?!. ")) for r in reversed(readings)) if p), None)
+        if group:  # "And number two?" after "Which of Pakistan's motives involves India?"
+            return f"What is the {ordinal} of {group}?"
     if words and words[0].lower() in _PREPOSITIONS:
         if re.search(rf"\s{words[0].lower()}\s+[A-Z]", b):  # "And in Syria?" after "… in Iraq": in its place
             m = list(re.finditer(rf"\s{words[0].lower()}\s+[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*", b))[-1]
@@ -220,7 +237,8 @@ def _swap_wh(before: str, wh: str, negated: bool) -> str:
     return f"{wh.capitalize()}: {before}?"
 
 
-def _resolve_pronouns(q: str, readings: list[str], answer_of: Callable[[str], str | None] | None = None) -> str:
+def _resolve_pronouns(q: str, readings: list[str], answer_of: Callable[[str], str | None] | None = None,
+                      subject: str | None = None) -> str:
     which = _WHICH_ONE.search(q)
     if which:
         latest = _plural_phrase(readings[-1].rstrip("?!. "))
@@ -245,11 +263,15 @@ def _resolve_pronouns(q: str, readings: list[str], answer_of: Callable[[str], st
         w = m.group().lower()
         following = words[i + 1].group().lower() if i + 1 < len(words) else ""
         previous = words[i - 1].group().lower() if i else ""
-        if w in ("him", "she", "he", "his", "her") and answer_of is not None and not answered and not author:
+        if w in ("him", "she", "he", "his", "her") and answer_of is not None and not (answered or author or subject):
             answered.append(_person_answered(readings[-1], answer_of))
         person = answered[0] if answered and w in ("him", "she", "he", "his", "her") else None
         if author and w in ("she", "he", "his", "her"):  # the author of the text
             replacement = _the_author(w, following)
+        elif w in ("him", "she", "he", "his", "her") and _names(q[:m.start()]):
+            replacement = None  # the question named someone before: "What did Tesla say he would build?"
+        elif subject and w in ("him", "she", "he", "his", "her"):  # whom the document is about (CANARD)
+            replacement = _possessive(subject) if w in ("his", "her") else subject
         elif person:  # a who-question's answer: "Who heads the government?" → "What does he oversee?"
             replacement = _possessive(person) if w in ("his", "her") else person
         elif w in ("this", "that") and _points_back(following) and (said := _thing_answered(readings[-1], answer_of)):

@@ -91,6 +91,23 @@ def named_section(retriever: Retriever, passages: list[Passage], question: str) 
     return []
 
 
+_NTH = re.compile(r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|final)\b", re.I)
+_PLACES = {w: i for i, w in enumerate(["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
+                                       "ninth", "tenth"])} | {"last": -1, "final": -1}
+
+
+def nth_point(retriever: Retriever, passages: list[Passage], question: str) -> OutlineItem | None:
+    """The point a question picks by its place in a section it names ("What is the second of
+    Pakistan's motives?", "Is the last of Iran's motives about America?"): retrieval cannot count,
+    the outline can. None when the question names no place or no section."""
+    place = _NTH.search(question)
+    if place is None:
+        return None
+    items = named_section(retriever, passages, question)
+    at = _PLACES[place.group(1).lower()]
+    return items[at] if items and at < len(items) else None
+
+
 def _plain(text: str) -> str:
     return " ".join(re.findall(r"[\w']+", text.lower().replace("’", "'")))
 

@@ -297,6 +297,13 @@ class Retriever:
         """The chunk row of a document's title paragraph, if it has one."""
         return self._title_rows.get(doc)
 
+    def title_of(self, doc: str | None) -> str | None:
+        """The title of `doc`, or of the only document when none is named and the index holds one."""
+        if doc is None:
+            doc = next(iter(self._doc_rows)) if len(self._doc_rows) == 1 else None
+        row = self._title_rows.get(doc) if doc is not None else None
+        return self.chunks[row].text.strip() if row is not None else None
+
     def fuse(self, signals: Signals, mode: str, rows: np.ndarray) -> np.ndarray:
         if mode == "dense":
             return signals.chunk_dense[rows]

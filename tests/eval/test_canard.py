@@ -18,6 +18,8 @@ LINES = [  # title, section, (question, answer)*, question, rewrite
      "Who keeps the lighthouse?"],
     ["Tarsin", "The harbour", "How many ships winter in Tarsin?", "Forty.", "Who keeps the lighthouse?",
      "Who keeps the lighthouse in Tarsin?"],
+    ["Ada Lovelace", "Early life", "Where did she grow up?", "In London.", "Who taught her?",
+     "Who taught Ada Lovelace?"],
 ]
 
 
@@ -28,25 +30,39 @@ def canard_file(tmp_path):
     return path
 
 
-def test_the_history_gives_the_earlier_questions_only(canard_file):
+def test_the_history_gives_the_title_and_the_earlier_questions_only(canard_file):
     assert load_canard(canard_file) == [
-        (["When was the lighthouse built?"], "Who keeps it?", "Who keeps the lighthouse?"),
-        (["How many ships winter in Tarsin?"], "Who keeps the lighthouse?", "Who keeps the lighthouse in Tarsin?"),
+        ("Tarsin", ["When was the lighthouse built?"], "Who keeps it?", "Who keeps the lighthouse?"),
+        ("Tarsin", ["How many ships winter in Tarsin?"], "Who keeps the lighthouse?",
+         "Who keeps the lighthouse in Tarsin?"),
+        ("Ada Lovelace", ["Where did she grow up?"], "Who taught her?", "Who taught Ada Lovelace?"),
     ]
 
 
 def test_a_reading_is_right_when_its_content_words_are_the_rewrites(canard_file):
     figures = canard_figures(load_canard(canard_file))
-    written, read = figures["as written"], figures["cited's reading"]
+    written, untitled, read = (figures[name] for name in ("as written", "without the title", "cited's reading"))
     assert written["rewrite_accuracy"] == 0 and written["changed"] == 0
-    assert read["rewrite_accuracy"] == 0.5 and read["changed"] == 0.5  # "it" read as the lighthouse
-    assert read["content_f1"] > written["content_f1"]
-    assert written["needing_a_reading"] == 2
+    assert untitled["rewrite_accuracy"] == 1 / 3  # "it" read as the lighthouse
+    assert read["rewrite_accuracy"] == 2 / 3 and read["changed"] == 2 / 3  # and "her" as the document's Ada Lovelace
+    assert read["content_f1"] > untitled["content_f1"] > written["content_f1"]
+    assert written["needing_a_reading"] == 3
+
+
+def test_canards_dev_json_is_read_too(tmp_path):
+    records = [{"History": ["Ada Lovelace", "Early life", "Where did she grow up?", "In London."],
+                "Question": "Who taught her?", "Rewrite": "Who taught Ada Lovelace?", "Question_no": 2}]
+    (tmp_path / "dev.json").write_text(json.dumps(records), encoding="utf-8")
+    assert load_canard(tmp_path / "dev.json") == [
+        ("Ada Lovelace", ["Where did she grow up?"], "Who taught her?", "Who taught Ada Lovelace?")]
+    (tmp_path / "other.json").write_text('[{"q": 1}]', encoding="utf-8")
+    with pytest.raises(CitedError, match="not CANARD's JSON"):
+        load_canard(tmp_path / "other.json")
 
 
 def test_the_command_prints_json_and_a_bad_file_is_one_line(canard_file, tmp_path, capsys):
     assert main(["eval", "--canard", str(canard_file), "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["cited's reading"]["questions"] == 2
+    assert json.loads(capsys.readouterr().out)["cited's reading"]["questions"] == 3
     (tmp_path / "bad.txt").write_text("just one field\n", encoding="utf-8")
     with pytest.raises(CitedError, match=r"bad.txt:1: expected the title"):
         load_canard(tmp_path / "bad.txt")

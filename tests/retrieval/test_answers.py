@@ -237,3 +237,43 @@ def test_he_after_who_wrote_the_article_is_the_article(answerer):
     answer = answerer.ask("What does he say about India?", history=history)
     assert answer.interpreted_as == "What does the article say about India?"
     assert not answer.abstained and "India" in answer.text and "Atef" not in answer.text
+
+
+def test_he_or_she_in_a_document_about_a_person_stands_for_that_person(tmp_path, real_embedder):
+    """A document titled with a name (a biography) is whom "he"/"she" stand for when the question
+    names no one before the pronoun: the rule chosen on CANARD's dev part (docs/evaluation.md)."""
+    from ingest.pipeline import ingest
+    from retrieval.answer.answerer import Answerer
+    from retrieval.search.retriever import Retriever
+
+    source = tmp_path / "lovelace.txt"
+    source.write_text(
+        "Ada Lovelace\n\n"
+        "Ada Lovelace was born in London on 10 December 1815, the only child of the poet Lord Byron and "
+        "Anne Isabella Milbanke. Her mother had her tutored in mathematics and logic from an early age.\n\n"
+        "In 1833 she met Charles Babbage, who showed her his Difference Engine. She later translated an "
+        "article on his Analytical Engine and added notes that hold the first published algorithm.\n",
+        encoding="utf-8",
+    )
+    settings = Settings.from_env(environ={}, index_dir=tmp_path / "index")
+    ingest([str(source)], settings, embedder=real_embedder)
+    answerer = Answerer(Retriever.load(settings, real_embedder))
+    answer = answerer.ask("When was she born?", history=["Where did she grow up?"])
+    assert answer.interpreted_as == "When was Ada Lovelace born?"
+    assert not answer.abstained and "10 December 1815" in answer.text
+    named = answerer.ask("What did Babbage show when he met her?", history=["Where did she grow up?"])
+    assert named.interpreted_as is None  # "he" after Babbage is Babbage: asked as written
+
+
+@pytest.mark.parametrize("question,history,point", [
+    ("What is the second of Pakistan's motives?", [], "2. Avoiding Raising Ethnic Tensions between Tehran and Islamabad"),
+    ("Is the last of Iran's motives about America?", [], "6. Additional Regional Calculations (Israel)"),
+    ("And number two?", ["Break down Pakistan's motives for me.", "Which of those involves India?"],
+     "2. Avoiding Raising Ethnic Tensions between Tehran and Islamabad"),
+])
+def test_a_point_named_by_its_place_in_a_named_list_is_that_point(answerer, question, history, point):
+    """Retrieval cannot count; the outline can: the point and the first sentence of what it says."""
+    answer = answerer.ask(question, history=history)
+    assert [s.level for s in answer.sentences] == [2, 0] and answer.sentences[0].text == point
+    assert answer.sentences[1].paragraph == answer.sentences[0].paragraph
+    assert not answer.sentences[1].text.startswith((":", " "))

@@ -106,6 +106,18 @@ AGREEMENT_ROWS = [
 ]
 
 
+ORDINAL_ROWS = [
+    (["Which of Pakistan's motives involves India?"], "And number two?", "What is the second of Pakistan's motives?"),
+    (["Which of Pakistan's motives involves India?"], "What about point 3?", "What is the third of Pakistan's motives?"),
+    (["What was Iran's first motive?"], "And number four?", "What was Iran's fourth motive?"),
+]
+
+
+@pytest.mark.parametrize("previous,question,expected", ORDINAL_ROWS)
+def test_a_numbered_item_is_read_as_the_ordinal_of_the_list_talked_about(previous, question, expected):
+    assert standalone(question, previous) == expected
+
+
 @pytest.mark.parametrize("previous,question,expected", AGREEMENT_ROWS)
 def test_a_pronoun_stands_only_for_what_agrees_with_it(previous, question, expected):
     assert standalone(question, previous) == expected
