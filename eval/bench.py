@@ -14,6 +14,8 @@ def add_bench_arguments(p: argparse.ArgumentParser) -> None:
                    "and on that Milvus side by side")
     p.add_argument("--corpus", metavar="PATH", help="with --scale: the SQuAD-format file whose sentences make the corpus "
                    "(default ../shared/benchmarks/squad-dev/squad11-dev.public.json)")
+    p.add_argument("--milvus-only", action="store_true", help="with --scale and --store: the Milvus store alone "
+                   "(the folder's rows from another run; at a million passages both do not fit one run's time)")
     p.add_argument("--json", action="store_true", help="with --scale: print the figures as JSON")
     p.add_argument("--out", metavar="DIR", help="with --scale: write scale.json and the curve (scale.png) here")
     p.add_argument("--clients", type=int, default=20, help="with --load: concurrent clients (default 20)")

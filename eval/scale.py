@@ -228,11 +228,12 @@ def _engine_rss_mb() -> float | None:
     return sum(p.memory_info().rss for p in engines) / 1e6 if engines else None
 
 
-def _stores(settings: Settings, tmp: Path, n: int):
+def _stores(settings: Settings, tmp: Path, n: int, milvus_only: bool = False):
     """The folder store, and the Milvus store of --store (its index named scale_N) beside it."""
     from retrieval.index.stores import FolderStore, open_store
 
-    yield "folder", FolderStore(tmp / f"index-{n}")
+    if not (milvus_only and settings.store):
+        yield "folder", FolderStore(tmp / f"index-{n}")
     if settings.store:
         uri = settings.store.partition("#")[0]
         yield "milvus", open_store(replace(settings, store=f"{uri}#scale_{n}"))
@@ -279,7 +280,7 @@ def run_scale(args, settings: Settings) -> int:
         new_document.write_text("\n\n".join(" ".join(rng.sample(sentences, SENTENCES_PER_PASSAGE))
                                             for _ in range(PARAGRAPHS_PER_DOCUMENT)), encoding="utf-8")
         for n in sizes:
-            for store_name, store in _stores(settings, tmp, n):
+            for store_name, store in _stores(settings, tmp, n, getattr(args, "milvus_only", False)):
                 if hasattr(store, "drop"):
                     store.drop()  # what an earlier run left in the same Milvus
                 started = time.perf_counter()

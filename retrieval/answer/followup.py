@@ -24,24 +24,23 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-_WORD = re.compile(r"[\w’'-]+")
-_WH = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how"}
-_AUX = {"is", "are", "was", "were", "do", "does", "did", "has", "have", "had", "can", "could", "will", "would",
-        "should", "may", "might", "must", "be", "been", "what's", "who's", "what’s", "who’s"}
-# Negated auxiliaries end a phrase as the others do: "Which of the big names can't stand?"
-_AUX |= {n + a + "t" for n in ("can", "don", "doesn", "didn", "isn", "aren", "wasn", "weren", "won", "wouldn",
-                              "shouldn", "couldn", "hasn", "haven", "hadn") for a in ("'", "’")} | {"cannot"}
-_PREPOSITIONS = {"of", "in", "on", "at", "to", "for", "from", "by", "with", "about", "into", "over", "after",
-                 "before", "during", "between", "against", "under", "than", "as", "per", "since", "until",
-                 "within", "without", "toward", "towards", "regarding", "behind", "across", "among"}
-_FUNCTION = _WH | _AUX | _PREPOSITIONS | {
-    "the", "a", "an", "and", "or", "but", "not", "no", "so", "also", "too", "just", "only", "very", "it", "its",
-    "they", "them", "their", "he", "she", "his", "her", "him", "this", "that", "these", "those", "there",
-    "then", "any", "some", "much", "many", "more", "most", "other", "others", "one", "ones", "all", "both",
-    "each", "i", "you", "we", "me", "us", "my", "your", "our", "if", "whether", "else", "exactly", "really"}
-# Capitalized only because they open the question: never a name.
-_OPENERS = _FUNCTION | {"besides", "roughly", "apart", "overall", "please", "tell", "now", "ok", "okay", "well",
-                        "anyway", "according", "since", "in", "on", "at", "for", "from", "after", "before"}
+from retrieval.answer.phrases import (
+    AUX,
+    OPENERS,
+    POSSESSIVE_END,
+    PREPOSITIONS,
+    WH,
+    WORD,
+    names_in,
+    pair_in,
+    pair_across,
+    plural_phrase,
+    plural_subject,
+    possessive_of,
+    the_phrase,
+    topic_of,
+)
+
 # "that"/"this" point back (a pronoun, not "that decision") when an auxiliary, a preposition, the
 # end, or one of these verbs follows them.
 _VERBS_AFTER_PRONOUN = {"happen", "happened", "mean", "means", "meant", "lead", "led", "cause", "caused", "take",
@@ -49,14 +48,6 @@ _VERBS_AFTER_PRONOUN = {"happen", "happened", "mean", "means", "meant", "lead", 
                         "came", "affect", "affected", "say", "said", "matter", "matters", "change", "changed",
                         "work", "happening", "occurring", "starting", "ending", "beginning", "coming", "going",
                         "changing", "leading", "causing", "taking", "mattering"}
-# After "was the …"/"is the …", a passive question's participle ends the words: "When was the
-# lighthouse built?" is about the lighthouse.
-_IRREGULAR_PARTICIPLES = {"built", "made", "held", "led", "sent", "found", "known", "written", "taken", "given",
-                          "done", "paid", "set", "put", "caught", "brought", "bought", "taught", "fought", "sold",
-                          "told", "left", "kept", "won", "lost", "hit", "shot", "struck", "begun", "seen", "chosen",
-                          "spoken", "stolen", "broken", "born", "drawn", "grown", "thrown", "shown", "driven", "hidden",
-                          "met", "read", "run", "said", "spent", "meant", "felt", "heard", "laid", "lent", "bound"}
-_PARTICLES = {"out", "up", "down", "off", "back", "away", "over", "around", "through", "along"}
 # Nouns for people: "he"/"she" stand for these (or a name), "it" never does.
 _PEOPLE = {"author", "writer", "journalist", "analyst", "leader", "president", "minister", "spokesman",
            "spokesperson", "chief", "head", "commander", "man", "woman", "person", "official", "ambassador"}
@@ -98,16 +89,15 @@ _REST = re.compile(r"^(the\s+)?(others|rest|other\s+ones|remaining\s+ones|remain
 _ORDINAL = re.compile(rf"\b(the\s+)?{_ORDINALS}\b(\s+one)?", re.I)
 _WHICH_ONE = re.compile(r"\b(which|what)\s+(one|ones|of\s+them|of\s+those|of\s+these)\b", re.I)
 _THE_TWO = re.compile(r"\b(the\s+two|both)\b(?!\s+(?!of\b|are\b|were\b|at\b|in\b)[a-z]+s\b)", re.I)
+# A question word that can give way to another ("Since when has Iran …" → "Why has Iran …"); "What
+# would have happened …" has its subject in "What" and cannot.
+_ADVERBIAL_WH = {"when", "where", "why", "how"}
 _INDEFINITES = {"who": "(?:anyone|anybody|someone|somebody)", "what": "(?:anything|something)",
                 "where": "(?:anywhere|somewhere)"}
 _BARE_WH = re.compile(r"^(why|how|when|where|who|what)(\s+not)?$", re.I)
-# A name: capitalized words, joined by "of (the)" ("Army of Justice") or by "and" inside a name.
-_NAME = re.compile(r"(?<![\w’'])(?:[A-Z][\w’'.-]*)"
-                   r"(?:\s+(?:of\s+(?:the\s+)?|and\s+(?=[A-Z][a-z]+\s+[A-Z]))?[A-Z][\w’'.-]*)*")
-_AFTER_AUX = re.compile(r"\b(?:{})\s+(?:the\s+)?$".format("|".join(sorted(_AUX))), re.I)
-_POSSESSIVE_END = re.compile(r"['’]s?$")
-# A person's name as a short answer gives it: two to five capitalized words ("Anwar-ul-Haq Kakar").
-_PERSON_NAME = re.compile(r"[A-Z][\w’'.-]+(?:\s+[A-Z][\w’'.-]+){1,4}")
+# A person's full name, as "he"/"she"/"his" may stand for it and a short answer may give it: two to
+# five capitalized words ("Imran Khan", "Anwar-ul-Haq Kakar"); one word is as often a country ("Iran").
+_FULL_NAME = re.compile(r"[A-Z][\w’'.-]+(?:\s+(?:of\s+|de\s+|al-|bin\s+)?[A-Z][\w’'.-]+){1,4}")
 
 
 def standalone(question: str, previous: Sequence[str], answer_of: Callable[[str], str | None] | None = None,
@@ -138,10 +128,10 @@ def _read(question: str, readings: list[str], answer_of: Callable[[str], str | N
         return _named_pronoun(named.group("x").strip(), named.group("q"), before) + "?"
     fragment = _FRAGMENT.match(_LEAD.sub("", body)) or _FRAGMENT.match(body)
     if fragment and not _is_clause(fragment.group("x")):
-        return _fill_ellipsis(readings, fragment.group("x").strip(" ,"))
-    words = _WORD.findall(body)
-    if len(words) <= 3 and all(w[:1].isupper() for w in words) and words[0].lower() not in _OPENERS:
-        return _fill_ellipsis(readings, body)  # "Iran's?" or "Syria?" alone
+        return _fill_ellipsis(readings, fragment.group("x").strip(" ,")) or q
+    words = WORD.findall(body)
+    if len(words) <= 3 and all(w[:1].isupper() for w in words) and words[0].lower() not in OPENERS:
+        return _fill_ellipsis(readings, body) or q  # "Iran's?" or "Syria?" alone
     if _LEAD.match(q) and _is_clause(_LEAD.sub("", q)):
         q = _LEAD.sub("", q)  # "And who did they want to keep out?"
         q = q[:1].upper() + q[1:]
@@ -155,7 +145,7 @@ def _named_pronoun(x: str, q: str, before: str) -> str:
     q = q.rstrip("?!. ")
     m = re.search(r"\b(it|he|she|they|him|them|its|his|her|their)\b", q, re.I)
     if m:
-        stands = _possessive(x) if m.group(1).lower() in ("its", "his", "her", "their") else x
+        stands = possessive_of(x) if m.group(1).lower() in ("its", "his", "her", "their") else x
         q = q[:m.start()] + stands + q[m.end():]
     last = " ".join(q.split()[-2:])
     at = before.lower().rfind(" " + last.lower())
@@ -166,13 +156,13 @@ def _named_pronoun(x: str, q: str, before: str) -> str:
 
 def _is_clause(text: str) -> bool:
     """A fragment with its own question word or auxiliary is a question of its own."""
-    words = [w.lower() for w in _WORD.findall(text)]
-    return bool(words) and (words[0] in _WH or words[0] in _AUX)
+    words = [w.lower() for w in WORD.findall(text)]
+    return bool(words) and (words[0] in WH or words[0] in AUX)
 
 
-def _fill_ellipsis(readings: list[str], x: str) -> str:
+def _fill_ellipsis(readings: list[str], x: str) -> str | None:
     b = readings[-1].rstrip("?!. ")
-    words = _WORD.findall(x)
+    words = WORD.findall(x)
     if _REST.match(x):
         return _the_rest(b)
     numbered = _NUMBERED.fullmatch(x)
@@ -185,37 +175,37 @@ def _fill_ellipsis(readings: list[str], x: str) -> str:
             if m:
                 e = earlier.rstrip("?!. ")
                 return f"{e[:m.start(2)]}{ordinal}{e[m.end(2):]}?"
-        group = next((p for p in (_plural_phrase(r.rstrip("?!. ")) for r in reversed(readings)) if p), None)
+        group = next((p for p in (plural_phrase(r.rstrip("?!. ")) for r in reversed(readings)) if p), None)
         if group:  # "And number two?" after "Which of Pakistan's motives involves India?"
             return f"What is the {ordinal} of {group}?"
-    if words and words[0].lower() in _PREPOSITIONS:
+    if words and words[0].lower() in PREPOSITIONS:
         if re.search(rf"\s{words[0].lower()}\s+[A-Z]", b):  # "And in Syria?" after "… in Iraq": in its place
             m = list(re.finditer(rf"\s{words[0].lower()}\s+[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*", b))[-1]
             return f"{b[:m.start()]} {x}{b[m.end():]}?"
         return f"{b} {x}?"  # "And in percent?": a qualifier of the same question
-    names = _names(b)
-    if _POSSESSIVE_END.search(x):  # "And Iran's?": in place of the previous question's owner
-        owner = next((m for m in names if _POSSESSIVE_END.search(m.group())), None)
+    names = names_in(b)
+    if POSSESSIVE_END.search(x):  # "And Iran's?": in place of the previous question's owner
+        owner = next((m for m in names if POSSESSIVE_END.search(m.group())), None)
         if owner:
             return f"{b[:owner.start()]}{x}{b[owner.start() + len(owner.group()):]}?"
     if names and x[:1].isupper():  # "What about Syria?": in place of its first name
         name = names[0]
-        possessive = _POSSESSIVE_END.search(name.group())
-        swapped = x + (possessive.group() if possessive and not _POSSESSIVE_END.search(x) else "")
+        possessive = POSSESSIVE_END.search(name.group())
+        swapped = x + (possessive.group() if possessive and not POSSESSIVE_END.search(x) else "")
         return f"{b[:name.start()]}{swapped}{b[name.start() + len(name.group()):]}?"
-    phrase = _the_phrase(b)
+    phrase = the_phrase(b)
     if phrase:
         return f"{b[:phrase[0]]}{x}{b[phrase[1]:]}?"
-    return f"{b} — {x}?"
+    return None  # nothing to put it in place of: asked as written, never "<previous> — <fragment>"
 
 
 def _the_rest(b: str) -> str:
-    plural = _plural_phrase(b)
+    plural = plural_phrase(b)
     if plural:  # "the motives" → "the other motives"; "Iran’s motives" → "Iran’s other motives"
         first, _, rest = plural.partition(" ")
         if first.lower() == "the" and rest:
             return f"What are the other {rest}?"
-        if _POSSESSIVE_END.search(first) and rest:
+        if POSSESSIVE_END.search(first) and rest:
             return f"What are {first} other {rest}?"
         return f"What are the other {plural}?"
     return f"{b}, apart from that?"
@@ -226,7 +216,7 @@ def _swap_wh(before: str, wh: str, negated: bool) -> str:
     avoided …?" → "Why has Iran avoided …?": the question word goes before the auxiliary."""
     words = before.split()
     for i, w in enumerate(words[:4]):
-        if w.lower() in _AUX and all(v.lower() in _WH | _PREPOSITIONS for v in words[:i]):
+        if w.lower() in AUX and all(v.lower() in _ADVERBIAL_WH | PREPOSITIONS for v in words[:i]):
             rest = " ".join(words[i + 1:])
             indefinite = _INDEFINITES.get(wh.lower())
             if indefinite:  # "Who?" after "Could Israel team up with anyone …": who it could team up with
@@ -234,30 +224,30 @@ def _swap_wh(before: str, wh: str, negated: bool) -> str:
                     return f"{wh.capitalize()}?"  # "Who?" after "Did Iran retaliate?": nothing it asks about
                 rest = " ".join(re.sub(rf"\b{indefinite}\b\s*", "", rest, count=1, flags=re.I).split())
             return f"{wh.capitalize()} {w.lower()}{'n’t' if negated else ''} {rest}?"
-    return f"{wh.capitalize()}: {before}?"
+    return f"{wh.capitalize()}{' not' if negated else ''}?"  # "Why?" after "What would have happened …": as written
 
 
 def _resolve_pronouns(q: str, readings: list[str], answer_of: Callable[[str], str | None] | None = None,
                       subject: str | None = None) -> str:
     which = _WHICH_ONE.search(q)
     if which:
-        latest = _plural_phrase(readings[-1].rstrip("?!. "))
-        group = latest if which.group(2).lower().startswith("one") and latest else _pair_across(readings) or next(
-            (p for p in (_plural_subject(r.rstrip("?!. ")) for r in reversed(readings)) if p), None)
+        latest = plural_phrase(readings[-1].rstrip("?!. "))
+        group = latest if which.group(2).lower().startswith("one") and latest else pair_across(readings) or next(
+            (p for p in (plural_subject(r.rstrip("?!. ")) for r in reversed(readings)) if p), None)
         if group:
             q = f"{q[:which.start()]}{which.group(1)} of {group}{q[which.end():]}"
             return q[:1].upper() + q[1:]
     two = _THE_TWO.search(q)
     if two:
-        pair = next((p for p in map(_pair, reversed(readings)) if p), None) or _pair_across(readings)
+        pair = next((p for p in map(pair_in, reversed(readings)) if p), None) or pair_across(readings)
         if pair:
             q = q[:two.start()] + pair + q[two.end():]
-    topics = next((t for t in map(_topic, reversed(readings)) if t), None)
+    topics = next((t for t in map(topic_of, reversed(readings)) if t), None)
     thing, owner = topics or (None, None)
-    plural = next((p for p in (_plural_subject(r.rstrip("?!. ")) for r in reversed(readings)) if p), None)
+    plural = next((p for p in (plural_subject(r.rstrip("?!. ")) for r in reversed(readings)) if p), None)
     answered: list[str | None] = []  # the person the previous who-question's answer named, once asked
     author = next((r for r in reversed(readings) if _WHO_WROTE.match(r) and _THE_TEXT.search(r)), None)
-    words = list(_WORD.finditer(q))
+    words = list(WORD.finditer(q))
     out, last, used = [], 0, set()
     for i, m in enumerate(words):
         w = m.group().lower()
@@ -268,12 +258,12 @@ def _resolve_pronouns(q: str, readings: list[str], answer_of: Callable[[str], st
         person = answered[0] if answered and w in ("him", "she", "he", "his", "her") else None
         if author and w in ("she", "he", "his", "her"):  # the author of the text
             replacement = _the_author(w, following)
-        elif w in ("him", "she", "he", "his", "her") and _names(q[:m.start()]):
+        elif w in ("him", "she", "he", "his", "her") and names_in(q[:m.start()]):
             replacement = None  # the question named someone before: "What did Tesla say he would build?"
         elif subject and w in ("him", "she", "he", "his", "her"):  # whom the document is about (CANARD)
-            replacement = _possessive(subject) if w in ("his", "her") else subject
+            replacement = possessive_of(subject) if w in ("his", "her") else subject
         elif person:  # a who-question's answer: "Who heads the government?" → "What does he oversee?"
-            replacement = _possessive(person) if w in ("his", "her") else person
+            replacement = possessive_of(person) if w in ("his", "her") else person
         elif w in ("this", "that") and _points_back(following) and (said := _thing_answered(readings[-1], answer_of)):
             replacement = said  # the previous answer: "What is he to oversee?" → "When is that happening?"
         elif w in ("this", "that") and _points_back(following) and (
@@ -285,17 +275,17 @@ def _resolve_pronouns(q: str, readings: list[str], answer_of: Callable[[str], st
         elif w in ("they", "them") or (w in ("these", "those") and _points_back(following)):
             replacement = plural or (owner if _is_group(owner) else None)  # not Islamabad; the Army of Justice
         elif w in ("its", "his", "her"):
-            replacement = _agreeing_owner(w, owner) and _possessive(owner)
+            replacement = _agreeing_owner(w, owner) and possessive_of(owner)
         elif w == "their":
             group = plural or (owner if _is_group(owner) else None)
-            replacement = group and _possessive(group)
+            replacement = group and possessive_of(group)
         else:
             replacement = None
-        if w == "that" and i > 0 and previous not in _WH | _AUX | _PREPOSITIONS:
+        if w == "that" and i > 0 and previous not in WH | AUX | PREPOSITIONS:
             replacement = None  # "the group that attacked": a relative pronoun, not a pointer back
         if w in ("this", "that") and previous == "like":
             replacement = None  # "at odds like this": in this way
-        if w == "it" and i == 1 and words[0].group().lower() in _AUX and re.search(r"\b(that|to)\b", q[m.end():]):
+        if w == "it" and i == 1 and words[0].group().lower() in AUX and re.search(r"\b(that|to)\b", q[m.end():]):
             replacement = None  # "Was it a surprise that …": "it" stands for what follows
         if w in ("they", "them", "their") and replacement and (replacement in used or replacement in q):
             replacement = None  # "Why are they against them?": not both the same; nor what the question names
@@ -316,7 +306,7 @@ def _person_answered(before: str, answer_of: Callable[[str], str | None]) -> str
     if not re.match(r"who\b", before, re.I) or re.match(r"[Ww]ho\s+(is|was|are|were)\s+[A-Z]", before):
         return None
     name = answer_of(before.rstrip("?!. ") + "?")
-    if name and _PERSON_NAME.fullmatch(name.strip()):
+    if name and _FULL_NAME.fullmatch(name.strip()):
         return name.strip()
     return None
 
@@ -367,11 +357,20 @@ def _agreeing(pronoun: str, thing: str | None, before: str, question: str = "") 
         return "the article" if _THE_TEXT.search(before) else None
     if pronoun in ("he", "she", "him"):
         owner = re.match(r"(.+?)['’]s?\s", thing)
-        if owner and owner.group(1)[:1].isupper():  # "Shehbaz Sharif’s government": he is Sharif
+        if owner and _FULL_NAME.fullmatch(owner.group(1)):  # "Shehbaz Sharif’s government": he is Sharif
             return owner.group(1)
-        if not person and (thing.lower().startswith("the ") or not thing[:1].isupper()):
-            return None
+        if not person and not _FULL_NAME.fullmatch(thing):
+            return None  # a thing, or one capitalized word: "Iran" is no "he"
+    if pronoun in ("this", "that") and thing[:1].isupper():
+        return None  # "What's that about?" is about a thing said, not "Pakistan"
+    if pronoun == "it" and _is_plural(thing):
+        return None  # "When was it last updated?" is not about "the underlying problems"
     return thing
+
+
+def _is_plural(thing: str) -> bool:
+    last = thing.split()[-1]
+    return last[:1].islower() and last.endswith("s") and not last.endswith(("ss", "us", "is", "ics", "news"))
 
 
 def _agreeing_owner(pronoun: str, owner: str | None) -> str | None:
@@ -382,152 +381,8 @@ def _agreeing_owner(pronoun: str, owner: str | None) -> str | None:
     person = owner.split()[-1].lower().strip("’'s") in _PEOPLE
     if pronoun == "its":
         return None if person else owner
-    return owner if owner[:1].isupper() or person else None
+    return owner if _FULL_NAME.fullmatch(owner) or person else None
 
 
 def _points_back(following: str) -> bool:
-    return following == "" or following in _AUX or following in _PREPOSITIONS or following in _VERBS_AFTER_PRONOUN
-
-
-def _names(text: str) -> list[re.Match]:
-    """The names in a question (capitalized words, "Army of Justice"), not a capitalized opener."""
-    out = []
-    for m in _NAME.finditer(text):
-        if m.start() == 0:
-            first, _, rest = m.group().partition(" ")
-            if first.lower().rstrip("’'s") in _OPENERS or first.lower() in _OPENERS:
-                if not rest[:1].isupper():
-                    continue
-                m = _NAME.match(text, len(first) + 1)
-        out.append(m)
-    return out
-
-
-def _topic(reading: str) -> tuple[str, str] | None:
-    """What a question is about: (the thing, for "it"; its owner, for "its"/"his"). The thing is
-    the question's subject name (the first name after an auxiliary, else its first name), with
-    what that name owns when possessive ("Pakistan's cabinet meeting"), or its phrase opening with
-    "the" ("the Pakistani cabinet meeting"); else its first phrase opening with "the"."""
-    b = reading.rstrip("?!. ")
-    names = _names(b)
-    if names:
-        subject = [m for m in names if _AFTER_AUX.search(b[:m.start()])]
-        name = (subject or names)[0]
-        text = name.group()
-        owner = _POSSESSIVE_END.sub("", text)
-        if b[:name.start()].lower().endswith("the "):  # "the Pakistani cabinet meeting", "the Army of Justice"
-            phrase = _the_phrase(b, name.start() - 4)
-            if phrase:
-                return (b[phrase[0]:phrase[1]],) * 2
-        if _POSSESSIVE_END.search(text):
-            kept = _phrase_words(b[name.end():], b[:name.start()])
-            return (f"{text} {' '.join(kept)}" if kept else owner), owner
-        return text, owner
-    phrase = _the_phrase(b)
-    return (b[phrase[0]:phrase[1]],) * 2 if phrase else None
-
-
-def _phrase_words(after: str, before: str) -> list[str]:
-    """The words of a noun phrase that start `after`, up to a function word; after do/does/did
-    the last of them is the question's verb ("How does the army compare"), not part of it."""
-    kept = []
-    for w in re.findall(r"[\w’'-]+|[^\w\s]", after):
-        if not re.match(r"[\w’'-]+$", w) or w.lower() in _FUNCTION or not w[:1].islower():
-            break
-        kept.append(w)
-    if kept and re.search(r"\b(do|does|did|can|could|will|would|should)\s+(\S+\s+)*$", before, re.I) \
-            and not re.search(r"\b(is|are|was|were|has|have|had)\b", before, re.I):
-        return kept[:_before_the_verb(kept, keep=0)]
-    return kept[:_before_the_participle(kept, before)]
-
-
-def _before_the_participle(words: list, before: str) -> int:
-    """How many of a passive question's subject words come before its participle ("was the
-    lighthouse built" → 1); all of them when `before` does not end in a form of "be" (and
-    "the")."""
-    text = [w if isinstance(w, str) else w.group() for w in words]
-    passive = re.search(r"\b(is|are|was|were|been|being)\s+(the\s+)?$", before, re.I)
-    last = text[-1].lower() if text else ""
-    if passive and len(text) > 1 and (last in _IRREGULAR_PARTICIPLES or re.search(r"[a-z]{3}ed$", last)):
-        return len(text) - 1
-    return len(text)
-
-
-def _before_the_verb(words: list, keep: int) -> int:
-    """How many of a do-question's subject words come before its verb (and the verb's particle):
-    "author come out" → 1. At least `keep` stay (a phrase's noun after "the"). `words`: strings
-    or regex matches."""
-    text = [w if isinstance(w, str) else w.group() for w in words]
-    n = len(text)
-    if n > keep + 1 and text[-1].lower() in _PARTICLES:
-        n -= 1  # "When did the author come out", "Why did Pakistan's army back down": one particle
-    return n - 1 if n > keep and text[n - 1][:1].islower() else n
-
-
-def _the_phrase(b: str, start: int = 0) -> tuple[int, int] | None:
-    """The first noun phrase opening with "the" (from `start`): "the caretaker government",
-    "the Army of Justice"."""
-    m = re.compile(r"\bthe\s+", re.I).search(b, start)
-    if not m:
-        return None
-    words = []
-    tokens = list(re.finditer(r"[\w’'-]+|[^\w\s]", b[m.end():]))
-    for i, t in enumerate(tokens):
-        w = t.group()
-        joins = w == "of" and i + 1 < len(tokens) and tokens[i + 1].group()[:1].isupper()
-        if not re.match(r"[\w’'-]+$", w) or (w.lower() in _FUNCTION and not joins):
-            break
-        words.append(t)
-    if words and re.search(r"\b(do|does|did|can|could|will|would|should)\s+$", b[:m.start()], re.I):
-        words = words[:_before_the_verb(words, keep=1)]  # "What does the author conclude": not the verb
-    words = words[:_before_the_participle(words, b[:m.end()])]  # "When was the lighthouse built": not "built"
-    if not words:
-        return None
-    return m.start(), m.end() + words[-1].end()
-
-
-def _pair(reading: str) -> str | None:
-    """"Tehran and Israel" for "the two": the first two names of a question."""
-    names = [_POSSESSIVE_END.sub("", m.group()) for m in _names(reading.rstrip("?!. "))]
-    names = [n for i, n in enumerate(names) if n not in names[:i]]
-    return f"{names[0]} and {names[1]}" if len(names) >= 2 else None
-
-
-def _pair_across(readings: list[str]) -> str | None:
-    """"Shehbaz Sharif and Bilawal Bhutto Zardari" for "which of them" after two questions that
-    each named one: the subjects of the last two questions, when they differ."""
-    if len(readings) < 2:
-        return None
-    firsts = [(_topic(r) or (None, None))[1] for r in readings[-2:]]
-    if all(firsts) and firsts[0] != firsts[1] and all(f[:1].isupper() for f in firsts):
-        return f"{firsts[0]} and {firsts[1]}"
-    return None
-
-
-def _plural_phrase(b: str) -> str | None:
-    """The phrase of a question that names several things, up to its first plural noun:
-    "Iran’s motives" of "Which of Iran’s motives concerns Israel"."""
-    for m in re.finditer(r"(?:\bthe\s+|(?<![\w’'])[A-Z][\w-]*['’]s?\s+)((?:[a-z][\w-]*\s+){0,3}?)([a-z][\w-]*s)\b", b):
-        noun = m.group(2)
-        words = (m.group(1) or "").split()
-        if not noun.endswith(("ss", "us", "is")) and not any(w in _FUNCTION for w in words + [noun]):
-            return m.group()
-    return None
-
-
-def _plural_subject(b: str) -> str | None:
-    """For "they"/"their"/"which of them": two names joined by "and", a plural name ("Iranians"),
-    or a plural noun phrase ("the foreign ministers")."""
-    names = _names(b)
-    for i in range(len(names) - 1):
-        between = b[names[i].end():names[i + 1].start()]
-        if between.strip() == "and":
-            return b[names[i].start():names[i + 1].end()]
-    for m in names:
-        if m.group().endswith("s") and not _POSSESSIVE_END.search(m.group()) and " " not in m.group():
-            return m.group()
-    return _plural_phrase(b)
-
-
-def _possessive(phrase: str) -> str:
-    return phrase if _POSSESSIVE_END.search(phrase) else (phrase + "’" if phrase.endswith("s") else phrase + "’s")
+    return following == "" or following in AUX or following in PREPOSITIONS or following in _VERBS_AFTER_PRONOUN

@@ -67,3 +67,12 @@ def test_bench_scale_prints_its_figures_for_both_stores(capsys, monkeypatch, tmp
             assert row[key] > 0, key
         assert row["chunks"] == 100 and row["query_p95_ms"] >= row["query_p50_ms"] and row["compact_s"] >= 0
     assert rows[0]["dense_recall_at_10"] == 1.0 and rows[1]["dense_recall_at_10"] is None  # exact; Milvus's own
+
+
+def test_milvus_only_leaves_the_folder_out_only_when_there_is_a_milvus(tmp_path):
+    from eval.scale import _stores
+
+    with_milvus = Settings.from_env(environ={}, store=f"milvus://{tmp_path / 'scale.db'}")
+    assert [name for name, _ in _stores(with_milvus, tmp_path, 100, milvus_only=True)] == ["milvus"]
+    assert [name for name, _ in _stores(with_milvus, tmp_path, 100)] == ["folder", "milvus"]
+    assert [name for name, _ in _stores(Settings.from_env(environ={}), tmp_path, 100, milvus_only=True)] == ["folder"]

@@ -103,6 +103,13 @@ AGREEMENT_ROWS = [
     (["Tell me about the third one."], "What did it cost?", "What did it cost?"),  # an ordinal is no thing
     (["Could Israel team up with anyone against Tehran?"], "Who?", "Who could Israel team up with against Tehran?"),
     (["Did the army find anything in the camp?"], "What?", "What did the army find in the camp?"),
+    (["Explain why the treaty failed."], "What would have happened if it had passed?",
+     "What would have happened if the treaty had passed?"),  # "Explain" is a request, not a name
+    (["What would have happened if the talks had failed?"], "Why?", "Why?"),  # "What" is its subject
+    (["Why did prices rise?"], "And wages?", "And wages?"),  # nothing to swap: never "<previous> — wages"
+    (["Why did Iran strike?"], "Is he Egyptian?", "Is he Egyptian?"),  # one capitalized word is no "he"
+    (["Why do the underlying problems persist?"], "When did it start?", "When did it start?"),  # no plural "it"
+    (["Why did Pakistan hold back?"], "What's that about?", "What's that about?"),  # "that" is no country
 ]
 
 

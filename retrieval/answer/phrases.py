@@ -1,0 +1,188 @@
+"""What a question names, for the follow-up rules (followup.py) to point back at: its names
+("Army of Justice", not a capitalized opener), its topic, its first noun phrase opening with "the",
+the plural it speaks of, two names it pairs, a possessive. Word lists shared with followup.py."""
+
+from __future__ import annotations
+
+import re
+
+WORD = re.compile(r"[\w’'-]+")
+WH = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how"}
+AUX = {"is", "are", "was", "were", "do", "does", "did", "has", "have", "had", "can", "could", "will", "would",
+       "should", "may", "might", "must", "be", "been", "what's", "who's", "what’s", "who’s"}
+# Negated auxiliaries end a phrase as the others do: "Which of the big names can't stand?"
+AUX |= {n + a + "t" for n in ("can", "don", "doesn", "didn", "isn", "aren", "wasn", "weren", "won", "wouldn",
+                             "shouldn", "couldn", "hasn", "haven", "hadn") for a in ("'", "’")} | {"cannot"}
+PREPOSITIONS = {"of", "in", "on", "at", "to", "for", "from", "by", "with", "about", "into", "over", "after",
+                "before", "during", "between", "against", "under", "than", "as", "per", "since", "until",
+                "within", "without", "toward", "towards", "regarding", "behind", "across", "among"}
+FUNCTION = WH | AUX | PREPOSITIONS | {
+    "the", "a", "an", "and", "or", "but", "not", "no", "so", "also", "too", "just", "only", "very", "it", "its",
+    "they", "them", "their", "he", "she", "his", "her", "him", "this", "that", "these", "those", "there",
+    "then", "any", "some", "much", "many", "more", "most", "other", "others", "one", "ones", "all", "both",
+    "each", "i", "you", "we", "me", "us", "my", "your", "our", "if", "whether", "else", "exactly", "really"}
+# Capitalized only because they open the question: never a name.
+OPENERS = FUNCTION | {"besides", "roughly", "apart", "overall", "please", "tell", "now", "ok", "okay", "well",
+                       "anyway", "according", "since", "in", "on", "at", "for", "from", "after", "before",
+                       # requests: "Explain …", "Sum up …", "Number three — …"
+                       "explain", "sum", "summarize", "summarise", "describe", "list", "give", "name", "compare",
+                       "show", "break", "walk", "outline", "define", "elaborate", "number", "remind", "say"}
+# After "was the …"/"is the …", a passive question's participle ends the words: "When was the
+# lighthouse built?" is about the lighthouse.
+IRREGULAR_PARTICIPLES = {"built", "made", "held", "led", "sent", "found", "known", "written", "taken", "given",
+                         "done", "paid", "set", "put", "caught", "brought", "bought", "taught", "fought", "sold",
+                         "told", "left", "kept", "won", "lost", "hit", "shot", "struck", "begun", "seen", "chosen",
+                         "spoken", "stolen", "broken", "born", "drawn", "grown", "thrown", "shown", "driven", "hidden",
+                         "met", "read", "run", "said", "spent", "meant", "felt", "heard", "laid", "lent", "bound"}
+PARTICLES = {"out", "up", "down", "off", "back", "away", "over", "around", "through", "along"}
+# A name: capitalized words, joined by "of (the)" ("Army of Justice") or by "and" inside a name.
+NAME = re.compile(r"(?<![\w’'])(?:[A-Z][\w’'.-]*)"
+                  r"(?:\s+(?:of\s+(?:the\s+)?|and\s+(?=[A-Z][a-z]+\s+[A-Z]))?[A-Z][\w’'.-]*)*")
+AFTER_AUX = re.compile(r"\b(?:{})\s+(?:the\s+)?$".format("|".join(sorted(AUX))), re.I)
+POSSESSIVE_END = re.compile(r"['’]s?$")
+
+
+def names_in(text: str) -> list[re.Match]:
+    """The names in a question (capitalized words, "Army of Justice"), not a capitalized opener."""
+    out = []
+    for m in NAME.finditer(text):
+        if m.start() == 0:
+            first, _, rest = m.group().partition(" ")
+            if first.lower().rstrip("’'s") in OPENERS or first.lower() in OPENERS:
+                if not rest[:1].isupper():
+                    continue
+                m = NAME.match(text, len(first) + 1)
+        out.append(m)
+    return out
+
+
+def topic_of(reading: str) -> tuple[str, str] | None:
+    """What a question is about: (the thing, for "it"; its owner, for "its"/"his"). The thing is
+    the question's subject name (the first name after an auxiliary, else its first name), with
+    what that name owns when possessive ("Pakistan's cabinet meeting"), or its phrase opening with
+    "the" ("the Pakistani cabinet meeting"); else its first phrase opening with "the"."""
+    b = reading.rstrip("?!. ")
+    names = names_in(b)
+    if names:
+        subject = [m for m in names if AFTER_AUX.search(b[:m.start()])]
+        name = (subject or names)[0]
+        text = name.group()
+        owner = POSSESSIVE_END.sub("", text)
+        if b[:name.start()].lower().endswith("the "):  # "the Pakistani cabinet meeting", "the Army of Justice"
+            phrase = the_phrase(b, name.start() - 4)
+            if phrase:
+                return (b[phrase[0]:phrase[1]],) * 2
+        if POSSESSIVE_END.search(text):
+            kept = _phrase_words(b[name.end():], b[:name.start()])
+            return (f"{text} {' '.join(kept)}" if kept else owner), owner
+        return text, owner
+    phrase = the_phrase(b)
+    return (b[phrase[0]:phrase[1]],) * 2 if phrase else None
+
+
+def _phrase_words(after: str, before: str) -> list[str]:
+    """The words of a noun phrase that start `after`, up to a function word; after do/does/did
+    the last of them is the question's verb ("How does the army compare"), not part of it."""
+    kept = []
+    for w in re.findall(r"[\w’'-]+|[^\w\s]", after):
+        if not re.match(r"[\w’'-]+$", w) or w.lower() in FUNCTION or not w[:1].islower():
+            break
+        kept.append(w)
+    if kept and re.search(r"\b(do|does|did|can|could|will|would|should)\s+(\S+\s+)*$", before, re.I) \
+            and not re.search(r"\b(is|are|was|were|has|have|had)\b", before, re.I):
+        return kept[:before_the_verb(kept, keep=0)]
+    return kept[:before_the_participle(kept, before)]
+
+
+def before_the_participle(words: list, before: str) -> int:
+    """How many of a passive question's subject words come before its participle ("was the
+    lighthouse built" → 1); all of them when `before` does not end in a form of "be" (and
+    "the")."""
+    text = [w if isinstance(w, str) else w.group() for w in words]
+    passive = re.search(r"\b(is|are|was|were|been|being)\s+(the\s+)?$", before, re.I)
+    last = text[-1].lower() if text else ""
+    if passive and len(text) > 1 and (last in IRREGULAR_PARTICIPLES or re.search(r"[a-z]{3}ed$", last)):
+        return len(text) - 1
+    return len(text)
+
+
+def before_the_verb(words: list, keep: int) -> int:
+    """How many of a do-question's subject words come before its verb (and the verb's particle):
+    "author come out" → 1. At least `keep` stay (a phrase's noun after "the"). `words`: strings
+    or regex matches."""
+    text = [w if isinstance(w, str) else w.group() for w in words]
+    n = len(text)
+    if n > keep + 1 and text[-1].lower() in PARTICLES:
+        n -= 1  # "When did the author come out", "Why did Pakistan's army back down": one particle
+    return n - 1 if n > keep and text[n - 1][:1].islower() else n
+
+
+def the_phrase(b: str, start: int = 0) -> tuple[int, int] | None:
+    """The first noun phrase opening with "the" (from `start`): "the caretaker government",
+    "the Army of Justice"."""
+    m = re.compile(r"\bthe\s+", re.I).search(b, start)
+    if not m:
+        return None
+    words = []
+    tokens = list(re.finditer(r"[\w’'-]+|[^\w\s]", b[m.end():]))
+    for i, t in enumerate(tokens):
+        w = t.group()
+        joins = w == "of" and i + 1 < len(tokens) and tokens[i + 1].group()[:1].isupper()
+        if not re.match(r"[\w’'-]+$", w) or (w.lower() in FUNCTION and not joins):
+            break
+        if words and (w in IRREGULAR_PARTICIPLES or re.fullmatch(r"[a-z]{3,}ed", w)):
+            break  # "why the treaty failed": the verb, not the phrase
+        words.append(t)
+    if words and re.search(r"\b(do|does|did|can|could|will|would|should)\s+$", b[:m.start()], re.I):
+        words = words[:before_the_verb(words, keep=1)]  # "What does the author conclude": not the verb
+    words = words[:before_the_participle(words, b[:m.end()])]  # "When was the lighthouse built": not "built"
+    if not words:
+        return None
+    return m.start(), m.end() + words[-1].end()
+
+
+def pair_in(reading: str) -> str | None:
+    """"Tehran and Israel" for "the two": the first two names of a question."""
+    names = [POSSESSIVE_END.sub("", m.group()) for m in names_in(reading.rstrip("?!. "))]
+    names = [n for i, n in enumerate(names) if n not in names[:i]]
+    return f"{names[0]} and {names[1]}" if len(names) >= 2 else None
+
+
+def pair_across(readings: list[str]) -> str | None:
+    """"Shehbaz Sharif and Bilawal Bhutto Zardari" for "which of them" after two questions that
+    each named one: the subjects of the last two questions, when they differ."""
+    if len(readings) < 2:
+        return None
+    firsts = [(topic_of(r) or (None, None))[1] for r in readings[-2:]]
+    if all(firsts) and firsts[0] != firsts[1] and all(f[:1].isupper() for f in firsts):
+        return f"{firsts[0]} and {firsts[1]}"
+    return None
+
+
+def plural_phrase(b: str) -> str | None:
+    """The phrase of a question that names several things, up to its first plural noun:
+    "Iran’s motives" of "Which of Iran’s motives concerns Israel"."""
+    for m in re.finditer(r"(?:\bthe\s+|(?<![\w’'])[A-Z][\w-]*['’]s?\s+)((?:[a-z][\w-]*\s+){0,3}?)([a-z][\w-]*s)\b", b):
+        noun = m.group(2)
+        words = (m.group(1) or "").split()
+        if not noun.endswith(("ss", "us", "is")) and not any(w in FUNCTION for w in words + [noun]):
+            return m.group()
+    return None
+
+
+def plural_subject(b: str) -> str | None:
+    """For "they"/"their"/"which of them": two names joined by "and", a plural name ("Iranians"),
+    or a plural noun phrase ("the foreign ministers")."""
+    names = names_in(b)
+    for i in range(len(names) - 1):
+        between = b[names[i].end():names[i + 1].start()]
+        if between.strip() == "and":
+            return b[names[i].start():names[i + 1].end()]
+    for m in names:
+        if m.group().endswith("s") and not POSSESSIVE_END.search(m.group()) and " " not in m.group():
+            return m.group()
+    return plural_phrase(b)
+
+
+def possessive_of(phrase: str) -> str:
+    return phrase if POSSESSIVE_END.search(phrase) else (phrase + "’" if phrase.endswith("s") else phrase + "’s")
