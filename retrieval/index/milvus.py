@@ -66,6 +66,9 @@ PREFIX = "cited"
 PIECE = 60_000  # characters of a document record per row: ASCII JSON, under VARCHAR's 65,535 bytes
 BATCH = 2_000  # rows per insert
 READ_BATCH = 10_000  # rows per page when reading a collection
+# Rows per page when they carry document bodies (up to PIECE characters each): a page's result must
+# stay under the engine's limit on a result's size, which pages of READ_BATCH bodies exceed.
+BODY_BATCH = 500
 MANIFEST_ID = 0  # the documents collection's row holding the manifest (seq 0: no document's)
 
 _clients: dict[str, object] = {}  # one client per URI per process: Milvus Lite opens its file once
@@ -325,7 +328,8 @@ class MilvusStore(MilvusSearch):
     def _all_rows(self, kind: str, fields, where: str = "") -> list[dict]:
         client = self._loaded(kind)
         rows: list[dict] = []
-        iterator = self._call("reading", client.query_iterator, self.names[kind], batch_size=READ_BATCH, filter=where,
+        batch = BODY_BATCH if "body" in fields else READ_BATCH
+        iterator = self._call("reading", client.query_iterator, self.names[kind], batch_size=batch, filter=where,
                               output_fields=list(fields), **self._strong())
         try:
             while batch := self._call("reading", iterator.next):

@@ -122,6 +122,25 @@ def test_ingest_again_embeds_nothing_and_an_edit_rewrites_only_its_document(smal
     assert len(rows) == len(index.chunks)  # the old version is gone
 
 
+def test_document_bodies_are_read_in_pages_small_enough_for_the_engine(small_store, monkeypatch):
+    """Bodies are read a few rows a page (a page of 10,000 exceeded the engine's result size at
+    300,000 passages: docs/milvus.md); with one row a page, every document still comes back whole."""
+    from retrieval.index import milvus
+
+    from pymilvus import MilvusClient
+
+    settings, _ = small_store
+    monkeypatch.setattr(milvus, "BODY_BATCH", 1)
+    pages, iterate = [], MilvusClient.query_iterator
+    monkeypatch.setattr(MilvusClient, "query_iterator",
+                        lambda self, *a, **k: pages.append((k["batch_size"], "body" in k["output_fields"]))
+                        or iterate(self, *a, **k))
+    store = open_store(settings)
+    documents = [d for _, d, _, _ in store._committed_documents()]
+    assert sorted(d.id for d in documents) == ["harbour", "mill"] and all(d.text for d in documents)
+    assert (1, True) in pages and all(size == 1 for size, body in pages if body)
+
+
 def test_remove_takes_one_document_out(small_store):
     settings, _ = small_store
     left = remove_document(settings, "mill")
