@@ -386,8 +386,9 @@ class MilvusStore(MilvusSearch):
                 sorted((set(pieces) | pending) - set(live)))
 
     def _strong(self) -> dict:
-        # A server serves reads from a snapshot unless asked; a reader must see the last write.
-        return {} if self.local else {"consistency_level": "Strong"}
+        # Milvus (Lite's C++ engine too) serves reads from a bounded-stale snapshot unless asked; a
+        # reader must see the last write (a writer reads its manifest row back at once).
+        return {"consistency_level": "Strong"}
 
     # -- writing ----------------------------------------------------------------------------------
 
