@@ -157,23 +157,27 @@ def test_a_sentence_that_points_back_follows_the_best_one(answerer):
     assert texts[opens + 1].startswith("Two of these most notable groups")
 
 
-def test_a_sentence_opening_with_a_pronoun_brings_the_one_before(tmp_path, real_embedder):
+def answerer_of(tmp_path, real_embedder, name: str, text: str):
+    """An answerer over one small document of the test's own, on the folder store."""
     from ingest.pipeline import ingest
     from retrieval.answer.answerer import Answerer
     from retrieval.search.retriever import Retriever
 
-    source = tmp_path / "braddock.txt"
-    source.write_text(
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    settings = Settings.from_env(environ={}, index_dir=tmp_path / "index")
+    ingest([str(tmp_path / name)], settings, embedder=real_embedder)
+    return Answerer(Retriever.load(settings, real_embedder))
+
+
+def test_a_sentence_opening_with_a_pronoun_brings_the_one_before(tmp_path, real_embedder):
+    answerer = answerer_of(
+        tmp_path, real_embedder, "braddock.txt",
         "The Expedition\n\n"
         "News of the two battles reached England in August. After several months of negotiations, the "
         "government of the Duke of Newcastle decided to send an army expedition the following year to "
         "dislodge the French. They chose Major General Edward Braddock to lead the expedition. Word of the "
-        "British military plans leaked to France well before Braddock's departure for North America.\n",
-        encoding="utf-8",
-    )
-    settings = Settings.from_env(environ={}, index_dir=tmp_path / "index")
-    ingest([str(source)], settings, embedder=real_embedder)
-    answer = Answerer(Retriever.load(settings, real_embedder)).ask("What was the goal of Braddock's expedition?")
+        "British military plans leaked to France well before Braddock's departure for North America.\n")
+    answer = answerer.ask("What was the goal of Braddock's expedition?")
     texts = [s.text for s in answer.sentences]
     assert "They chose Major General Edward Braddock to lead the expedition." in texts
     pronoun = texts.index("They chose Major General Edward Braddock to lead the expedition.")
@@ -242,22 +246,13 @@ def test_he_after_who_wrote_the_article_is_the_article(answerer):
 def test_he_or_she_in_a_document_about_a_person_stands_for_that_person(tmp_path, real_embedder):
     """A document titled with a name (a biography) is whom "he"/"she" stand for when the question
     names no one before the pronoun: the rule chosen on CANARD's dev part (docs/evaluation.md)."""
-    from ingest.pipeline import ingest
-    from retrieval.answer.answerer import Answerer
-    from retrieval.search.retriever import Retriever
-
-    source = tmp_path / "lovelace.txt"
-    source.write_text(
+    answerer = answerer_of(
+        tmp_path, real_embedder, "lovelace.txt",
         "Ada Lovelace\n\n"
         "Ada Lovelace was born in London on 10 December 1815, the only child of the poet Lord Byron and "
         "Anne Isabella Milbanke. Her mother had her tutored in mathematics and logic from an early age.\n\n"
         "In 1833 she met Charles Babbage, who showed her his Difference Engine. She later translated an "
-        "article on his Analytical Engine and added notes that hold the first published algorithm.\n",
-        encoding="utf-8",
-    )
-    settings = Settings.from_env(environ={}, index_dir=tmp_path / "index")
-    ingest([str(source)], settings, embedder=real_embedder)
-    answerer = Answerer(Retriever.load(settings, real_embedder))
+        "article on his Analytical Engine and added notes that hold the first published algorithm.\n")
     answer = answerer.ask("When was she born?", history=["Where did she grow up?"])
     assert answer.interpreted_as == "When was Ada Lovelace born?"
     assert not answer.abstained and "10 December 1815" in answer.text
@@ -266,7 +261,8 @@ def test_he_or_she_in_a_document_about_a_person_stands_for_that_person(tmp_path,
 
 
 @pytest.mark.parametrize("question,history,point", [
-    ("What is the second of Pakistan's motives?", [], "2. Avoiding Raising Ethnic Tensions between Tehran and Islamabad"),
+    ("What is the second of Pakistan's motives?", [],
+     "2. Avoiding Raising Ethnic Tensions between Tehran and Islamabad"),
     ("Is the last of Iran's motives about America?", [], "6. Additional Regional Calculations (Israel)"),
     ("And number two?", ["Break down Pakistan's motives for me.", "Which of those involves India?"],
      "2. Avoiding Raising Ethnic Tensions between Tehran and Islamabad"),
