@@ -73,7 +73,7 @@ class Answerer:
         asked = clean_question(question, limit)
         earlier = [clean_question(h, limit) for h in history if h and h.strip()]
         reading = standalone(asked, earlier, answer_of=lambda e: self._short_answer_to(e, doc),
-                             subject=self.retriever.title_of(doc or None))
+                             subject=self.retriever.title_of(doc))
         query = self.retriever.query(reading)
         signals = self.retriever.signals(query, doc or None)
         answer = self.compose(query, signals, self.retriever.rank(query, signals, k, mode, doc))

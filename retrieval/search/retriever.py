@@ -298,7 +298,9 @@ class Retriever:
         return self._title_rows.get(doc)
 
     def title_of(self, doc: str | None) -> str | None:
-        """The title of `doc`, or of the only document when none is named and the index holds one."""
+        """The title of `doc`, or of the only document when none is named and the index holds one
+        (an id the index lacks has none: rank() says so)."""
+        doc = check_doc(doc)
         if doc is None:
             doc = next(iter(self._doc_rows)) if len(self._doc_rows) == 1 else None
         row = self._title_rows.get(doc) if doc is not None else None
