@@ -123,8 +123,9 @@ def test_ingest_again_embeds_nothing_and_an_edit_rewrites_only_its_document(smal
 
 
 def test_document_bodies_are_read_in_pages_small_enough_for_the_engine(small_store, monkeypatch):
-    """Bodies are read a few rows a page (a page of 10,000 exceeded the engine's result size at
-    300,000 passages: docs/milvus.md); with one row a page, every document still comes back whole."""
+    """Bodies are read a few rows a page (pages of READ_BATCH bodies exceeded the engine's limit on
+    a result's size in a large store: docs/milvus.md); with one row a page, every document still
+    comes back whole."""
     from retrieval.index import milvus
 
     from pymilvus import MilvusClient
