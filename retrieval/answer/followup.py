@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from retrieval.answer.phrases import (
     AUX,
     OPENERS,
+    ORDINAL_WORDS,
     POSSESSIVE_END,
     PREPOSITIONS,
     WH,
@@ -75,13 +76,11 @@ _THE_THING = re.compile(r"the\s+[a-z][\w’'-]*(?:\s+[a-z][\w’'-]*){0,4}")
 # What is said of a text, not of what it is about: "Who published it?", "How long a read is it?"
 _ABOUT_A_TEXT = re.compile(r"\b(publish\w*|wr[io]te|written|author\w*|filed|posted|released|updated|read|"
                            r"come\s+out|came\s+out|headline|title[sd]?|byline|section|category)\b", re.I)
-_NUMBER_ORDINALS = {w: o for ws, o in zip(
-    [("one", "1"), ("two", "2"), ("three", "3"), ("four", "4"), ("five", "5"), ("six", "6"), ("seven", "7"),
-     ("eight", "8"), ("nine", "9"), ("ten", "10")],
-    ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"]) for w in ws}
-_NUMBERED = re.compile(r"(?:the\s+)?(?:number|no\.|#|point|item)\s*(one|two|three|four|five|six|seven|eight|nine|ten|"
-                       r"[1-9]|10)", re.I)
-_ORDINALS = r"(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|final|next)"
+_NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+_NUMBER_ORDINALS = {n: o for i, o in enumerate(ORDINAL_WORDS) for n in (_NUMBER_WORDS[i], str(i + 1))}
+_NUMBERED = re.compile(r"(?:the\s+)?(?:number|no\.|#|point|item)\s*({}|[1-9]|10)".format("|".join(_NUMBER_WORDS)),
+                       re.I)
+_ORDINALS = r"({}|last|final|next)".format("|".join(ORDINAL_WORDS))
 _LEAD = re.compile(r"^(?:and|but|so|also|ok|okay|then|well)\s*,?\s+", re.I)
 _FRAGMENT = re.compile(r"^(?:(?:what|how)\s+about|what\s+of|and)\s+(?P<x>.+)$", re.I)
 _NAMED_THEN_QUESTION = re.compile(r"^(?:and|but|so|(?:what|how)\s+about|as\s+for)\s+(?P<x>[^,]+),\s*(?P<q>.+)$", re.I)

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from retrieval.answer.candidates import Candidate
+from retrieval.answer.phrases import ORDINAL_WORDS
 from retrieval.search.retriever import Passage, Retriever
 from retrieval.search.signals import Signals
 
@@ -91,9 +92,8 @@ def named_section(retriever: Retriever, passages: list[Passage], question: str) 
     return []
 
 
-_NTH = re.compile(r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|final)\b", re.I)
-_PLACES = {w: i for i, w in enumerate(["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
-                                       "ninth", "tenth"])} | {"last": -1, "final": -1}
+_PLACES = {w: i for i, w in enumerate(ORDINAL_WORDS)} | {"last": -1, "final": -1}
+_NTH = re.compile(r"\b({})\b".format("|".join(_PLACES)), re.I)
 
 
 def nth_point(retriever: Retriever, passages: list[Passage], question: str) -> OutlineItem | None:

@@ -40,6 +40,8 @@ NAME = re.compile(r"(?<![\w’'])(?:[A-Z][\w’'.-]*)"
                   r"(?:\s+(?:of\s+(?:the\s+)?|and\s+(?=[A-Z][a-z]+\s+[A-Z]))?[A-Z][\w’'.-]*)*")
 AFTER_AUX = re.compile(r"\b(?:{})\s+(?:the\s+)?$".format("|".join(sorted(AUX))), re.I)
 POSSESSIVE_END = re.compile(r"['’]s?$")
+# The places a question names an item of a list by ("the second of Pakistan's motives").
+ORDINAL_WORDS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
 
 
 def names_in(text: str) -> list[re.Match]:
