@@ -328,8 +328,8 @@ class MilvusStore(MilvusSearch):
     def _all_rows(self, kind: str, fields, where: str = "") -> list[dict]:
         client = self._loaded(kind)
         rows: list[dict] = []
-        batch = BODY_BATCH if "body" in fields else READ_BATCH
-        iterator = self._call("reading", client.query_iterator, self.names[kind], batch_size=batch, filter=where,
+        page_size = BODY_BATCH if "body" in fields else READ_BATCH
+        iterator = self._call("reading", client.query_iterator, self.names[kind], batch_size=page_size, filter=where,
                               output_fields=list(fields), **self._strong())
         try:
             while batch := self._call("reading", iterator.next):
