@@ -3,8 +3,10 @@ per test session; a hashing encoder serves the fast unit tests that don't need m
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -15,7 +17,11 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 # The encoder's ONNX export goes to a cache folder of this test session (servers started by the
 # tests inherit it), never to the user's own cache.
-os.environ.setdefault("CITED_CACHE", tempfile.mkdtemp(prefix="cited-test-cache-"))
+if "CITED_CACHE" not in os.environ:
+    _SESSION_CACHE = tempfile.mkdtemp(prefix="cited-test-cache-")
+    os.environ["CITED_CACHE"] = _SESSION_CACHE
+    # Removed when the session ends (each one otherwise leaves its export in /tmp).
+    atexit.register(shutil.rmtree, _SESSION_CACHE, ignore_errors=True)
 
 from retrieval.base.settings import Settings  # noqa: E402
 from tests import embedders  # noqa: E402

@@ -5,8 +5,8 @@ credentials). The same pymilvus MilvusClient talks to both; only the URI changes
 
 Three collections, named PREFIX_documents, PREFIX_passages and PREFIX_sentences:
 - documents: each document's record (text, paragraphs, metadata; folder.py's JSON) in pieces of at
-  most PIECE characters, with its layout (milvus_rows.pack_layout); and row MANIFEST_ID, the
-  manifest (schema version, model, dimension, chunking, a generation that every write bumps);
+  most PIECE characters, with its layout (milvus_rows.pack_layout); and, under seq MANIFEST_SEQ,
+  the manifest (schema version, model, dimension, chunking, a generation that every write bumps);
 - passages: one row per chunk: document, paragraph, offsets, kind, section, page, sentence offsets,
   text, dense vector, and BM25 from Milvus's own BM25 function over the text as it is embedded;
 - sentences: one row per sentence: its passage, dense vector and BM25.
@@ -69,7 +69,11 @@ READ_BATCH = 10_000  # rows per page when reading a collection
 # Rows per page when they carry document bodies (up to PIECE characters each): a page's result must
 # stay under the engine's limit on a result's size, which pages of READ_BATCH bodies exceed.
 BODY_BATCH = 500
-MANIFEST_ID = 0  # the documents collection's row holding the manifest (seq 0: no document's)
+# The documents collection's manifest rows carry seq 0 (no document's). Each change inserts a new
+# version (numbered in `part`, its id below 1 << CHUNK_BITS) and then deletes the older ones, so a
+# reader takes the highest version: a row is never rewritten in place under the same id, which the
+# engine lost once a 300,000-passage write had run for minutes (docs/milvus.md).
+MANIFEST_SEQ = 0
 
 _clients: dict[str, object] = {}  # one client per URI per process: Milvus Lite opens its file once
 _loaded_collections: set[tuple[str, str]] = set()  # (URI#NAME, kind) this process has loaded
@@ -201,10 +205,9 @@ class MilvusStore(MilvusSearch):
         """The manifest row ({} for collections of a cited before schema 2, which kept none)."""
         if not self.exists():
             raise IndexMissing(self.location)
-        rows = self._call("reading the manifest", self._loaded("documents").get, self.names["documents"], ids=[MANIFEST_ID],
-                          output_fields=["body"], **self._strong())
+        rows = self._manifest_rows()
         try:
-            return json.loads(rows[0]["body"]) if rows else {}
+            return json.loads(rows[-1]["body"]) if rows else {}
         except ValueError:
             raise IndexCorrupt(self.location, "the manifest row is unreadable") from None
 
@@ -375,7 +378,7 @@ class MilvusStore(MilvusSearch):
         pending = set(json.loads(self.properties().get("pending", "[]")))
         pieces: dict[int, list[dict]] = {}
         for r in self._all_rows("documents", fields):
-            if r["id"] != MANIFEST_ID:
+            if r["seq"] != MANIFEST_SEQ:
                 pieces.setdefault(r["seq"], []).append(r)
         newest: dict[str, int] = {}
         for seq, rows in pieces.items():
@@ -441,19 +444,25 @@ class MilvusStore(MilvusSearch):
             self._call("deleting", self.client().delete, self.names[kind], filter=f"seq in {sorted(int(q) for q in seqs)}")
 
     def _set_manifest(self, **changes: str) -> None:
-        """The manifest row, with these entries changed (Milvus Lite 2.5 keeps no collection
-        properties, so the manifest is a row, upserted)."""
-        props = {**self.properties(), **changes} if self._has_manifest() else dict(changes)
-        self._call("writing the manifest", self.client().upsert, self.names["documents"], [{
-            "id": MANIFEST_ID, "doc": "", "seq": 0, "part": 0, "parts": 1, "chunks": 0, "sentences": 0, "layout": "",
-            "body": json.dumps(props, sort_keys=True), "marker": [0.0, 0.0]}])
+        """A new version of the manifest row with these entries changed, then the older versions
+        deleted (Milvus Lite 2.5 keeps no collection properties, so the manifest is a row)."""
+        rows = self._manifest_rows()
+        props = {**json.loads(rows[-1]["body"]), **changes} if rows else dict(changes)
+        version = rows[-1]["part"] + 1 if rows else 0
+        self._call("writing the manifest", self.client().insert, self.names["documents"], [{
+            "id": version % (1 << CHUNK_BITS), "doc": "", "seq": MANIFEST_SEQ, "part": version, "parts": 1, "chunks": 0,
+            "sentences": 0, "layout": "", "body": json.dumps(props, sort_keys=True), "marker": [0.0, 0.0]}])
+        if rows:
+            self._call("writing the manifest", self.client().delete, self.names["documents"], ids=[r["id"] for r in rows])
 
-    def _has_manifest(self) -> bool:
-        rows = self._call("reading the manifest", self._loaded("documents").get, self.names["documents"], ids=[MANIFEST_ID],
-                          output_fields=["id"], **self._strong())
-        return bool(rows)
+    def _manifest_rows(self) -> list[dict]:
+        """The manifest's versions, oldest first (one, or two while a change is written)."""
+        rows = self._query("documents", f"seq == {MANIFEST_SEQ}", ("id", "part", "body"), limit=LIMIT)
+        return sorted(rows, key=lambda r: r["part"])
 
     def _stored(self, props: dict, committed) -> Stored:
+        if "model" not in props:
+            raise IndexCorrupt(self.location, "the manifest row is missing")
         return Stored([Held.of(c[1]) for c in committed], props["model"], int(props["dimension"]), json.loads(props["chunking"]),
                       sum(c[2] for c in committed), sum(c[3] for c in committed))
 
