@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from retrieval.answer.followup import standalone
+from retrieval.answer.followup import context_of, standalone
 from retrieval.base.errors import CitedError
 
 
@@ -16,7 +16,8 @@ def conversation_document(text: str, answers: list[dict], asked: list[str], docu
     if previous is None or len(documents) < 2 or not str(text or "").strip():
         return ""
     try:
-        leans = standalone(" ".join(str(text).split()), asked) != " ".join(str(text).split())
+        said = " ".join(str(text).split())
+        leans = standalone(said, asked) != said or context_of(said, asked) is not None  # "Why did that happen?"
     except CitedError:
         return ""
     named = [d for d in documents if readable_name(documents[d]).lower() in str(text).lower()]

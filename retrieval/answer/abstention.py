@@ -66,6 +66,8 @@ def not_said(question: str) -> str:
     be = _BE.match(q)
     if be:  # "What is the population of Iran" → "what the population of Iran is"
         wh, verb, words = be.group(1).lower(), be.group(2).lower(), be.group(3).split()
+        if _VERB_FORM.match(words[0]):  # "What is fuelling the friction": "what" is its subject
+            return f"The article does not say {wh} {verb} {be.group(3)}."
         # "When is that happening", "When was the treaty signed": the verb goes before the participle.
         at = next((i for i in range(1, len(words)) if _VERB_FORM.match(words[i])
                    and words[i - 1].lower() not in _BEFORE_A_NOUN), None)

@@ -19,7 +19,7 @@ from functools import cache
 from retrieval.answer.abstention import decide, not_said
 from retrieval.answer.answer_type import can_answer, expected_type
 from retrieval.answer.candidates import Candidate, candidate_sentences, choose, span_text, with_context
-from retrieval.answer.followup import standalone
+from retrieval.answer.followup import context_of, standalone
 from retrieval.answer.outline import (
     announced_list,
     asks_for_a_list,
@@ -75,8 +75,12 @@ class Answerer:
         reading = standalone(asked, earlier, answer_of=lambda e: self._short_answer_to(e, doc),
                              subject=self.retriever.title_of(doc))
         query = self.retriever.query(reading)
-        signals = self.retriever.signals(query, doc or None)
-        answer = self.compose(query, signals, self.retriever.rank(query, signals, k, mode, doc))
+        # A follow-up no rule could rewrite is searched for with the previous question beside it
+        # (followup.context_of); the reader reads it as asked.
+        context = context_of(reading, earlier, self.retriever.title_of(doc)) if reading == asked else None
+        searched = self.retriever.query(f"{reading} {context}") if context else query
+        signals = self.retriever.signals(searched, doc or None)
+        answer = self.compose(query, signals, self.retriever.rank(searched, signals, k, mode, doc))
         if reading != asked:
             answer = replace(answer, question=asked, interpreted_as=query.text)
         return replace(answer, mode=mode or self.settings.mode, seconds=time.perf_counter() - started)

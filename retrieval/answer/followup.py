@@ -112,6 +112,23 @@ def standalone(question: str, previous: Sequence[str], answer_of: Callable[[str]
     return _read(question, readings, answer_of, subject)
 
 
+# Words by which a question points back at the conversation ("Could that spread?", "Why was one
+# needed?"), whether or not a rule found what they stand for.
+_POINTING_BACK = re.compile(r"\b(it|its|they|them|their|he|him|his|she|her|that|this|those|these|one|ones|there|"
+                            r"then|else|other|others|rest)\b", re.I)
+
+
+def context_of(question: str, previous: Sequence[str], subject: str | None = None) -> str | None:
+    """The previous question as it reads on its own, for a question that points back at it and that
+    no rule could rewrite: retrieval reads the two together, so a passage that answers "Could that
+    spread?" near the previous answer is found, while the reader, and the user, see the question as
+    asked. None when the question stands alone, was rewritten, or opens the conversation."""
+    q = " ".join(question.split())
+    if not previous or not _POINTING_BACK.search(q) or standalone(q, previous, subject=subject) != q:
+        return None
+    return standalone(previous[-1], previous[:-1], subject=subject)
+
+
 def _read(question: str, readings: list[str], answer_of: Callable[[str], str | None] | None = None,
           subject: str | None = None) -> str:
     q = " ".join(question.split())

@@ -60,6 +60,9 @@ def test_an_answer_is_built_once(answerer):
     ("How many people died in the Iranian strikes?",
      "The article does not say how many people died in the Iranian strikes."),
     ("When did it come out?", "The article does not say."),  # no indirect question it can make: the plain one
+    ("What is fuelling the friction between those two?",  # "what" is the subject: the order stays
+     "The article does not say what is fuelling the friction between those two."),
+    ("Who was running the government?", "The article does not say who was running the government."),
 ])
 def test_what_the_article_does_not_say_reads_as_english(question, said):
     from retrieval.answer.abstention import not_said

@@ -214,6 +214,19 @@ def test_a_question_about_one_point_is_not_given_the_list(answerer, question, wo
     assert len(answer.sentences) <= 3 and words in answer.text
 
 
+@pytest.mark.parametrize("previous,question,said", [
+    ("Which dangers did Tehran see in Sistan and Baluchestan if it kept hitting the Baloch?", "Could that spill over?",
+     "other regions"),
+    ("Why does Israel figure in the piece?", "What is behind the bad blood between those two countries?", "nuclear"),
+])
+def test_a_follow_up_no_rule_reads_is_answered_near_the_previous_question(answerer, previous, question, said):
+    """Searched beside the previous question (followup.context_of), shown and read as asked; as
+    its own query, each was abstained on or answered from another section."""
+    answer = answerer.ask(question, history=[previous])
+    assert answer.interpreted_as is None and not answer.abstained
+    assert said in answer.text
+
+
 def test_he_after_a_who_question_is_the_person_its_answer_named(answerer):
     """The issue's row: "Who heads the interim government?" (Kakar) → "What is he supposed to
     oversee?" is read with the name the first answer's short answer gave, and answered from the

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from retrieval.answer.followup import standalone
+from retrieval.answer.followup import context_of, standalone
 
 CASES = [
     # ellipsis: a fragment fills in the previous question
@@ -185,3 +185,18 @@ def test_that_after_a_what_question_and_he_after_who_wrote_the_text(previous, qu
     asked = []
     assert standalone(question, previous, answer_of=lambda q: asked.append(q) or THINGS.get(q)) == expected
     assert all(q in THINGS for q in asked)  # only what-questions' answers are asked for, never the author's
+
+
+SPILL = "Which dangers did Tehran see in Sistan and Baluchestan if it kept hitting the Baloch?"
+
+
+@pytest.mark.parametrize("previous,question,expected", [
+    ([SPILL], "Could that spill over?", SPILL),  # no rule reads "that": searched beside the question before
+    (["What were Pakistan's motives?", "And Iran's?"], "Is any of that about Israel?",
+     "What were Iran's motives?"),  # the previous question as it reads on its own
+    ([SPILL], "What is the Army of Justice?", None),  # nothing points back
+    (["What were Pakistan's motives?"], "And Iran's?", None),  # a rule rewrote it: the reading is searched
+    ([], "Could that spill over?", None),  # nothing before it
+])
+def test_a_follow_up_no_rule_reads_is_searched_beside_the_previous_question(previous, question, expected):
+    assert context_of(question, previous) == expected

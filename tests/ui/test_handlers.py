@@ -130,6 +130,7 @@ def test_a_follow_up_stays_with_the_document_of_the_previous_answer(own_library,
     assert first["citations"][0]["doc"] == "kettles"
     asked = [first["question"]]
     assert conversation_document("When was its handle replaced?", [first], asked, documents) == "kettles"
+    assert conversation_document("Why did that happen?", [first], asked, documents) == "kettles"  # no rule reads it
     # A question that stands on its own, or names another document, is asked of every document.
     assert conversation_document("Who leads Pakistan's caretaker government?", [first], asked, documents) == ""
     html = render.answer_html(first, documents)
