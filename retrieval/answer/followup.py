@@ -8,7 +8,11 @@ A question that leans on earlier ones is rewritten from the previous question as
 - a pronoun ("it", "its", "they", "their", "that", "the two" …) is replaced by what an earlier
   question was about: its first name ("Who leads it?" after "What is the Army of Justice?"), or
   its noun phrase opening with "the"; "they"/"their" prefer two names joined by "and" or a plural;
-  "Which one …"/"Which of them …" becomes "Which of <the previous plural> …".
+  "Which one …"/"Which of them …" becomes "Which of <the previous plural> …", and "the last one"
+  "the last of <the previous plural>"; after a who-question, "they" are the people it asked about,
+  never a thing it named, so they stay as written.
+A follow-up that points back but that no rule rewrites is searched beside the previous question
+(context_of), and shown as asked.
 A question that stands on its own (no pronoun pointing back, not a fragment) is left alone.
 
 Two pronouns may stand for an earlier *answer*, read through `answer_of` (the short answer to an
@@ -86,6 +90,8 @@ _FRAGMENT = re.compile(r"^(?:(?:what|how)\s+about|what\s+of|and)\s+(?P<x>.+)$", 
 _NAMED_THEN_QUESTION = re.compile(r"^(?:and|but|so|(?:what|how)\s+about|as\s+for)\s+(?P<x>[^,]+),\s*(?P<q>.+)$", re.I)
 _REST = re.compile(r"^(the\s+)?(others|rest|other\s+ones|remaining\s+ones|remaining\s+\w+|other\s+\w+)$", re.I)
 _ORDINAL = re.compile(rf"\b(the\s+)?{_ORDINALS}\b(\s+one)?", re.I)
+# "Is the last one about America?": a point of the list an earlier question asked for, by its place.
+_PLACED_ONE = re.compile(r"\b(?:the|that|this)\s+({}|last|final)\s+one\b".format("|".join(ORDINAL_WORDS)), re.I)
 _WHICH_ONE = re.compile(r"\b(which|what)\s+(one|ones|of\s+them|of\s+those|of\s+these)\b", re.I)
 _THE_TWO = re.compile(r"\b(the\s+two|both)\b(?!\s+(?!of\b|are\b|were\b|at\b|in\b)[a-z]+s\b)", re.I)
 # A question word that can give way to another ("Since when has Iran …" → "Why has Iran …"); "What
@@ -245,6 +251,11 @@ def _swap_wh(before: str, wh: str, negated: bool) -> str:
 
 def _resolve_pronouns(q: str, readings: list[str], answer_of: Callable[[str], str | None] | None = None,
                       subject: str | None = None) -> str:
+    placed = _PLACED_ONE.search(q)
+    group = placed and next((p for p in (plural_phrase(r.rstrip("?!. ")) for r in reversed(readings)) if p), None)
+    if group:
+        q = f"{q[:placed.start()]}the {placed.group(1).lower()} of {group}{q[placed.end():]}"
+        q = q[:1].upper() + q[1:]
     which = _WHICH_ONE.search(q)
     if which:
         latest = plural_phrase(readings[-1].rstrip("?!. "))
@@ -261,6 +272,8 @@ def _resolve_pronouns(q: str, readings: list[str], answer_of: Callable[[str], st
     topics = next((t for t in map(topic_of, reversed(readings)) if t), None)
     thing, owner = topics or (None, None)
     plural = next((p for p in (plural_subject(r.rstrip("?!. ")) for r in reversed(readings)) if p), None)
+    if re.match(r"who\b", readings[-1], re.I):
+        plural = None  # "they" after a who-question are the people it asked about, not things it named
     answered: list[str | None] = []  # the person the previous who-question's answer named, once asked
     author = next((r for r in reversed(readings) if _WHO_WROTE.match(r) and _THE_TEXT.search(r)), None)
     words = list(WORD.finditer(q))

@@ -200,3 +200,22 @@ SPILL = "Which dangers did Tehran see in Sistan and Baluchestan if it kept hitti
 ])
 def test_a_follow_up_no_rule_reads_is_searched_beside_the_previous_question(previous, question, expected):
     assert context_of(question, previous) == expected
+
+
+@pytest.mark.parametrize("previous,question,expected", [
+    (["What were Iran's motives for calming things down?", "Which one mentions Israel?"], "Was the first one about the Baloch?",
+     "Was the first of Iran's motives about the Baloch?"),
+    (["List Pakistan's motives."], "What does that third one say?", "What does the third of Pakistan's motives say?"),
+    (["Why did Tehran pull back?"], "Is the last one about Israel?", "Is the last one about Israel?"),  # no list asked for
+])
+def test_a_point_by_its_place_is_the_point_of_the_list_asked_for(previous, question, expected):
+    assert standalone(question, previous) == expected
+
+
+@pytest.mark.parametrize("previous,question,expected", [
+    (["Who was hurt by the airstrikes?"], "Where do they live?", "Where do they live?"),  # people, not the airstrikes
+    (["Who was hurt by the airstrikes?"], "What do their families say?", "What do their families say?"),
+    (["Why were the airstrikes launched?"], "Where did they land?", "Where did the airstrikes land?"),
+])
+def test_they_after_a_who_question_are_not_the_things_it_named(previous, question, expected):
+    assert standalone(question, previous) == expected
