@@ -15,11 +15,14 @@ from retrieval.index.stores import FolderStore
 from ui.cli import main
 
 
-def test_a_built_corpus_is_a_valid_index(tmp_path):
+def _pool():
     sentences = [f"Sentence number {i} tells of the harbour of Tarsin and its {i} ships." for i in range(20)]
-    rng = np.random.default_rng(0)
-    vectors = rng.normal(size=(20, 8)).astype(np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    vectors = np.random.default_rng(0).normal(size=(20, 8)).astype(np.float32)
+    return sentences, vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_a_built_corpus_is_a_valid_index(tmp_path):
+    sentences, vectors = _pool()
     build_index(FolderStore(tmp_path / "index"), 120, sentences, vectors, "test-model", Settings.from_env(environ={}))
     index = read_index(tmp_path / "index")
     assert len(index.chunks) == 120 and len(index.documents) == 3  # 50 paragraphs a document
@@ -29,6 +32,18 @@ def test_a_built_corpus_is_a_valid_index(tmp_path):
         assert all(doc.text[s:e] in sentences for s, e in c.sentences)
     assert index.sentence_vectors.shape == (360, 8)
     assert np.allclose(np.linalg.norm(index.chunk_vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_a_corpus_built_a_slice_at_a_time_is_the_corpus_built_whole(tmp_path):
+    sentences, vectors = _pool()
+    settings = Settings.from_env(environ={})
+    build_index(FolderStore(tmp_path / "whole"), 170, sentences, vectors, "test-model", settings)
+    build_index(FolderStore(tmp_path / "sliced"), 170, sentences, vectors, "test-model", settings, slice_size=60)
+    whole, sliced = read_index(tmp_path / "whole"), read_index(tmp_path / "sliced")
+    assert [d.id for d in sliced.documents] == [d.id for d in whole.documents] and len(whole.documents) == 4
+    assert [(c.doc, c.start, c.text) for c in sliced.chunks] == [(c.doc, c.start, c.text) for c in whole.chunks]
+    assert np.allclose(sliced.chunk_vectors, whole.chunk_vectors)
+    assert np.allclose(sliced.sentence_vectors, whole.sentence_vectors)
 
 
 def test_a_missing_corpus_is_one_line(tmp_path, capsys):
