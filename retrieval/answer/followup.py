@@ -53,6 +53,8 @@ _VERBS_AFTER_PRONOUN = {"happen", "happened", "mean", "means", "meant", "lead", 
                         "came", "affect", "affected", "say", "said", "matter", "matters", "change", "changed",
                         "work", "happening", "occurring", "starting", "ending", "beginning", "coming", "going",
                         "changing", "leading", "causing", "taking", "mattering"}
+# After "Was it …": a cleft ("Was it only the Baloch …"), not a pointer back.
+_CLEFT = {"only", "just", "really", "mainly", "mostly", "chiefly", "largely", "partly", "simply", "all", "because"}
 # Nouns for people: "he"/"she" stand for these (or a name), "it" never does.
 _PEOPLE = {"author", "writer", "journalist", "analyst", "leader", "president", "minister", "spokesman",
            "spokesperson", "chief", "head", "commander", "man", "woman", "person", "official", "ambassador"}
@@ -87,6 +89,10 @@ _NUMBERED = re.compile(r"(?:the\s+)?(?:number|no\.|#|point|item)\s*({}|[1-9]|10)
 _ORDINALS = r"({}|last|final|next)".format("|".join(ORDINAL_WORDS))
 _LEAD = re.compile(r"^(?:and|but|so|also|ok|okay|then|well)\s*,?\s+", re.I)
 _FRAGMENT = re.compile(r"^(?:(?:what|how)\s+about|what\s+of|and)\s+(?P<x>.+)$", re.I)
+_SOMEONE = re.compile(r"^(?:every|any|some|no)(?:one|body|thing)\b", re.I)
+# A subordinate clause, or a question word inside: a question of its own that no earlier one completes.
+_NO_FRAGMENT = re.compile(r"^(?:if|unless|because|although|though|whether|suppose|supposing)\b|"
+                          r"\b(?:what|how|why|when|where|who|which)\b", re.I)
 _NAMED_THEN_QUESTION = re.compile(r"^(?:and|but|so|(?:what|how)\s+about|as\s+for)\s+(?P<x>[^,]+),\s*(?P<q>.+)$", re.I)
 _REST = re.compile(r"^(the\s+)?(others|rest|other\s+ones|remaining\s+ones|remaining\s+\w+|other\s+\w+)$", re.I)
 _ORDINAL = re.compile(rf"\b(the\s+)?{_ORDINALS}\b(\s+one)?", re.I)
@@ -115,7 +121,8 @@ def standalone(question: str, previous: Sequence[str], answer_of: Callable[[str]
     readings: list[str] = []
     for earlier in previous:
         readings.append(_read(earlier, readings, answer_of, subject))
-    return _read(question, readings, answer_of, subject)
+    reading = _read(question, readings, answer_of, subject)
+    return reading if reading == " ".join(question.split()) else reading[:1].upper() + reading[1:]
 
 
 # Words by which a question points back at the conversation ("Could that spread?", "Why was one
@@ -150,6 +157,8 @@ def _read(question: str, readings: list[str], answer_of: Callable[[str], str | N
         return _named_pronoun(named.group("x").strip(), named.group("q"), before) + "?"
     fragment = _FRAGMENT.match(_LEAD.sub("", body)) or _FRAGMENT.match(body)
     if fragment and not _is_clause(fragment.group("x")):
+        if _NO_FRAGMENT.search(fragment.group("x")):
+            return q  # "And if Islamabad had let it slide?", "And roughly how long is it?": nothing to fill
         return _fill_ellipsis(readings, fragment.group("x").strip(" ,")) or q
     words = WORD.findall(body)
     if len(words) <= 3 and all(w[:1].isupper() for w in words) and words[0].lower() not in OPENERS:
@@ -201,9 +210,15 @@ def _fill_ellipsis(readings: list[str], x: str) -> str | None:
         if group:  # "And number two?" after "Which of Pakistan's motives involves India?"
             return f"What is the {ordinal} of {group}?"
     if words and words[0].lower() in PREPOSITIONS:
-        if re.search(rf"\s{words[0].lower()}\s+[A-Z]", b):  # "And in Syria?" after "… in Iraq": in its place
-            m = list(re.finditer(rf"\s{words[0].lower()}\s+[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*", b))[-1]
+        p = words[0].lower()
+        # "And in Syria?" after "… in Iraq" or "… in the Iraqi city": in its place
+        places = (list(re.finditer(rf"\s{p}\s+[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*", b))
+                  or list(re.finditer(rf"\s{p}\s+the\s+[\w’'-]+(?:\s+[\w’'-]+){{0,3}}$", b)))
+        if places:
+            m = places[-1]
             return f"{b[:m.start()]} {x}{b[m.end():]}?"
+        if x[len(words[0]):].strip()[:1].isupper() and re.search(rf"\s{p}\s", b):
+            return None  # "in Syria" beside an "in …" it cannot take the place of: asked as written
         return f"{b} {x}?"  # "And in percent?": a qualifier of the same question
     names = names_in(b)
     if POSSESSIVE_END.search(x):  # "And Iran's?": in place of the previous question's owner
@@ -211,12 +226,14 @@ def _fill_ellipsis(readings: list[str], x: str) -> str | None:
         if owner:
             return f"{b[:owner.start()]}{x}{b[owner.start() + len(owner.group()):]}?"
     if names and x[:1].isupper():  # "What about Syria?": in place of its first name
+        if [m.group() for m in names_in(x)] != [x]:
+            return None  # "And Tehran's side of it?" is no name to put in a name's place
         name = names[0]
         possessive = POSSESSIVE_END.search(name.group())
         swapped = x + (possessive.group() if possessive and not POSSESSIVE_END.search(x) else "")
         return f"{b[:name.start()]}{swapped}{b[name.start() + len(name.group()):]}?"
     phrase = the_phrase(b)
-    if phrase:
+    if phrase and not _SOMEONE.match(x):  # "And everyone else?" is no thing to put in a thing's place
         return f"{b[:phrase[0]]}{x}{b[phrase[1]:]}?"
     return None  # nothing to put it in place of: asked as written, never "<previous> — <fragment>"
 
@@ -316,6 +333,8 @@ def _resolve_pronouns(q: str, readings: list[str], answer_of: Callable[[str], st
             replacement = None  # "at odds like this": in this way
         if w == "it" and i == 1 and words[0].group().lower() in AUX and re.search(r"\b(that|to)\b", q[m.end():]):
             replacement = None  # "Was it a surprise that …": "it" stands for what follows
+        if w == "it" and i == 1 and words[0].group().lower() in AUX and following in _CLEFT:
+            replacement = None  # "Was it only the Baloch they feared?": "it" points at what follows
         if w in ("they", "them", "their") and replacement and (replacement in used or replacement in q):
             replacement = None  # "Why are they against them?": not both the same; nor what the question names
         if replacement is None:

@@ -36,8 +36,10 @@ IRREGULAR_PARTICIPLES = {"built", "made", "held", "led", "sent", "found", "known
                          "met", "read", "run", "said", "spent", "meant", "felt", "heard", "laid", "lent", "bound"}
 PARTICLES = {"out", "up", "down", "off", "back", "away", "over", "around", "through", "along"}
 # A name: capitalized words, joined by "of (the)" ("Army of Justice") or by "and" inside a name.
+# "OK" and "I" are capitalized without being names, or part of one ("Are Iranians OK with …").
+_NEVER_NAMES = {"OK", "Okay", "I"}
 NAME = re.compile(r"(?<![\w’'])(?:[A-Z][\w’'.-]*)"
-                  r"(?:\s+(?:of\s+(?:the\s+)?|and\s+(?=[A-Z][a-z]+\s+[A-Z]))?[A-Z][\w’'.-]*)*")
+                  r"(?:\s+(?:of\s+(?:the\s+)?|and\s+(?=[A-Z][a-z]+\s+[A-Z]))?(?!(?:OK|Okay|I)\b)[A-Z][\w’'.-]*)*")
 AFTER_AUX = re.compile(r"\b(?:{})\s+(?:the\s+)?$".format("|".join(sorted(AUX))), re.I)
 POSSESSIVE_END = re.compile(r"['’]s?$")
 # The places a question names an item of a list by ("the second of Pakistan's motives").
@@ -48,6 +50,8 @@ def names_in(text: str) -> list[re.Match]:
     """The names in a question (capitalized words, "Army of Justice"), not a capitalized opener."""
     out = []
     for m in NAME.finditer(text):
+        if m.group() in _NEVER_NAMES:
+            continue
         if m.start() == 0:
             first, _, rest = m.group().partition(" ")
             if first.lower().rstrip("’'s") in OPENERS or first.lower() in OPENERS:

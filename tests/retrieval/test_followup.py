@@ -9,6 +9,7 @@ import re
 import pytest
 
 from retrieval.answer.followup import context_of, standalone
+from retrieval.answer.phrases import names_in
 
 CASES = [
     # ellipsis: a fragment fills in the previous question
@@ -219,3 +220,21 @@ def test_a_point_by_its_place_is_the_point_of_the_list_asked_for(previous, quest
 ])
 def test_they_after_a_who_question_are_not_the_things_it_named(previous, question, expected):
     assert standalone(question, previous) == expected
+
+
+@pytest.mark.parametrize("previous,question,expected", [
+    (["Where did the drones land in the northern province?"], "And in Kabul?", "Where did the drones land in Kabul?"),
+    (["Who did Iran hit in the north of Iraq last week?"], "And in Syria?", "And in Syria?"),  # no place to swap
+    (["Why was Tehran worried?"], "Was it only the Baloch they feared?", "Was it only the Baloch they feared?"),
+    (["What did Iran strike?"], "And if Pakistan had not answered?", "And if Pakistan had not answered?"),
+    (["Who wrote the article?"], "and roughly how long is it?", "and roughly how long is it?"),
+    (["where did Iran strike in Iraq?"], "and in Syria?", "Where did Iran strike in Syria?"),  # shown capitalized
+    (["What do Pakistan and India argue about?"], "And Kabul's view of it?", "And Kabul's view of it?"),
+    (["How many of the refugees went home?"], "And everybody else?", "And everybody else?"),
+])
+def test_a_fragment_that_no_earlier_question_completes_is_asked_as_written(previous, question, expected):
+    assert standalone(question, previous) == expected
+
+
+def test_ok_is_no_part_of_a_name():
+    assert [m.group() for m in names_in("Are ordinary Iranians OK with their government")] == ["Iranians"]
