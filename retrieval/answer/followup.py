@@ -226,8 +226,8 @@ def _fill_ellipsis(readings: list[str], x: str) -> str | None:
         if owner:
             return f"{b[:owner.start()]}{x}{b[owner.start() + len(owner.group()):]}?"
     if names and x[:1].isupper():  # "What about Syria?": in place of its first name
-        if [m.group() for m in names_in(x)] != [x]:
-            return None  # "And Tehran's side of it?" is no name to put in a name's place
+        if re.search(r"\b(it|its|they|them|their|this|that|these|those)\b", x, re.I):
+            return None  # "And Tehran's side of it?" points back itself: no name to put in a name's place
         name = names[0]
         possessive = POSSESSIVE_END.search(name.group())
         swapped = x + (possessive.group() if possessive and not POSSESSIVE_END.search(x) else "")

@@ -230,9 +230,10 @@ def test_they_after_a_who_question_are_not_the_things_it_named(previous, questio
     (["Who wrote the article?"], "and roughly how long is it?", "and roughly how long is it?"),
     (["where did Iran strike in Iraq?"], "and in Syria?", "Where did Iran strike in Syria?"),  # shown capitalized
     (["What do Pakistan and India argue about?"], "And Kabul's view of it?", "And Kabul's view of it?"),
+    (["When did Iran reach the border?"], "And Pakistan's army?", "When did Pakistan's army reach the border?"),
     (["How many of the refugees went home?"], "And everybody else?", "And everybody else?"),
 ])
-def test_a_fragment_that_no_earlier_question_completes_is_asked_as_written(previous, question, expected):
+def test_a_fragment_is_filled_in_only_where_it_reads(previous, question, expected):
     assert standalone(question, previous) == expected
 
 
