@@ -28,21 +28,20 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from retrieval.answer.ellipsis import ORDINALS, fill_ellipsis
 from retrieval.answer.phrases import (
     AUX,
     OPENERS,
     ORDINAL_WORDS,
-    POSSESSIVE_END,
     PREPOSITIONS,
     WH,
     WORD,
     names_in,
-    pair_in,
     pair_across,
+    pair_in,
     plural_phrase,
     plural_subject,
     possessive_of,
-    the_phrase,
     topic_of,
 )
 
@@ -82,20 +81,12 @@ _THE_THING = re.compile(r"the\s+[a-z][\w’'-]*(?:\s+[a-z][\w’'-]*){0,4}")
 # What is said of a text, not of what it is about: "Who published it?", "How long a read is it?"
 _ABOUT_A_TEXT = re.compile(r"\b(publish\w*|wr[io]te|written|author\w*|filed|posted|released|updated|read|"
                            r"come\s+out|came\s+out|headline|title[sd]?|byline|section|category)\b", re.I)
-_NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
-_NUMBER_ORDINALS = {n: o for i, o in enumerate(ORDINAL_WORDS) for n in (_NUMBER_WORDS[i], str(i + 1))}
-_NUMBERED = re.compile(r"(?:the\s+)?(?:number|no\.|#|point|item)\s*({}|[1-9]|10)".format("|".join(_NUMBER_WORDS)),
-                       re.I)
-_ORDINALS = r"({}|last|final|next)".format("|".join(ORDINAL_WORDS))
 _LEAD = re.compile(r"^(?:and|but|so|also|ok|okay|then|well)\s*,?\s+", re.I)
 _FRAGMENT = re.compile(r"^(?:(?:what|how)\s+about|what\s+of|and)\s+(?P<x>.+)$", re.I)
-_SOMEONE = re.compile(r"^(?:every|any|some|no)(?:one|body|thing)\b", re.I)
 # A subordinate clause, or a question word inside: a question of its own that no earlier one completes.
 _NO_FRAGMENT = re.compile(r"^(?:if|unless|because|although|though|whether|suppose|supposing)\b|"
                           r"\b(?:what|how|why|when|where|who|which)\b", re.I)
 _NAMED_THEN_QUESTION = re.compile(r"^(?:and|but|so|(?:what|how)\s+about|as\s+for)\s+(?P<x>[^,]+),\s*(?P<q>.+)$", re.I)
-_REST = re.compile(r"^(the\s+)?(others|rest|other\s+ones|remaining\s+ones|remaining\s+\w+|other\s+\w+)$", re.I)
-_ORDINAL = re.compile(rf"\b(the\s+)?{_ORDINALS}\b(\s+one)?", re.I)
 # "Is the last one about America?": a point of the list an earlier question asked for, by its place.
 _PLACED_ONE = re.compile(r"\b(?:the|that|this)\s+({}|last|final)\s+one\b".format("|".join(ORDINAL_WORDS)), re.I)
 _WHICH_ONE = re.compile(r"\b(which|what)\s+(one|ones|of\s+them|of\s+those|of\s+these)\b", re.I)
@@ -159,10 +150,10 @@ def _read(question: str, readings: list[str], answer_of: Callable[[str], str | N
     if fragment and not _is_clause(fragment.group("x")):
         if _NO_FRAGMENT.search(fragment.group("x")):
             return q  # "And if Islamabad had let it slide?", "And roughly how long is it?": nothing to fill
-        return _fill_ellipsis(readings, fragment.group("x").strip(" ,")) or q
+        return fill_ellipsis(readings, fragment.group("x").strip(" ,")) or q
     words = WORD.findall(body)
     if len(words) <= 3 and all(w[:1].isupper() for w in words) and words[0].lower() not in OPENERS:
-        return _fill_ellipsis(readings, body) or q  # "Iran's?" or "Syria?" alone
+        return fill_ellipsis(readings, body) or q  # "Iran's?" or "Syria?" alone
     if _LEAD.match(q) and _is_clause(_LEAD.sub("", q)):
         q = _LEAD.sub("", q)  # "And who did they want to keep out?"
         q = q[:1].upper() + q[1:]
@@ -189,65 +180,6 @@ def _is_clause(text: str) -> bool:
     """A fragment with its own question word or auxiliary is a question of its own."""
     words = [w.lower() for w in WORD.findall(text)]
     return bool(words) and (words[0] in WH or words[0] in AUX)
-
-
-def _fill_ellipsis(readings: list[str], x: str) -> str | None:
-    b = readings[-1].rstrip("?!. ")
-    words = WORD.findall(x)
-    if _REST.match(x):
-        return _the_rest(b)
-    numbered = _NUMBERED.fullmatch(x)
-    if numbered:  # "And number two?": the second
-        x = "the " + _NUMBER_ORDINALS[numbered.group(1).lower()]
-    if _ORDINAL.fullmatch(x):  # "What about the fifth?": the ordinal of the last question that had one
-        ordinal = _ORDINAL.fullmatch(x).group(2).lower()
-        for earlier in reversed(readings):
-            m = _ORDINAL.search(earlier)
-            if m:
-                e = earlier.rstrip("?!. ")
-                return f"{e[:m.start(2)]}{ordinal}{e[m.end(2):]}?"
-        group = next((p for p in (plural_phrase(r.rstrip("?!. ")) for r in reversed(readings)) if p), None)
-        if group:  # "And number two?" after "Which of Pakistan's motives involves India?"
-            return f"What is the {ordinal} of {group}?"
-    if words and words[0].lower() in PREPOSITIONS:
-        p = words[0].lower()
-        # "And in Syria?" after "… in Iraq" or "… in the Iraqi city": in its place
-        places = (list(re.finditer(rf"\s{p}\s+[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*", b))
-                  or list(re.finditer(rf"\s{p}\s+the\s+[\w’'-]+(?:\s+[\w’'-]+){{0,3}}$", b)))
-        if places:
-            m = places[-1]
-            return f"{b[:m.start()]} {x}{b[m.end():]}?"
-        if x[len(words[0]):].strip()[:1].isupper() and re.search(rf"\s{p}\s", b):
-            return None  # "in Syria" beside an "in …" it cannot take the place of: asked as written
-        return f"{b} {x}?"  # "And in percent?": a qualifier of the same question
-    names = names_in(b)
-    if POSSESSIVE_END.search(x):  # "And Iran's?": in place of the previous question's owner
-        owner = next((m for m in names if POSSESSIVE_END.search(m.group())), None)
-        if owner:
-            return f"{b[:owner.start()]}{x}{b[owner.start() + len(owner.group()):]}?"
-    if names and x[:1].isupper():  # "What about Syria?": in place of its first name
-        if re.search(r"\b(it|its|they|them|their|this|that|these|those)\b", x, re.I):
-            return None  # "And Tehran's side of it?" points back itself: no name to put in a name's place
-        name = names[0]
-        possessive = POSSESSIVE_END.search(name.group())
-        swapped = x + (possessive.group() if possessive and not POSSESSIVE_END.search(x) else "")
-        return f"{b[:name.start()]}{swapped}{b[name.start() + len(name.group()):]}?"
-    phrase = the_phrase(b)
-    if phrase and not _SOMEONE.match(x):  # "And everyone else?" is no thing to put in a thing's place
-        return f"{b[:phrase[0]]}{x}{b[phrase[1]:]}?"
-    return None  # nothing to put it in place of: asked as written, never "<previous> — <fragment>"
-
-
-def _the_rest(b: str) -> str:
-    plural = plural_phrase(b)
-    if plural:  # "the motives" → "the other motives"; "Iran’s motives" → "Iran’s other motives"
-        first, _, rest = plural.partition(" ")
-        if first.lower() == "the" and rest:
-            return f"What are the other {rest}?"
-        if POSSESSIVE_END.search(first) and rest:
-            return f"What are {first} other {rest}?"
-        return f"What are the other {plural}?"
-    return f"{b}, apart from that?"
 
 
 def _swap_wh(before: str, wh: str, negated: bool) -> str:
@@ -397,7 +329,7 @@ def _agreeing(pronoun: str, thing: str | None, before: str, question: str = "") 
     nor an ordinal ("the second"). None: the question is asked as written."""
     if pronoun == "it" and _THE_TEXT.search(before) and _ABOUT_A_TEXT.search(question):
         return "the article"
-    if thing is None or re.fullmatch(rf"(the\s+)?{_ORDINALS}", thing, re.I):
+    if thing is None or re.fullmatch(rf"(the\s+)?{ORDINALS}", thing, re.I):
         return None
     head = thing.split()[-1].lower().strip("’'s")
     person = head in _PEOPLE

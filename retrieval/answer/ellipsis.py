@@ -1,0 +1,88 @@
+"""Ellipses filled from the previous question: "And Iran's?", "What about Syria?", "And in
+Syria?", "What about the fifth?", "And number two?", "And the others?" (followup.py reads the
+rest of a follow-up)."""
+
+from __future__ import annotations
+
+import re
+
+from retrieval.answer.phrases import (
+    ORDINAL_WORDS,
+    POSSESSIVE_END,
+    PREPOSITIONS,
+    WORD,
+    names_in,
+    plural_phrase,
+    the_phrase,
+)
+
+_NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+_NUMBER_ORDINALS = {n: o for i, o in enumerate(ORDINAL_WORDS) for n in (_NUMBER_WORDS[i], str(i + 1))}
+_NUMBERED = re.compile(r"(?:the\s+)?(?:number|no\.|#|point|item)\s*({}|[1-9]|10)".format("|".join(_NUMBER_WORDS)),
+                       re.I)
+ORDINALS = r"({}|last|final|next)".format("|".join(ORDINAL_WORDS))
+_SOMEONE = re.compile(r"^(?:every|any|some|no)(?:one|body|thing)\b", re.I)
+_REST = re.compile(r"^(the\s+)?(others|rest|other\s+ones|remaining\s+ones|remaining\s+\w+|other\s+\w+)$", re.I)
+_ORDINAL = re.compile(rf"\b(the\s+)?{ORDINALS}\b(\s+one)?", re.I)
+
+
+def fill_ellipsis(readings: list[str], x: str) -> str | None:
+    """The previous question (the last of `readings`) with the fragment `x` in its place: "Iran's"
+    for its owner, "Syria" for its first name, "in Syria" for its "in …", "the fifth" for its
+    ordinal, "the others" for the rest of what it listed; None when nothing takes its place."""
+    b = readings[-1].rstrip("?!. ")
+    words = WORD.findall(x)
+    if _REST.match(x):
+        return _the_rest(b)
+    numbered = _NUMBERED.fullmatch(x)
+    if numbered:  # "And number two?": the second
+        x = "the " + _NUMBER_ORDINALS[numbered.group(1).lower()]
+    if _ORDINAL.fullmatch(x):  # "What about the fifth?": the ordinal of the last question that had one
+        ordinal = _ORDINAL.fullmatch(x).group(2).lower()
+        for earlier in reversed(readings):
+            m = _ORDINAL.search(earlier)
+            if m:
+                e = earlier.rstrip("?!. ")
+                return f"{e[:m.start(2)]}{ordinal}{e[m.end(2):]}?"
+        group = next((p for p in (plural_phrase(r.rstrip("?!. ")) for r in reversed(readings)) if p), None)
+        if group:  # "And number two?" after "Which of Pakistan's motives involves India?"
+            return f"What is the {ordinal} of {group}?"
+    if words and words[0].lower() in PREPOSITIONS:
+        p = words[0].lower()
+        # "And in Syria?" after "… in Iraq" or "… in the Iraqi city": in its place
+        places = (list(re.finditer(rf"\s{p}\s+[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*", b))
+                  or list(re.finditer(rf"\s{p}\s+the\s+[\w’'-]+(?:\s+[\w’'-]+){{0,3}}$", b)))
+        if places:
+            m = places[-1]
+            return f"{b[:m.start()]} {x}{b[m.end():]}?"
+        if x[len(words[0]):].strip()[:1].isupper() and re.search(rf"\s{p}\s", b):
+            return None  # "in Syria" beside an "in …" it cannot take the place of: asked as written
+        return f"{b} {x}?"  # "And in percent?": a qualifier of the same question
+    names = names_in(b)
+    if POSSESSIVE_END.search(x):  # "And Iran's?": in place of the previous question's owner
+        owner = next((m for m in names if POSSESSIVE_END.search(m.group())), None)
+        if owner:
+            return f"{b[:owner.start()]}{x}{b[owner.start() + len(owner.group()):]}?"
+    if names and x[:1].isupper():  # "What about Syria?": in place of its first name
+        if re.search(r"\b(it|its|they|them|their|this|that|these|those)\b", x, re.I):
+            return None  # "And Tehran's side of it?" points back itself: no name to put in a name's place
+        name = names[0]
+        possessive = POSSESSIVE_END.search(name.group())
+        swapped = x + (possessive.group() if possessive and not POSSESSIVE_END.search(x) else "")
+        return f"{b[:name.start()]}{swapped}{b[name.start() + len(name.group()):]}?"
+    phrase = the_phrase(b)
+    if phrase and not _SOMEONE.match(x):  # "And everyone else?" is no thing to put in a thing's place
+        return f"{b[:phrase[0]]}{x}{b[phrase[1]:]}?"
+    return None  # nothing to put it in place of: asked as written, never "<previous> — <fragment>"
+
+
+def _the_rest(b: str) -> str:
+    plural = plural_phrase(b)
+    if plural:  # "the motives" → "the other motives"; "Iran’s motives" → "Iran’s other motives"
+        first, _, rest = plural.partition(" ")
+        if first.lower() == "the" and rest:
+            return f"What are the other {rest}?"
+        if POSSESSIVE_END.search(first) and rest:
+            return f"What are {first} other {rest}?"
+        return f"What are the other {plural}?"
+    return f"{b}, apart from that?"
