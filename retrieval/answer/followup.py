@@ -1,7 +1,7 @@
 """Follow-up questions read as standalone questions, without an LLM.
 
 A question that leans on earlier ones is rewritten from the previous question as it was read:
-- a fragment fills the ellipsis: "And Iran's?" after "What were Pakistan's motives?" reads as
+- a fragment fills the ellipsis (ellipsis.py): "And Iran's?" after "What were Pakistan's motives?" reads as
   "What were Iran's motives?"; "What about Syria?" swaps Syria for the previous question's first
   name; "And in percent?" is added to it; "What about the fifth?" swaps the ordinal; "And the
   others?" asks for the rest of what it listed; a bare "Why?" asks the previous question's why;
