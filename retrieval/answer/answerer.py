@@ -145,7 +145,7 @@ class Answerer:
             section = matching_section(self.retriever, signals, passages, support)
             if not section and asks_for_a_list(query.text):
                 section = (named_section(self.retriever, passages, query.text)
-                           or section_of_the_answer(self.retriever, passages, fitting))
+                           or section_of_the_answer(self.retriever, passages, fitting, query.text))
         if section:
             return self._answer(query, [Pick(i.row, i.start, i.end, support, 2) for i in section], passages, support)
         picks, joined, listed = self._sentence_picks(query, fitting, reads())

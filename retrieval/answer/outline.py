@@ -46,10 +46,15 @@ def matching_section(retriever: Retriever, signals: Signals, passages: list[Pass
 # A question that asks for a list by its form: the reasons, motives or factors of something, all
 # or every one of them, or a why-question about what someone did (whose answer, in an article
 # that lays it out as numbered points, is those points).
+_LIST_WORDS = (r"\b(reasons|motives|motivations|factors|considerations|calculations|points|drivers|causes|grounds)\b"
+               r"|\b(list|enumerate|give me|tell me|name)\b.{0,20}\b(all|every|each|the)\b")
+# The list asked for as what the question is about ("What were …", "List …", "Can you give me …"),
+# not as where something figures ("How does Israel figure in Iran's calculations?": one point).
+_ASKS_WHAT_THEY_ARE = re.compile(r"^\s*(?:(?:what|which)\s+(?:are|were)\b|(?:can|could)\s+you\s+(?:please\s+)?"
+                                 r"(?:list|give|tell|name|enumerate)\b|(?:please\s+)?(?:list|give|tell|name|enumerate)\b)",
+                                 re.I)
 _ASKS_FOR_A_LIST = re.compile(
-    r"\b(reasons|motives|motivations|factors|considerations|calculations|points|drivers|causes|grounds)\b"
-    r"|\b(list|enumerate|give me|tell me|name)\b.{0,20}\b(all|every|each|the)\b"
-    r"|^\s*why\s+(did|does|do|would|might|was|were|has|have|had)\b"
+    _LIST_WORDS + r"|^\s*why\s+(did|does|do|would|might|was|were|has|have|had)\b"
     r"|^\s*what\s+(made|led|prompted|drove|pushed|caused|motivated|persuaded|convinced)\b", re.I)
 
 
@@ -112,13 +117,14 @@ def _plain(text: str) -> str:
     return " ".join(re.findall(r"[\w']+", text.lower().replace("’", "'")))
 
 
-def section_of_the_answer(retriever: Retriever, passages: list[Passage],
-                          candidates: list[Candidate]) -> list[OutlineItem]:
+def section_of_the_answer(retriever: Retriever, passages: list[Passage], candidates: list[Candidate],
+                          question: str = "") -> list[OutlineItem]:
     """The outline of the top-level section the retrieved passages mostly come from (each passage
     counting 1/rank), when that section lays out two or more numbered points and the question is
     about the section as a whole: its best sentence there is in the section's introduction, before
     the points ("Why did Iran back down?"), not inside one point ("Why does Iran's air force
-    struggle?", answered with that point's sentence). [] otherwise."""
+    struggle?", answered with that point's sentence). Of sibling sections told apart by a name,
+    the one the question names first is taken (sibling_named_first). [] otherwise."""
     weights: dict[tuple[str, str], float] = {}
     for p in passages:
         chunk = retriever.chunks[p.chunk]
@@ -128,13 +134,45 @@ def section_of_the_answer(retriever: Retriever, passages: list[Passage],
     if not weights:
         return []
     doc, top = max(weights, key=lambda key: weights[key])  # only the section most passages are in
+    named = sibling_named_first(retriever, doc, question, top)
+    top = named or top
     inside = [c for c in candidates if retriever.chunks[c.passage.chunk].doc == doc
               and list(retriever.chunks[c.passage.chunk].section[:1]) == [top]]
     best = max(inside, key=lambda c: c.score, default=None)
-    if best is None or len(retriever.chunks[best.passage.chunk].section) != 1:
+    # "What were Iran's reasons …?" asks for the list by its words and its owner, wherever the best
+    # sentence is; "Why did Iran …?" only when its best sentence is not inside one point.
+    by_words = named is not None and bool(_ASKS_WHAT_THEY_ARE.match(question) and re.search(_LIST_WORDS, question, re.I))
+    if best is not None and len(retriever.chunks[best.passage.chunk].section) != 1 and not by_words:
+        return []  # about one of its points
+    if best is None and named is None:
         return []
     items = outline(retriever, doc, top)
     return items if len(items) >= 2 else []
+
+
+def sibling_named_first(retriever: Retriever, doc: str, question: str, top: str) -> str | None:
+    """Of the document's top-level sections that list points and whose headings differ by a name
+    ("I. Pakistan’s Motives", "II. Iran’s Motives"), the one whose name the question says first
+    ("the reasons Pakistan had for cooling things off with Iran": Pakistan's, the subject, comes
+    before the object), when `top` is one of them; None when the question names none of them."""
+    listing = [c.section[0] for c in map(retriever.chunks.__getitem__, map(int, retriever.rows_for(doc)))
+               if c.kind == "heading" and len(c.section) == 1]
+    listing = [h for h in dict.fromkeys(listing) if len(outline(retriever, doc, h)) >= 2]
+    if top not in listing or len(listing) < 2:
+        return None
+    words = {h: set(_names(_NUMBERING.sub("", h))) for h in listing}
+    said = _names(question)
+    first: dict[str, int] = {}
+    for heading, own in words.items():
+        names = own - set.intersection(*(w for h, w in words.items() if h != heading))
+        places = [i for i, w in enumerate(said) if w in names]
+        if places:
+            first[heading] = min(places)
+    return min(first, key=first.get) if first else None
+
+
+def _names(text: str) -> list[str]:
+    return _plain(re.sub(r"['’]s\b", "", text)).split()
 
 
 def announced_list(retriever: Retriever, row: int, sentence: str) -> list[OutlineItem]:

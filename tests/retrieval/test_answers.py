@@ -191,6 +191,11 @@ def test_a_sentence_opening_with_a_pronoun_brings_the_one_before(tmp_path, real_
     # the heading said word for word, among words that pull towards the other section
     ("What were Pakistan's motives for de-escalating with Iran?", "I. Pakistan’s Motives"),
     ("Can you list Iran's motives for de-escalating with Pakistan?", "II. Iran’s Motives"),
+    # both sections' owners named, the other's passages retrieved: the owner named first is the subject
+    ("Name the factors that made Pakistan calm things down with Iran.", "I. Pakistan’s Motives"),
+    ("List the considerations behind Pakistan's restraint towards Iran.", "I. Pakistan’s Motives"),
+    # the list asked for by its words, though the best sentence lies inside one point
+    ("What were Iran's grounds for not escalating with Pakistan?", "II. Iran’s Motives"),
 ])
 def test_a_question_asking_for_a_list_gets_the_sections_points(answerer, question, section):
     answer = answerer.ask(question)
@@ -207,6 +212,8 @@ def test_a_question_asking_for_a_list_gets_the_sections_points(answerer, questio
     ("Why does Pakistan keep India in mind when dealing with its neighbours?", "Indian response"),
     # a yes/no question that names the list does not ask for it
     ("Were Iran's motives less important than Pakistan's?", "equally significant"),
+    # a list word, but asked where one thing figures in it
+    ("Where does Israel come into Iran's calculations?", "Israel"),
 ])
 def test_a_question_about_one_point_is_not_given_the_list(answerer, question, words):
     answer = answerer.ask(question)
