@@ -89,6 +89,9 @@ _NO_FRAGMENT = re.compile(r"^(?:if|unless|because|although|though|whether|suppos
 _NAMED_THEN_QUESTION = re.compile(r"^(?:and|but|so|(?:what|how)\s+about|as\s+for)\s+(?P<x>[^,]+),\s*(?P<q>.+)$", re.I)
 # "Is the last one about America?": a point of the list an earlier question asked for, by its place.
 _PLACED_ONE = re.compile(r"\b(?:the|that|this)\s+({}|last|final)\s+one\b".format("|".join(ORDINAL_WORDS)), re.I)
+# A subordinate clause's subject pronoun, after a name in the main clause, stands for that name.
+_SUBORDINATORS = {"if", "when", "whether", "because", "since", "after", "before", "unless", "once", "while",
+                  "although", "though", "until"}
 _WHICH_ONE = re.compile(r"\b(which|what)\s+(one|ones|of\s+them|of\s+those|of\s+these)\b", re.I)
 _THE_TWO = re.compile(r"\b(the\s+two|both)\b(?!\s+(?!of\b|are\b|were\b|at\b|in\b)[a-z]+s\b)", re.I)
 # A question word that can give way to another ("Since when has Iran …" → "Why has Iran …"); "What
@@ -269,6 +272,10 @@ def _resolve_pronouns(q: str, readings: list[str], answer_of: Callable[[str], st
             replacement = None  # "Was it only the Baloch they feared?": "it" points at what follows
         if w in ("they", "them", "their") and replacement and (replacement in used or replacement in q):
             replacement = None  # "Why are they against them?": not both the same; nor what the question names
+        if w in ("it", "he", "she", "him") and replacement in used:
+            replacement = None  # "Who did it say it was hitting?": "Who did Iran say it was hitting?"
+        if w in ("it", "he", "she", "they") and previous in _SUBORDINATORS and names_in(q[:m.start()]):
+            replacement = None  # "What did Tehran expect if it went to war?": the subject named before
         if replacement is None:
             continue
         used.add(replacement)

@@ -36,8 +36,11 @@ IRREGULAR_PARTICIPLES = {"built", "made", "held", "led", "sent", "found", "known
                          "met", "read", "run", "said", "spent", "meant", "felt", "heard", "laid", "lent", "bound"}
 PARTICLES = {"out", "up", "down", "off", "back", "away", "over", "around", "through", "along"}
 # A name: capitalized words, joined by "of (the)" ("Army of Justice") or by "and" inside a name.
-# "OK" and "I" are capitalized without being names, or part of one ("Are Iranians OK with …").
-_NEVER_NAMES = {"OK", "Okay", "I"}
+# "OK" and "I" are capitalized without being names, or part of one ("Are Iranians OK with …"); nor
+# is a month or a day on its own a name a pronoun stands for ("What did the museum announce in March?").
+_NEVER_NAMES = {"OK", "Okay", "I", "January", "February", "March", "April", "May", "June", "July", "August",
+                "September", "October", "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday",
+                "Friday", "Saturday", "Sunday"}
 NAME = re.compile(r"(?<![\w’'])(?:[A-Z][\w’'.-]*)"
                   r"(?:\s+(?:of\s+(?:the\s+)?|and\s+(?=[A-Z][a-z]+\s+[A-Z]))?(?!(?:OK|Okay|I)\b)[A-Z][\w’'.-]*)*")
 AFTER_AUX = re.compile(r"\b(?:{})\s+(?:the\s+)?$".format("|".join(sorted(AUX))), re.I)

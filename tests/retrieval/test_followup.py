@@ -43,6 +43,11 @@ CASES = [
     # a passive question's participle is not part of what it asks about (a CANARD-shaped follow-up)
     (["When was the lighthouse built?"], "Who keeps it?", "Who keeps the lighthouse?"),
     (["Where were the protesters detained?"], "Why were they arrested?", "Why were the protesters arrested?"),
+    # one antecedent is named once: the second pronoun stays, as a person would write it
+    (["What did the museum announce in March?"], "What did it say it would sell?", "What did the museum say it would sell?"),
+    # a subordinate clause's subject after a name in the main clause is that name, not an earlier topic
+    (["Why do the farmers distrust the new dam?"], "What did Cairo fear if it lost the vote?",
+     "What did Cairo fear if it lost the vote?"),
 ]
 
 
