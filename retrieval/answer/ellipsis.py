@@ -1,6 +1,6 @@
 """Ellipses filled from the previous question: "And Iran's?", "What about Syria?", "And in
-Syria?", "What about the fifth?", "And number two?", "And the others?" (followup.py reads the
-rest of a follow-up)."""
+Syria?", "What about the fifth?", "And number two?", "And the others?", "And vice versa?"
+(followup.py reads the rest of a follow-up)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ _NUMBERED = re.compile(r"(?:the\s+)?(?:number|no\.|#|point|item)\s*({}|[1-9]|10)
                        re.I)
 ORDINALS = r"({}|last|final|next)".format("|".join(ORDINAL_WORDS))
 _SOMEONE = re.compile(r"^(?:every|any|some|no)(?:one|body|thing)\b", re.I)
+_THE_OTHER_WAY = re.compile(r"^(?:the\s+other\s+way\s+a?round|vice\s+versa|the\s+reverse|conversely)$", re.I)
 _REST = re.compile(r"^(the\s+)?(others|rest|other\s+ones|remaining\s+ones|remaining\s+\w+|other\s+\w+)$", re.I)
 _ORDINAL = re.compile(rf"\b(the\s+)?{ORDINALS}\b(\s+one)?", re.I)
 
@@ -34,6 +35,8 @@ def fill_ellipsis(readings: list[str], x: str) -> str | None:
     words = WORD.findall(x)
     if _REST.match(x):
         return _the_rest(b)
+    if _THE_OTHER_WAY.match(x):
+        return _swapped(b)
     numbered = _NUMBERED.fullmatch(x)
     if numbered:  # "And number two?": the second
         x = "the " + _NUMBER_ORDINALS[numbered.group(1).lower()]
@@ -86,3 +89,15 @@ def _the_rest(b: str) -> str:
             return f"What are {first} other {rest}?"
         return f"What are the other {plural}?"
     return f"{b}, apart from that?"
+
+
+def _swapped(before: str) -> str | None:
+    """"And vice versa?" after "What does Pakistan accuse Iran of?" → "What does Iran accuse
+    Pakistan of?": its two names trade places (a possessive stays where it was); None unless the
+    question names exactly two."""
+    names = [(m.start(), m.start() + len(POSSESSIVE_END.sub("", m.group())), POSSESSIVE_END.sub("", m.group()))
+             for m in names_in(before)]
+    if len(names) != 2 or names[0][2] == names[1][2]:
+        return None
+    (a0, a1, a), (b0, b1, b) = names
+    return f"{before[:a0]}{b}{before[a1:b0]}{a}{before[b1:]}?"

@@ -143,6 +143,8 @@ def _read(question: str, readings: list[str], answer_of: Callable[[str], str | N
         return _resolve_pronouns(q, [""], None, subject) if q and subject else q
     before = readings[-1].rstrip("?!. ")
     body = q.rstrip("?!. ")
+    if re.fullmatch(r"vice\s+versa|conversely", _LEAD.sub("", body), re.I):
+        return fill_ellipsis(readings, _LEAD.sub("", body)) or q  # "Vice versa?" with no "and"
     bare = _BARE_WH.match(_LEAD.sub("", body))
     if bare:
         return _swap_wh(before, bare.group(1), bool(bare.group(2)))

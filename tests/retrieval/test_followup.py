@@ -43,6 +43,10 @@ CASES = [
     # a passive question's participle is not part of what it asks about (a CANARD-shaped follow-up)
     (["When was the lighthouse built?"], "Who keeps it?", "Who keeps the lighthouse?"),
     (["Where were the protesters detained?"], "Why were they arrested?", "Why were the protesters arrested?"),
+    # the other way round: the previous question's two names trade places
+    (["What does Chile export to Peru?"], "And the other way round?", "What does Peru export to Chile?"),
+    (["Did Spain's navy outnumber England's?"], "Vice versa?", "Did England's navy outnumber Spain's?"),
+    (["Why did Spain declare war?"], "And vice versa?", "And vice versa?"),
     # one antecedent is named once: the second pronoun stays, as a person would write it
     (["What did the museum announce in March?"], "What did it say it would sell?", "What did the museum say it would sell?"),
     # a subordinate clause's subject after a name in the main clause is that name, not an earlier topic
