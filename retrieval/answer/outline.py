@@ -50,9 +50,9 @@ _LIST_WORDS = (r"\b(reasons|motives|motivations|factors|considerations|calculati
                r"|\b(list|enumerate|give me|tell me|name)\b.{0,20}\b(all|every|each|the)\b")
 # The list asked for as what the question is about ("What were …", "List …", "Can you give me …"),
 # not as where something figures ("How does Israel figure in Iran's calculations?": one point).
-_ASKS_WHAT_THEY_ARE = re.compile(r"^\s*(?:(?:what|which)\s+(?:are|were)\b|(?:can|could)\s+you\s+(?:please\s+)?"
-                                 r"(?:list|give|tell|name|enumerate)\b|(?:please\s+)?(?:list|give|tell|name|enumerate)\b)",
-                                 re.I)
+_REQUEST = r"(?:list|give|tell|name|enumerate)\b"
+_ASKS_WHAT_THEY_ARE = re.compile(rf"^\s*(?:(?:what|which)\s+(?:are|were)\b"
+                                 rf"|(?:can|could)\s+you\s+(?:please\s+)?{_REQUEST}|(?:please\s+)?{_REQUEST})", re.I)
 _ASKS_FOR_A_LIST = re.compile(
     _LIST_WORDS + r"|^\s*why\s+(did|does|do|would|might|was|were|has|have|had)\b"
     r"|^\s*what\s+(made|led|prompted|drove|pushed|caused|motivated|persuaded|convinced)\b", re.I)
@@ -141,7 +141,7 @@ def section_of_the_answer(retriever: Retriever, passages: list[Passage], candida
     best = max(inside, key=lambda c: c.score, default=None)
     # "What were Iran's reasons …?" asks for the list by its words and its owner, wherever the best
     # sentence is; "Why did Iran …?" only when its best sentence is not inside one point.
-    by_words = named is not None and bool(_ASKS_WHAT_THEY_ARE.match(question) and re.search(_LIST_WORDS, question, re.I))
+    by_words = bool(named and _ASKS_WHAT_THEY_ARE.match(question) and re.search(_LIST_WORDS, question, re.I))
     if best is not None and len(retriever.chunks[best.passage.chunk].section) != 1 and not by_words:
         return []  # about one of its points
     if best is None and named is None:
@@ -171,8 +171,13 @@ def sibling_named_first(retriever: Retriever, doc: str, question: str, top: str)
     return min(first, key=first.get) if first else None
 
 
+_FUNCTION_WORDS = {"the", "a", "an", "of", "and", "or", "in", "on", "at", "for", "to", "with", "by", "from", "its",
+                   "their", "his", "her", "our", "this", "that"}
+
+
 def _names(text: str) -> list[str]:
-    return _plain(re.sub(r"['’]s\b", "", text)).split()
+    """The words a heading or question may tell its owner by, possessives dropped, function words not."""
+    return [w for w in _plain(re.sub(r"['’]s\b", "", text)).split() if w not in _FUNCTION_WORDS]
 
 
 def announced_list(retriever: Retriever, row: int, sentence: str) -> list[OutlineItem]:
