@@ -157,7 +157,8 @@ def sibling_named_first(retriever: Retriever, doc: str, question: str, top: str)
     before the object), when `top` is one of them; None when the question names none of them."""
     listing = [c.section[0] for c in map(retriever.chunks.__getitem__, map(int, retriever.rows_for(doc)))
                if c.kind == "heading" and len(c.section) == 1]
-    listing = [h for h in dict.fromkeys(listing) if len(outline(retriever, doc, h)) >= 2]
+    points = outlines(retriever, doc)
+    listing = [h for h in dict.fromkeys(listing) if len(points.get(h, [])) >= 2]
     if top not in listing or len(listing) < 2:
         return None
     words = {h: set(_names(_NUMBERING.sub("", h))) for h in listing}
@@ -190,16 +191,23 @@ def announced_list(retriever: Retriever, row: int, sentence: str) -> list[Outlin
 
 
 def outline(retriever: Retriever, doc: str, top: str) -> list[OutlineItem]:
-    items, seen = [], set()
+    return outlines(retriever, doc).get(top, [])
+
+
+def outlines(retriever: Retriever, doc: str) -> dict[str, list[OutlineItem]]:
+    """Each top-level section of a document → its subsections' headings, in one pass over its rows."""
+    items: dict[str, list[OutlineItem]] = {}
+    seen = set()
     for row in map(int, retriever.rows_for(doc)):  # the document's rows only: a library has a million
         c = retriever.chunks[row]
-        if len(c.section) < 2 or c.section[0] != top or c.section[1] in seen:
+        if len(c.section) < 2 or tuple(c.section[:2]) in seen:
             continue
-        seen.add(c.section[1])
+        seen.add(tuple(c.section[:2]))
         if c.kind == "heading":
-            items.append(OutlineItem(row, c.start, c.end))
+            items.setdefault(c.section[0], []).append(OutlineItem(row, c.start, c.end))
             continue
         lead = c.text.find(c.section[1])  # an inline lead-in heading: "2. Incapability …: During …"
         if lead >= 0:
-            items.append(OutlineItem(row, c.start + lead, c.start + lead + len(c.section[1])))
+            items.setdefault(c.section[0], []).append(
+                OutlineItem(row, c.start + lead, c.start + lead + len(c.section[1])))
     return items

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from retrieval.answer.outline import outline
+from retrieval.answer.outline import outlines
 from retrieval.search.retriever import Retriever
 from retrieval.search.signals import Signals
 
@@ -93,7 +93,7 @@ def article_overview(retriever: Retriever, doc: str) -> list[Part]:
         last = _sentence(retriever, intro[-1], -1)
         if last != parts[0] and _text(retriever, last).rstrip().endswith(":"):
             parts.append(last)
-    ending = None
+    ending, points = None, outlines(retriever, doc)
     for row in tops:
         heading = retriever.chunks[row]
         name = heading.section[0]
@@ -104,7 +104,7 @@ def article_overview(retriever: Retriever, doc: str) -> list[Part]:
         parts.append(Part(row, heading.start, heading.end, 1))
         if body:
             parts.append(_sentence(retriever, body[0], 0))
-        parts += [Part(item.row, item.start, item.end, 2) for item in outline(retriever, doc, name)]
+        parts += [Part(item.row, item.start, item.end, 2) for item in points.get(name, [])]
     return parts + (ending or [])
 
 
