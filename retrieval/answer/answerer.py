@@ -22,6 +22,7 @@ from retrieval.answer.candidates import Candidate, candidate_sentences, choose, 
 from retrieval.answer.followup import context_of, standalone
 from retrieval.answer.outline import (
     announced_list,
+    heading_name,
     asks_for_a_list,
     matching_section,
     named_section,
@@ -56,6 +57,30 @@ class Pick:
     level: int = 0
 
 
+def _short_answer_of(answer: Answer) -> str | None:
+    """An answer's short answer, with the "the" the article puts before it ("the electoral process")."""
+    short = answer.short_answer
+    if short is None:
+        return None
+    before = next((s.text[:short.start - s.start] for s in answer.sentences
+                   if s.doc == short.doc and s.start <= short.start < s.end), "")
+    article = re.search(r"\b(the|The)\s+$", before)
+    return ("the " if article else "") + short.text
+
+
+def _list_name_of(retriever: Retriever, answer: Answer) -> str | None:
+    """What the section whose points an answer listed is called, as a reading may say it: its
+    heading, with the words the article also writes in lower case in lower case ("Iran’s
+    Motives" → "Iran’s motives", which "it" cannot stand for); None for an answer of sentences."""
+    point = next((s for s in answer.sentences if s.level == 2), None)
+    cited = dict(answer.citations).get(point.citation) if point else None
+    if cited is None or not cited.section:
+        return None
+    text = " ".join(retriever.chunks[int(row)].text for row in retriever.rows_for(cited.doc))
+    lower = set(re.findall(r"\b[a-z][\w’'-]*", text))
+    return " ".join(w.lower() if w.lower() in lower else w for w in heading_name(cited.section[0]).split())
+
+
 class Answerer:
     def __init__(self, retriever: Retriever, settings: Settings | None = None, reader: Reader | None = None,
                  verifier: Verifier | None = None) -> None:
@@ -72,8 +97,16 @@ class Answerer:
         limit = self.settings.max_question_chars
         asked = clean_question(question, limit)
         earlier = [clean_question(h, limit) for h in history if h and h.strip()]
-        reading = standalone(asked, earlier, answer_of=lambda e: self._short_answer_to(e, doc),
-                             subject=self.retriever.title_of(doc))
+        answers: dict[str, Answer] = {}  # an earlier question asked again, at most once per question
+
+        def answer_to(e: str) -> Answer:
+            if e not in answers:
+                answers[e] = self._asked_again(e, doc)
+            return answers[e]
+
+        reading = standalone(asked, earlier, answer_of=lambda e: _short_answer_of(answer_to(e)),
+                             subject=self.retriever.title_of(doc),
+                             list_of=lambda e: _list_name_of(self.retriever, answer_to(e)))
         query = self.retriever.query(reading)
         # A follow-up no rule could rewrite is searched for with the previous question beside it
         # (followup.context_of); the reader reads it as asked.
@@ -85,21 +118,14 @@ class Answerer:
             answer = replace(answer, question=asked, interpreted_as=query.text)
         return replace(answer, mode=mode or self.settings.mode, seconds=time.perf_counter() - started)
 
-    def _short_answer_to(self, earlier: str, doc: str | None) -> str | None:
-        """The short answer to an earlier question of the conversation, asked again as it reads
-        on its own (the doors pass the questions, not the answers; the same index answers the same).
-        Its short answer is read whatever the question's kind ("the electoral process" for a
-        what-question), as a pronoun may stand for it even where the answer does not show it."""
+    def _asked_again(self, earlier: str, doc: str | None) -> Answer:
+        """An earlier question of the conversation, asked again as it reads on its own (the doors
+        pass the questions, not the answers; the same index answers the same). Its short answer is
+        read whatever the question's kind ("the electoral process" for a what-question), as a
+        pronoun may stand for it even where the answer does not show it."""
         reading_all = Answerer(self.retriever, replace(self.settings, short_answers_for="all"), self.reader,
                                self.verifier)
-        answer = reading_all.ask(earlier, doc=doc)
-        short = answer.short_answer
-        if short is None:
-            return None
-        before = next((s.text[:short.start - s.start] for s in answer.sentences
-                       if s.doc == short.doc and s.start <= short.start < s.end), "")
-        article = re.search(r"\b(the|The)\s+$", before)  # "the electoral process", as the article says it
-        return ("the " if article else "") + short.text
+        return reading_all.ask(earlier, doc=doc)
 
     def compose(self, query: Query, signals: Signals, passages: list[Passage]) -> Answer:
         """The answer from the retrieved passages, or the abstention abstention.decide calls for."""
@@ -130,6 +156,11 @@ class Answerer:
             [judged] = self.verifier.judge([(f"{query.text} {span}", texts[key])])
             return judged.entailment
 
+        # "What is the second of Pakistan's motives?": that point and what it says. The outline can
+        # count where retrieval cannot, so the abstention, which judges sentences, does not decide it.
+        point = nth_point(self.retriever, passages, query.text)
+        if point is not None:
+            return self._answer(query, self._point_picks(point, support), passages, support)
         reason = decide(self.settings, len(fitting), support, best_probability,
                         lambda: self.retriever.chunks[max(fitting, key=lambda c: c.score).passage.chunk].kind in _METADATA,
                         settled)
@@ -137,9 +168,6 @@ class Answerer:
             best = best_probability() if fitting and support >= self.settings.abstain_below else None
             return self._abstain(query, passages, candidates, reason, support if fitting else 0.0,
                                  None if best is None else 1.0 - best)
-        point = nth_point(self.retriever, passages, query.text)
-        if point is not None:  # "What is the second of Pakistan's motives?": that point and what it says
-            return self._answer(query, self._point_picks(point, support), passages, support)
         section = []
         if kind is None and not _PICKS_ONE.match(query.text):  # "Which one …" wants one point
             section = matching_section(self.retriever, signals, passages, support)

@@ -5,6 +5,7 @@ Syria?", "What about the fifth?", "And number two?", "And the others?", "And vic
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from retrieval.answer.phrases import (
     ORDINAL_WORDS,
@@ -27,10 +28,11 @@ _REST = re.compile(r"^(the\s+)?(others|rest|other\s+ones|remaining\s+ones|remain
 _ORDINAL = re.compile(rf"\b(the\s+)?{ORDINALS}\b(\s+one)?", re.I)
 
 
-def fill_ellipsis(readings: list[str], x: str) -> str | None:
+def fill_ellipsis(readings: list[str], x: str, list_of: Callable[[str], str | None] | None = None) -> str | None:
     """The previous question (the last of `readings`) with the fragment `x` in its place: "Iran's"
     for its owner, "Syria" for its first name, "in Syria" for its "in …", "the fifth" for its
-    ordinal, "the others" for the rest of what it listed; None when nothing takes its place."""
+    ordinal (or of the list its answer gave, `list_of`), "the others" for the rest of what it
+    listed; None when nothing takes its place."""
     b = readings[-1].rstrip("?!. ")
     words = WORD.findall(x)
     if _REST.match(x):
@@ -47,7 +49,8 @@ def fill_ellipsis(readings: list[str], x: str) -> str | None:
             if m:
                 e = earlier.rstrip("?!. ")
                 return f"{e[:m.start(2)]}{ordinal}{e[m.end(2):]}?"
-        group = next((p for p in (plural_phrase(r.rstrip("?!. ")) for r in reversed(readings)) if p), None)
+        group = listed_before(readings, list_of) or next(
+            (p for p in (plural_phrase(r.rstrip("?!. ")) for r in reversed(readings)) if p), None)
         if group:  # "And number two?" after "Which of Pakistan's motives involves India?"
             return f"What is the {ordinal} of {group}?"
     if words and words[0].lower() in PREPOSITIONS:
@@ -101,3 +104,9 @@ def _swapped(before: str) -> str | None:
         return None
     (a0, a1, a), (b0, b1, b) = names
     return f"{before[:a0]}{b}{before[a1:b0]}{a}{before[b1:]}?"
+
+
+def listed_before(readings: list[str], list_of: Callable[[str], str | None] | None) -> str | None:
+    """The name of the list the previous question was answered with ("Iran’s Motives", after
+    "Why did Iran back off?"): what "the second one" or "And number two?" counts in."""
+    return list_of(readings[-1].rstrip("?!. ") + "?") if list_of and readings and readings[-1] else None

@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from retrieval.answer.ellipsis import ORDINALS, fill_ellipsis
+from retrieval.answer.ellipsis import ORDINALS, fill_ellipsis, listed_before
 from retrieval.answer.phrases import (
     AUX,
     OPENERS,
@@ -106,16 +106,18 @@ _FULL_NAME = re.compile(r"[A-Z][\w’'.-]+(?:\s+(?:of\s+|de\s+|al-|bin\s+)?[A-Z]
 
 
 def standalone(question: str, previous: Sequence[str], answer_of: Callable[[str], str | None] | None = None,
-               subject: str | None = None) -> str:
+               subject: str | None = None, list_of: Callable[[str], str | None] | None = None) -> str:
     """The question as it reads on its own, given the earlier questions of the conversation
     (oldest first, as they were asked). Unchanged when it already stands alone. `answer_of`
     gives the short answer to an earlier question (read as it stands alone), asked only when
-    "he"/"she" may stand for the person a who-question's answer named."""
+    "he"/"she" may stand for the person a who-question's answer named; `list_of` the name of the
+    list an earlier question was answered with ("Iran’s Motives"), asked only when a follow-up
+    picks a point by its place ("Tell me more about the second one.")."""
     subject = subject if subject and _SUBJECT.fullmatch(subject.strip()) else None
     readings: list[str] = []
     for earlier in previous:
-        readings.append(_read(earlier, readings, answer_of, subject))
-    reading = _read(question, readings, answer_of, subject)
+        readings.append(_read(earlier, readings, answer_of, subject, list_of))
+    reading = _read(question, readings, answer_of, subject, list_of)
     return reading if reading == " ".join(question.split()) else reading[:1].upper() + reading[1:]
 
 
@@ -137,7 +139,7 @@ def context_of(question: str, previous: Sequence[str], subject: str | None = Non
 
 
 def _read(question: str, readings: list[str], answer_of: Callable[[str], str | None] | None = None,
-          subject: str | None = None) -> str:
+          subject: str | None = None, list_of: Callable[[str], str | None] | None = None) -> str:
     q = " ".join(question.split())
     if not q or not readings:
         return _resolve_pronouns(q, [""], None, subject) if q and subject else q
@@ -155,14 +157,14 @@ def _read(question: str, readings: list[str], answer_of: Callable[[str], str | N
     if fragment and not _is_clause(fragment.group("x")):
         if _NO_FRAGMENT.search(fragment.group("x")):
             return q  # "And if Islamabad had let it slide?", "And roughly how long is it?": nothing to fill
-        return fill_ellipsis(readings, fragment.group("x").strip(" ,")) or q
+        return fill_ellipsis(readings, fragment.group("x").strip(" ,"), list_of) or q
     words = WORD.findall(body)
     if len(words) <= 3 and all(w[:1].isupper() for w in words) and words[0].lower() not in OPENERS:
-        return fill_ellipsis(readings, body) or q  # "Iran's?" or "Syria?" alone
+        return fill_ellipsis(readings, body, list_of) or q  # "Iran's?" or "Syria?" alone
     if _LEAD.match(q) and _is_clause(_LEAD.sub("", q)):
         q = _LEAD.sub("", q)  # "And who did they want to keep out?"
         q = q[:1].upper() + q[1:]
-    return _resolve_pronouns(q, readings, answer_of, subject)
+    return _resolve_pronouns(q, readings, answer_of, subject, list_of)
 
 
 def _named_pronoun(x: str, q: str, before: str) -> str:
@@ -204,9 +206,10 @@ def _swap_wh(before: str, wh: str, negated: bool) -> str:
 
 
 def _resolve_pronouns(q: str, readings: list[str], answer_of: Callable[[str], str | None] | None = None,
-                      subject: str | None = None) -> str:
+                      subject: str | None = None, list_of: Callable[[str], str | None] | None = None) -> str:
     placed = _PLACED_ONE.search(q)
-    group = placed and next((p for p in (plural_phrase(r.rstrip("?!. ")) for r in reversed(readings)) if p), None)
+    group = placed and (listed_before(readings, list_of)
+                        or next((p for p in (plural_phrase(r.rstrip("?!. ")) for r in reversed(readings)) if p), None))
     if group:
         q = f"{q[:placed.start()]}the {placed.group(1).lower()} of {group}{q[placed.end():]}"
         q = q[:1].upper() + q[1:]

@@ -113,6 +113,11 @@ def nth_point(retriever: Retriever, passages: list[Passage], question: str) -> O
     return items[at] if items and at < len(items) else None
 
 
+def heading_name(heading: str) -> str:
+    """A heading without its numbering: "II. Iran’s Motives" → "Iran’s Motives"."""
+    return _NUMBERING.sub("", heading).strip()
+
+
 def _plain(text: str) -> str:
     return " ".join(re.findall(r"[\w']+", text.lower().replace("’", "'")))
 

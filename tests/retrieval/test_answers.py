@@ -254,6 +254,22 @@ def test_that_after_a_what_question_is_the_thing_its_answer_named(answerer):
     assert not answer.abstained and "February 8, 2024" in answer.text
 
 
+@pytest.mark.parametrize("first,question,reading,point", [
+    ("Why did Pakistan hold back from escalating?", "Tell me more about the second one.",
+     "Tell me more about the second of Pakistan’s motives.", "2. Avoiding Raising Ethnic Tensions"),
+    ("Give me every reason Iran had to calm things down.", "And number four?",
+     "What is the fourth of Iran’s motives?", "4. Avoiding the Fury of Iranians"),
+])
+def test_a_point_by_its_place_is_the_point_of_the_list_the_previous_answer_gave(answerer, first, question,
+                                                                                reading, point):
+    """The previous answer listed a section's points (its question named no list); "the second one"
+    counts in that list, read with its heading in lower case where the article writes it so."""
+    assert any(s.level == 2 for s in answerer.ask(first).sentences)
+    answer = answerer.ask(question, history=[first])
+    assert answer.interpreted_as == reading
+    assert answer.sentences[0].level == 2 and answer.sentences[0].text.startswith(point)
+
+
 def test_he_after_who_wrote_the_article_is_the_article(answerer):
     """The issue's row: after "Who is the author of this piece?" and "When did it come out?", "What
     does he say about India?" asks what the article says about India, not who the author is."""

@@ -248,3 +248,23 @@ def test_a_fragment_is_filled_in_only_where_it_reads(previous, question, expecte
 
 def test_ok_is_no_part_of_a_name():
     assert [m.group() for m in names_in("Are ordinary Iranians OK with their government")] == ["Iranians"]
+
+
+LISTS = {"Why did the city close its libraries?": "the city’s reasons"}
+
+
+@pytest.mark.parametrize("previous,question,expected", [
+    # a point by its place, in the list the previous answer gave
+    (["Why did the city close its libraries?"], "Tell me more about the second one.",
+     "Tell me more about the second of the city’s reasons."),
+    (["Why did the city close its libraries?"], "And number three?", "What is the third of the city’s reasons?"),
+    (["Why did the city close its libraries?"], "Is the last one about money?",
+     "Is the last of the city’s reasons about money?"),
+    # an answer of sentences names no list: as before
+    (["When did the city close its libraries?"], "Tell me more about the second one.",
+     "Tell me more about the second one."),
+])
+def test_a_point_by_its_place_is_counted_in_the_list_the_previous_answer_gave(previous, question, expected):
+    asked = []
+    assert standalone(question, previous, list_of=lambda q: asked.append(q) or LISTS.get(q)) == expected
+    assert asked == [previous[-1]]  # asked only for the previous question, once
