@@ -109,11 +109,12 @@ def test_the_second_pass_sets_are_well_formed_and_quote_the_capture(name):
         assert all(s.strip().endswith("?") for s in row["standalone"]), row["id"]
 
 
-def test_the_blind_set_is_well_formed_and_quotes_the_capture():
-    """Written by a third pass blind to the rules, after they were built, and run once at the end of
+@pytest.mark.parametrize("name", ["conversations_blind.jsonl", "conversations_blind2.jsonl"])
+def test_the_blind_sets_are_well_formed_and_quote_the_capture(name):
+    """Each written by a pass blind to the rules, after they were built, and run once at the end of
     a round (docs/evaluation.md). Its answers may be worded freely; one per turn is the article's."""
     capture = (ROOT / "data" / "ecss-pakistan-iran-deescalation.txt").read_text(encoding="utf-8")
-    rows = [json.loads(line) for line in (ROOT / "eval" / "sets" / "conversations_blind.jsonl").read_text(
+    rows = [json.loads(line) for line in (ROOT / "eval" / "sets" / name).read_text(
         encoding="utf-8").splitlines() if line.strip()]
     assert len(rows) == 64 and len({row["conversation"] for row in rows}) == 16
     assert all(set(row) == KEYS for row in rows)
