@@ -22,8 +22,8 @@ from retrieval.answer.candidates import Candidate, candidate_sentences, choose, 
 from retrieval.answer.followup import context_of, standalone
 from retrieval.answer.outline import (
     announced_list,
-    heading_name,
     asks_for_a_list,
+    heading_name,
     matching_section,
     named_section,
     nth_point,

@@ -49,8 +49,7 @@ def fill_ellipsis(readings: list[str], x: str, list_of: Callable[[str], str | No
             if m:
                 e = earlier.rstrip("?!. ")
                 return f"{e[:m.start(2)]}{ordinal}{e[m.end(2):]}?"
-        group = listed_before(readings, list_of) or next(
-            (p for p in (plural_phrase(r.rstrip("?!. ")) for r in reversed(readings)) if p), None)
+        group = list_before(readings, list_of)
         if group:  # "And number two?" after "Which of Pakistan's motives involves India?"
             return f"What is the {ordinal} of {group}?"
     if words and words[0].lower() in PREPOSITIONS:
@@ -106,7 +105,9 @@ def _swapped(before: str) -> str | None:
     return f"{before[:a0]}{b}{before[a1:b0]}{a}{before[b1:]}?"
 
 
-def listed_before(readings: list[str], list_of: Callable[[str], str | None] | None) -> str | None:
-    """The name of the list the previous question was answered with ("Iran’s Motives", after
-    "Why did Iran back off?"): what "the second one" or "And number two?" counts in."""
-    return list_of(readings[-1].rstrip("?!. ") + "?") if list_of and readings and readings[-1] else None
+def list_before(readings: list[str], list_of: Callable[[str], str | None] | None) -> str | None:
+    """What "the second one" or "And number two?" counts in: the list the previous question was
+    answered with ("Iran’s motives", after "Why did Iran back off?"), else the latest plural an
+    earlier question named ("Pakistan's motives")."""
+    listed = list_of(readings[-1].rstrip("?!. ") + "?") if list_of and readings and readings[-1] else None
+    return listed or next((p for p in (plural_phrase(r.rstrip("?!. ")) for r in reversed(readings)) if p), None)

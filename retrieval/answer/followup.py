@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from retrieval.answer.ellipsis import ORDINALS, fill_ellipsis, listed_before
+from retrieval.answer.ellipsis import ORDINALS, fill_ellipsis, list_before
 from retrieval.answer.phrases import (
     AUX,
     OPENERS,
@@ -208,8 +208,7 @@ def _swap_wh(before: str, wh: str, negated: bool) -> str:
 def _resolve_pronouns(q: str, readings: list[str], answer_of: Callable[[str], str | None] | None = None,
                       subject: str | None = None, list_of: Callable[[str], str | None] | None = None) -> str:
     placed = _PLACED_ONE.search(q)
-    group = placed and (listed_before(readings, list_of)
-                        or next((p for p in (plural_phrase(r.rstrip("?!. ")) for r in reversed(readings)) if p), None))
+    group = placed and list_before(readings, list_of)
     if group:
         q = f"{q[:placed.start()]}the {placed.group(1).lower()} of {group}{q[placed.end():]}"
         q = q[:1].upper() + q[1:]
