@@ -16,9 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 
-from retrieval.answer.abstention import decide, not_said
+from retrieval.answer.abstention import NOTHING_SETTLES, READER_FOUND_NONE, decide, not_said
 from retrieval.answer.answer_type import can_answer, expected_type
 from retrieval.answer.candidates import Candidate, candidate_sentences, choose, span_text, with_context
+from retrieval.answer.casing import casing_for, true_case
 from retrieval.answer.followup import context_of, standalone
 from retrieval.answer.outline import (
     announced_list,
@@ -104,13 +105,18 @@ class Answerer:
                 answers[e] = self._asked_again(e, doc)
             return answers[e]
 
-        reading = standalone(asked, earlier, answer_of=lambda e: _short_answer_of(answer_to(e)),
+        # Names typed in lower case are read as the article writes them ("and iran?"); a question
+        # whose reading differs from it only so is asked as typed.
+        casing = casing_for(self.retriever, doc) if earlier else {}
+        cased, earlier = true_case(asked, casing), [true_case(e, casing) for e in earlier]
+        reading = standalone(cased, earlier, answer_of=lambda e: _short_answer_of(answer_to(e)),
                              subject=self.retriever.title_of(doc),
                              list_of=lambda e: _list_name_of(self.retriever, answer_to(e)))
+        reading = asked if reading == cased else reading
         query = self.retriever.query(reading)
         # A follow-up no rule could rewrite is searched for with the previous question beside it
         # (followup.context_of); the reader reads it as asked.
-        context = context_of(reading, earlier, self.retriever.title_of(doc)) if reading == asked else None
+        context = context_of(cased, earlier, self.retriever.title_of(doc)) if reading == asked else None
         searched = self.retriever.query(f"{reading} {context}") if context else query
         signals = self.retriever.signals(searched, doc or None)
         answer = self.compose(query, signals, self.retriever.rank(searched, signals, k, mode, doc))
@@ -164,16 +170,14 @@ class Answerer:
         reason = decide(self.settings, len(fitting), support, best_probability,
                         lambda: self.retriever.chunks[max(fitting, key=lambda c: c.score).passage.chunk].kind in _METADATA,
                         settled)
-        if reason is not None:
+        # A list is no span: a question asking for one, with sentences close to it, gets the
+        # section's points though the reader (or the verifier) finds no span that answers it.
+        section = self._list_asked(query, signals, passages, fitting, support, listed_only=reason is not None) \
+            if reason in (None, READER_FOUND_NONE, NOTHING_SETTLES) else []
+        if reason is not None and not section:
             best = best_probability() if fitting and support >= self.settings.abstain_below else None
             return self._abstain(query, passages, candidates, reason, support if fitting else 0.0,
                                  None if best is None else 1.0 - best)
-        section = []
-        if kind is None and not _PICKS_ONE.match(query.text):  # "Which one …" wants one point
-            section = matching_section(self.retriever, signals, passages, support)
-            if not section and asks_for_a_list(query.text):
-                section = (named_section(self.retriever, passages, query.text)
-                           or section_of_the_answer(self.retriever, passages, fitting, query.text))
         if section:
             return self._answer(query, [Pick(i.row, i.start, i.end, support, 2) for i in section], passages, support)
         picks, joined, listed = self._sentence_picks(query, fitting, reads())
@@ -184,6 +188,20 @@ class Answerer:
             self.reader, self.settings, query.text, answer.sentences, reads(), kind, joined,
             show=self.settings.short_answers_for == "all" or kind is not None)
         return replace(answer, short_answer=short, no_answer_score=no_answer_score)
+
+    def _list_asked(self, query: Query, signals: Signals, passages: list[Passage], fitting: list[Candidate],
+                    support: float, listed_only: bool = False) -> list:
+        """The outline the question asks for: of the section whose heading it matches, or, when it
+        asks for a list by its form, of the section it names or its answer comes from; [] if none.
+        `listed_only`: only a question that asks for a list by its form."""
+        kind = expected_type(query.text)
+        if kind is not None or _PICKS_ONE.match(query.text):  # "Which one …" wants one point
+            return []
+        section = [] if listed_only else matching_section(self.retriever, signals, passages, support)
+        if not section and asks_for_a_list(query.text):
+            section = (named_section(self.retriever, passages, query.text)
+                       or section_of_the_answer(self.retriever, passages, fitting, query.text))
+        return section
 
     def _sentence_picks(self, query: Query, fitting: list[Candidate],
                         reads) -> tuple[list[Pick], tuple[str, int] | None, list]:

@@ -81,7 +81,7 @@ _THE_THING = re.compile(r"the\s+[a-z][\w’'-]*(?:\s+[a-z][\w’'-]*){0,4}")
 # What is said of a text, not of what it is about: "Who published it?", "How long a read is it?"
 _ABOUT_A_TEXT = re.compile(r"\b(publish\w*|wr[io]te|written|author\w*|filed|posted|released|updated|read|"
                            r"come\s+out|came\s+out|headline|title[sd]?|byline|section|category)\b", re.I)
-_LEAD = re.compile(r"^(?:and|but|so|also|ok|okay|then|well)\s*,?\s+", re.I)
+_LEAD = re.compile(r"^(?:(?:and|but|so|also|ok|okay|then|well)\s*,?\s+)+", re.I)  # "OK so why …"
 _FRAGMENT = re.compile(r"^(?:(?:what|how)\s+about|what\s+of|and)\s+(?P<x>.+)$", re.I)
 # A subordinate clause, or a question word inside: a question of its own that no earlier one completes.
 _NO_FRAGMENT = re.compile(r"^(?:if|unless|because|although|though|whether|suppose|supposing)\b|"
@@ -92,6 +92,10 @@ _PLACED_ONE = re.compile(r"\b(?:the|that|this)\s+({}|last|final)\s+one\b".format
 # A subordinate clause's subject pronoun, after a name in the main clause, stands for that name.
 _SUBORDINATORS = {"if", "when", "whether", "because", "since", "after", "before", "unless", "once", "while",
                   "although", "though", "until"}
+# So does the subject of what a name's verb of saying, thinking or feeling takes: "Why did Pakistan
+# feel it had to hit back?"
+_CLAUSE_VERBS = _SAYING | {"feel", "feels", "felt", "thought", "know", "knew", "decide", "decided", "fear", "feared",
+                           "hope", "hoped", "worry", "worried", "realize", "realized", "realise", "realised"}
 _WHICH_ONE = re.compile(r"\b(which|what)\s+(one|ones|of\s+them|of\s+those|of\s+these)\b", re.I)
 _THE_TWO = re.compile(r"\b(the\s+two|both)\b(?!\s+(?!of\b|are\b|were\b|at\b|in\b)[a-z]+s\b)", re.I)
 # A question word that can give way to another ("Since when has Iran …" → "Why has Iran …"); "What
@@ -213,7 +217,7 @@ def _resolve_pronouns(q: str, readings: list[str], answer_of: Callable[[str], st
         q = f"{q[:placed.start()]}the {placed.group(1).lower()} of {group}{q[placed.end():]}"
         q = q[:1].upper() + q[1:]
     which = _WHICH_ONE.search(q)
-    if which:
+    if which and "?" not in q[:which.start()]:  # "Is this from some think tank? Which one?": the tank
         latest = plural_phrase(readings[-1].rstrip("?!. "))
         group = latest if which.group(2).lower().startswith("one") and latest else pair_across(readings) or next(
             (p for p in (plural_subject(r.rstrip("?!. ")) for r in reversed(readings)) if p), None)
@@ -259,6 +263,8 @@ def _resolve_pronouns(q: str, readings: list[str], answer_of: Callable[[str], st
             replacement = _agreeing(w, thing, readings[-1], q)
         elif w in ("they", "them") or (w in ("these", "those") and _points_back(following)):
             replacement = plural or (owner if _is_group(owner) else None)  # not Islamabad; the Army of Justice
+        elif w == "its" and names_in(q[:m.start()]):
+            replacement = None  # "Why did Pakistan hold back? What were all its reasons?": Pakistan's
         elif w in ("its", "his", "her"):
             replacement = _agreeing_owner(w, owner) and possessive_of(owner)
         elif w == "their":
@@ -276,10 +282,10 @@ def _resolve_pronouns(q: str, readings: list[str], answer_of: Callable[[str], st
             replacement = None  # "Was it only the Baloch they feared?": "it" points at what follows
         if w in ("they", "them", "their") and replacement and (replacement in used or replacement in q):
             replacement = None  # "Why are they against them?": not both the same; nor what the question names
-        if w in ("it", "he", "she", "him") and replacement in used:
+        if w in ("it", "he", "she", "him") and replacement and (replacement in used or replacement in q):
             replacement = None  # "Who did it say it was hitting?": "Who did Iran say it was hitting?"
-        if w in ("it", "he", "she", "they") and previous in _SUBORDINATORS and names_in(q[:m.start()]):
-            replacement = None  # "What did Tehran expect if it went to war?": the subject named before
+        if w in ("it", "he", "she", "they") and previous in _SUBORDINATORS | _CLAUSE_VERBS and names_in(q[:m.start()]):
+            replacement = None  # "What did Tehran expect if it went to war?", "Why did Pakistan feel it had to …?"
         if replacement is None:
             continue
         used.add(replacement)

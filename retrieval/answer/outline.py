@@ -51,18 +51,20 @@ _LIST_WORDS = (r"\b(reasons|motives|motivations|factors|considerations|calculati
 # The list asked for as what the question is about ("What were …", "List …", "Can you give me …"),
 # not as where something figures ("How does Israel figure in Iran's calculations?": one point).
 _REQUEST = r"(?:list|give|tell|name|enumerate)\b"
-_ASKS_WHAT_THEY_ARE = re.compile(rf"^\s*(?:(?:what|which)\s+(?:are|were)\b"
+# What a person may say before the question itself: "OK so why did …", "And, what were …".
+_OPENING = r"^\s*(?:(?:ok|okay|so|and|but|well|then|now)\b[\s,]*)*"
+_ASKS_WHAT_THEY_ARE = re.compile(rf"{_OPENING}(?:(?:what|which)\s+(?:are|were)\b"
                                  rf"|(?:can|could)\s+you\s+(?:please\s+)?{_REQUEST}|(?:please\s+)?{_REQUEST})", re.I)
 _ASKS_FOR_A_LIST = re.compile(
-    _LIST_WORDS + r"|^\s*why\s+(did|does|do|would|might|was|were|has|have|had)\b"
-    r"|^\s*what\s+(made|led|prompted|drove|pushed|caused|motivated|persuaded|convinced)\b", re.I)
+    _LIST_WORDS + "|" + _OPENING + r"why\s+(did|does|do|would|might|was|were|has|have|had)\b"
+    r"|" + _OPENING + r"what\s+(made|led|prompted|drove|pushed|caused|motivated|persuaded|convinced)\b", re.I)
 
 
 # A yes/no question ("Were Iran's reasons less weighty than Pakistan's?") or a comparison ("How do
 # Pakistan's reasons compare with Iran's?") names the list without asking for it.
 # "Can you list …?" is a request, not a yes/no question.
 _NOT_FOR_A_LIST = re.compile(
-    r"^\s*(is|are|was|were|do|does|did|has|have|had|can|could|would|should|will)\b"
+    _OPENING + r"(is|are|was|were|do|does|did|has|have|had|can|could|would|should|will)\b"
     r"(?!\s+you\s+(please\s+)?(list|tell|give|name|show|break|sum|explain|enumerate|walk|outline))"
     r"|\b(compare[sd]?|than)\b", re.I)
 
@@ -146,7 +148,8 @@ def section_of_the_answer(retriever: Retriever, passages: list[Passage], candida
     best = max(inside, key=lambda c: c.score, default=None)
     # "What were Iran's reasons …?" asks for the list by its words and its owner, wherever the best
     # sentence is; "Why did Iran …?" only when its best sentence is not inside one point.
-    by_words = bool(named and _ASKS_WHAT_THEY_ARE.match(question) and re.search(_LIST_WORDS, question, re.I))
+    by_words = bool(named and any(_ASKS_WHAT_THEY_ARE.match(part) and re.search(_LIST_WORDS, part, re.I)
+                                  for part in re.split(r"(?<=[?!.])\s+", question)))  # "Why …? What were its reasons?"
     if best is not None and len(retriever.chunks[best.passage.chunk].section) != 1 and not by_words:
         return []  # about one of its points
     if best is None and named is None:

@@ -309,3 +309,28 @@ def test_a_point_named_by_its_place_in_a_named_list_is_that_point(answerer, ques
     assert [s.level for s in answer.sentences] == [2, 0] and answer.sentences[0].text == point
     assert answer.sentences[1].paragraph == answer.sentences[0].paragraph
     assert not answer.sentences[1].text.startswith((":", " "))
+
+
+@pytest.mark.parametrize("history,question,reading,said", [
+    (["why did pakistan hold back from escalating?"], "and iran, why did it hold back?",
+     "Why did Iran hold back from escalating?", "Iran refrained from escalating"),
+    (["where in iraq did the irgc strike?"], "what did it claim was there?", "What did the IRGC claim was there?",
+     "Mossad"),
+])
+def test_a_conversation_typed_in_lower_case_reads_the_article_s_names(answerer, history, question, reading, said):
+    """Many people type in lower case: the names the article writes with capitals are read as
+    names (casing.py), so the follow-up rules find them; a question whose only change would be
+    its capitals is asked, and shown, as typed."""
+    answer = answerer.ask(question, history=history)
+    assert answer.interpreted_as == reading and not answer.abstained and said in answer.text
+    assert answerer.ask("what did pakistan do next?", history=history).interpreted_as is None
+
+
+@pytest.mark.parametrize("question", [
+    "Tell me the considerations that kept Pakistan from retaliating harder against Iran.",  # the reader found no span
+    "OK so why did Pakistan hold back? What were all its reasons?",  # asked for in its second sentence
+])
+def test_a_question_asking_for_a_list_gets_the_list_though_no_span_answers_it(answerer, question):
+    answer = answerer.ask(question, history=["Who struck first, Iran or Pakistan?"])
+    assert not answer.abstained and [s.level for s in answer.sentences] == [2] * 6
+    assert answer.sentences[0].text.startswith("1. Concerns Regarding Sectarian Unrest within Pakistan")

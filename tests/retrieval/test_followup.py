@@ -268,3 +268,20 @@ def test_a_point_by_its_place_is_counted_in_the_list_the_previous_answer_gave(pr
     asked = []
     assert standalone(question, previous, list_of=lambda q: asked.append(q) or LISTS.get(q)) == expected
     assert asked == [previous[-1]]  # asked only for the previous question, once
+
+
+@pytest.mark.parametrize("previous,question,expected", [
+    # the subject of what a name's verb of thinking takes is that name
+    (["Why did Iran strike Pakistan?"], "Why did Pakistan feel it had to hit back?",
+     "Why did Pakistan feel it had to hit back?"),
+    # a pronoun does not stand for a name its own question names
+    (["Why did Pakistan hold back?"], "Does Pakistan having nukes play into it?",
+     "Does Pakistan having nukes play into it?"),
+    # "which one" after a question of its own points into that question
+    (["What do Pakistan and Iran still disagree about?"], "Is this from some think tank? Which one?",
+     "Is this from some think tank? Which one?"),
+    # leads said one after another are all dropped
+    (["Why did Iran strike Pakistan?"], "OK so what did it hit?", "What did Iran hit?"),
+])
+def test_a_pronoun_inside_its_own_question_keeps_its_own_antecedent(previous, question, expected):
+    assert standalone(question, previous) == expected
