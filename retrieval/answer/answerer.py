@@ -20,6 +20,7 @@ from retrieval.answer.abstention import NOTHING_SETTLES, READER_FOUND_NONE, deci
 from retrieval.answer.answer_type import can_answer, expected_type
 from retrieval.answer.candidates import Candidate, candidate_sentences, choose, span_text, with_context
 from retrieval.answer.casing import casing_for, true_case
+from retrieval.answer.ellipsis import Listed
 from retrieval.answer.followup import context_of, standalone
 from retrieval.answer.outline import (
     announced_list,
@@ -69,17 +70,18 @@ def _short_answer_of(answer: Answer) -> str | None:
     return ("the " if article else "") + short.text
 
 
-def _list_name_of(retriever: Retriever, answer: Answer) -> str | None:
-    """What the section whose points an answer listed is called, as a reading may say it: its
-    heading, with the words the article also writes in lower case in lower case ("Iran’s
-    Motives" → "Iran’s motives", which "it" cannot stand for); None for an answer of sentences."""
-    point = next((s for s in answer.sentences if s.level == 2), None)
-    cited = dict(answer.citations).get(point.citation) if point else None
+def _list_of(retriever: Retriever, answer: Answer) -> Listed | None:
+    """The list an answer gave: its section's name as a reading may say it, its heading with the
+    words the article also writes in lower case in lower case ("Iran’s Motives" → "Iran’s motives",
+    which "it" cannot stand for), and its points; None for an answer of sentences."""
+    points = [s for s in answer.sentences if s.level == 2]
+    cited = dict(answer.citations).get(points[0].citation) if points else None
     if cited is None or not cited.section:
         return None
     text = " ".join(retriever.chunks[int(row)].text for row in retriever.rows_for(cited.doc))
     lower = set(re.findall(r"\b[a-z][\w’'-]*", text))
-    return " ".join(w.lower() if w.lower() in lower else w for w in heading_name(cited.section[0]).split())
+    name = " ".join(w.lower() if w.lower() in lower else w for w in heading_name(cited.section[0]).split())
+    return Listed(name, tuple(s.text for s in points))
 
 
 class Answerer:
@@ -111,7 +113,7 @@ class Answerer:
         cased, earlier = true_case(asked, casing), [true_case(e, casing) for e in earlier]
         reading = standalone(cased, earlier, answer_of=lambda e: _short_answer_of(answer_to(e)),
                              subject=self.retriever.title_of(doc),
-                             list_of=lambda e: _list_name_of(self.retriever, answer_to(e)))
+                             list_of=lambda e: _list_of(self.retriever, answer_to(e)))
         reading = asked if reading == cased else reading
         query = self.retriever.query(reading)
         # A follow-up no rule could rewrite is searched for with the previous question beside it

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from retrieval.answer.phrases import (
     ORDINAL_WORDS,
@@ -16,6 +17,19 @@ from retrieval.answer.phrases import (
     plural_phrase,
     the_phrase,
 )
+
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A list an answer gave: its name as a reading says it ("Iran’s motives") and its points'
+    headings, as the article writes them ("6. Additional Regional Calculations (Israel)")."""
+    name: str
+    points: tuple[str, ...] = ()
+
+
+# The list an earlier question was answered with, if its answer gave one.
+ListOf = Callable[[str], Listed | None]
 
 _NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 _NUMBER_ORDINALS = {n: o for i, o in enumerate(ORDINAL_WORDS) for n in (_NUMBER_WORDS[i], str(i + 1))}
@@ -28,7 +42,7 @@ _REST = re.compile(r"^(the\s+)?(others|rest|other\s+ones|remaining\s+ones|remain
 _ORDINAL = re.compile(rf"\b(the\s+)?{ORDINALS}\b(\s+one)?", re.I)
 
 
-def fill_ellipsis(readings: list[str], x: str, list_of: Callable[[str], str | None] | None = None) -> str | None:
+def fill_ellipsis(readings: list[str], x: str, list_of: ListOf | None = None) -> str | None:
     """The previous question (the last of `readings`) with the fragment `x` in its place: "Iran's"
     for its owner, "Syria" for its first name, "in Syria" for its "in …", "the fifth" for its
     ordinal (or of the list its answer gave, `list_of`), "the others" for the rest of what it
@@ -105,9 +119,27 @@ def _swapped(before: str) -> str | None:
     return f"{before[:a0]}{b}{before[a1:b0]}{a}{before[b1:]}?"
 
 
-def list_before(readings: list[str], list_of: Callable[[str], str | None] | None) -> str | None:
+def list_before(readings: list[str], list_of: ListOf | None) -> str | None:
     """What "the second one" or "And number two?" counts in: the list the previous question was
     answered with ("Iran’s motives", after "Why did Iran back off?"), else the latest plural an
     earlier question named ("Pakistan's motives")."""
-    listed = list_of(readings[-1].rstrip("?!. ") + "?") if list_of and readings and readings[-1] else None
-    return listed or next((p for p in (plural_phrase(r.rstrip("?!. ")) for r in reversed(readings)) if p), None)
+    listed = previous_list(readings, list_of)
+    return listed.name if listed else next(
+        (p for p in (plural_phrase(r.rstrip("?!. ")) for r in reversed(readings)) if p), None)
+
+
+def previous_list(readings: list[str], list_of: ListOf | None) -> Listed | None:
+    """The list the previous question was answered with; None if its answer gave none."""
+    return list_of(readings[-1].rstrip("?!. ") + "?") if list_of and readings and readings[-1] else None
+
+
+def point_named(word: str, listed: Listed) -> int | None:
+    """Which point of a list "the election one" or "the one about India" means: the only one whose
+    heading has the word ("6. Preparing for the Upcoming Pakistani Parliamentary Elections"); None
+    if none or several do."""
+    said = word.lower().rstrip("’'s")
+    if len(said) < 3:
+        return None
+    hits = [i for i, point in enumerate(listed.points)
+            if any(w == said or (len(said) >= 4 and w.startswith(said)) for w in re.findall(r"[a-z]+", point.lower()))]
+    return hits[0] if len(hits) == 1 else None

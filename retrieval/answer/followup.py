@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from retrieval.answer.ellipsis import ORDINALS, fill_ellipsis, list_before
+from retrieval.answer.ellipsis import ORDINALS, ListOf, fill_ellipsis, list_before, point_named, previous_list
 from retrieval.answer.phrases import (
     AUX,
     OPENERS,
@@ -88,7 +88,12 @@ _NO_FRAGMENT = re.compile(r"^(?:if|unless|because|although|though|whether|suppos
                           r"\b(?:what|how|why|when|where|who|which)\b", re.I)
 _NAMED_THEN_QUESTION = re.compile(r"^(?:and|but|so|(?:what|how)\s+about|as\s+for)\s+(?P<x>[^,]+),\s*(?P<q>.+)$", re.I)
 # "Is the last one about America?": a point of the list an earlier question asked for, by its place.
-_PLACED_ONE = re.compile(r"\b(?:the|that|this)\s+({}|last|final)\s+one\b".format("|".join(ORDINAL_WORDS)), re.I)
+_PLACED_ONE = re.compile(r"\b(?:the|that|this)\s+({}|last|final)(?:\s+one\b|(?=\s*[?.!]*\s*$))".format(
+    "|".join(ORDINAL_WORDS)), re.I)  # "… the second one?", "Tell me about the first."
+# A point of the list the previous answer gave, by a word of its heading: "the election one", "the
+# one about India".
+_NAMED_ONE = re.compile(r"\b(?:the|that|this)\s+(?P<x>[\w’'-]+)\s+one\b"
+                        r"|\bthe\s+one\s+(?:about|on|with|involving|concerning|regarding)\s+(?P<y>[\w’'-]+)", re.I)
 # A subordinate clause's subject pronoun, after a name in the main clause, stands for that name.
 _SUBORDINATORS = {"if", "when", "whether", "because", "since", "after", "before", "unless", "once", "while",
                   "although", "though", "until"}
@@ -110,13 +115,14 @@ _FULL_NAME = re.compile(r"[A-Z][\w’'.-]+(?:\s+(?:of\s+|de\s+|al-|bin\s+)?[A-Z]
 
 
 def standalone(question: str, previous: Sequence[str], answer_of: Callable[[str], str | None] | None = None,
-               subject: str | None = None, list_of: Callable[[str], str | None] | None = None) -> str:
+               subject: str | None = None, list_of: ListOf | None = None) -> str:
     """The question as it reads on its own, given the earlier questions of the conversation
     (oldest first, as they were asked). Unchanged when it already stands alone. `answer_of`
     gives the short answer to an earlier question (read as it stands alone), asked only when
-    "he"/"she" may stand for the person a who-question's answer named; `list_of` the name of the
-    list an earlier question was answered with ("Iran’s Motives"), asked only when a follow-up
-    picks a point by its place ("Tell me more about the second one.")."""
+    "he"/"she" may stand for the person a who-question's answer named; `list_of` the list an
+    earlier question was answered with (its name, "Iran’s motives", and its points), asked only
+    when a follow-up picks a point by its place ("Tell me more about the second one.") or by a
+    word of its heading ("What's the Israel one about?")."""
     subject = subject if subject and _SUBJECT.fullmatch(subject.strip()) else None
     readings: list[str] = []
     for earlier in previous:
@@ -143,7 +149,7 @@ def context_of(question: str, previous: Sequence[str], subject: str | None = Non
 
 
 def _read(question: str, readings: list[str], answer_of: Callable[[str], str | None] | None = None,
-          subject: str | None = None, list_of: Callable[[str], str | None] | None = None) -> str:
+          subject: str | None = None, list_of: ListOf | None = None) -> str:
     q = " ".join(question.split())
     if not q or not readings:
         return _resolve_pronouns(q, [""], None, subject) if q and subject else q
@@ -210,11 +216,17 @@ def _swap_wh(before: str, wh: str, negated: bool) -> str:
 
 
 def _resolve_pronouns(q: str, readings: list[str], answer_of: Callable[[str], str | None] | None = None,
-                      subject: str | None = None, list_of: Callable[[str], str | None] | None = None) -> str:
+                      subject: str | None = None, list_of: ListOf | None = None) -> str:
     placed = _PLACED_ONE.search(q)
     group = placed and list_before(readings, list_of)
     if group:
         q = f"{q[:placed.start()]}the {placed.group(1).lower()} of {group}{q[placed.end():]}"
+        q = q[:1].upper() + q[1:]
+    named = None if placed else _NAMED_ONE.search(q)
+    listed = previous_list(readings, list_of) if named else None
+    place = point_named(named.group("x") or named.group("y"), listed) if listed else None
+    if place is not None and place < len(ORDINAL_WORDS):
+        q = f"{q[:named.start()]}the {ORDINAL_WORDS[place]} of {listed.name}{q[named.end():]}"
         q = q[:1].upper() + q[1:]
     which = _WHICH_ONE.search(q)
     if which and "?" not in q[:which.start()]:  # "Is this from some think tank? Which one?": the tank

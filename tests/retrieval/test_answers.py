@@ -334,3 +334,19 @@ def test_a_question_asking_for_a_list_gets_the_list_though_no_span_answers_it(an
     answer = answerer.ask(question, history=["Who struck first, Iran or Pakistan?"])
     assert not answer.abstained and [s.level for s in answer.sentences] == [2] * 6
     assert answer.sentences[0].text.startswith("1. Concerns Regarding Sectarian Unrest within Pakistan")
+
+
+@pytest.mark.parametrize("first,question,reading,point,said", [
+    ("Give me every reason Iran had to calm things down.", "What's the Israel one about?",
+     "What's the sixth of Iran’s motives about?", "6. Additional Regional Calculations (Israel)", "Israel"),
+    ("Why did Pakistan hold back from escalating?", "tell me about the election one: when is the vote?",
+     "Tell me about the sixth of Pakistan’s motives: when is the vote?",
+     "6. Preparing for the Upcoming Pakistani Parliamentary Elections", "February 8, 2024"),
+])
+def test_a_point_by_a_word_of_its_heading_is_that_point_of_the_list_the_previous_answer_gave(
+        answerer, first, question, reading, point, said):
+    """"The election one" after an answer that listed a section's points is the one point whose
+    heading has the word: read by its place, answered with its heading and first sentence."""
+    answer = answerer.ask(question, history=[first])
+    assert answer.interpreted_as == reading
+    assert answer.sentences[0].level == 2 and answer.sentences[0].text == point and said in answer.text

@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from retrieval.answer.ellipsis import Listed
 from retrieval.answer.followup import context_of, standalone
 from retrieval.answer.phrases import names_in
 
@@ -250,7 +251,8 @@ def test_ok_is_no_part_of_a_name():
     assert [m.group() for m in names_in("Are ordinary Iranians OK with their government")] == ["Iranians"]
 
 
-LISTS = {"Why did the city close its libraries?": "the city’s reasons"}
+LISTS = {"Why did the city close its libraries?": Listed("the city’s reasons", (
+    "1. Falling Visits", "2. The Cost of Heating Old Buildings", "3. A New Digital Library"))}
 
 
 @pytest.mark.parametrize("previous,question,expected", [
@@ -263,6 +265,14 @@ LISTS = {"Why did the city close its libraries?": "the city’s reasons"}
     # an answer of sentences names no list: as before
     (["When did the city close its libraries?"], "Tell me more about the second one.",
      "Tell me more about the second one."),
+    (["Why did the city close its libraries?"], "Tell me about the first.", "Tell me about the first of the city’s reasons."),
+    # a point by a word of its heading
+    (["Why did the city close its libraries?"], "What's the heating one about?",
+     "What's the second of the city’s reasons about?"),
+    (["Why did the city close its libraries?"], "tell me more about the one about visits, how far did they fall?",
+     "Tell me more about the first of the city’s reasons, how far did they fall?"),
+    (["Why did the city close its libraries?"], "What's the money one about?", "What's the money one about?"),
+    (["Why did the city close its libraries?"], "Was the big one the cost?", "Was the big one the cost?"),
 ])
 def test_a_point_by_its_place_is_counted_in_the_list_the_previous_answer_gave(previous, question, expected):
     asked = []
