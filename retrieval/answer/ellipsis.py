@@ -39,6 +39,9 @@ ORDINALS = r"({}|last|final|next)".format("|".join(ORDINAL_WORDS))
 _SOMEONE = re.compile(r"^(?:every|any|some|no)(?:one|body|thing)\b", re.I)
 _THE_OTHER_WAY = re.compile(r"^(?:the\s+other\s+way\s+a?round|vice\s+versa|the\s+reverse|conversely)$", re.I)
 _REST = re.compile(r"^(the\s+)?(others|rest|other\s+ones|remaining\s+ones|remaining\s+\w+|other\s+\w+)$", re.I)
+# A side, view or take: "Tehran's side of it", "from Iran's side", "the Pakistani view".
+_SIDE = re.compile(r"(?:from\s+)?(?P<x>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*)(?:['’]s?)?\s+"
+                   r"(?:side|view|perspective|take|point\s+of\s+view|end)(?:\s+of\s+(?:it|this|that|things))?")
 _ORDINAL = re.compile(rf"\b(the\s+)?{ORDINALS}\b(\s+one)?", re.I)
 
 
@@ -53,6 +56,9 @@ def fill_ellipsis(readings: list[str], x: str, list_of: ListOf | None = None) ->
         return _the_rest(b)
     if _THE_OTHER_WAY.match(x):
         return _swapped(b)
+    side = _SIDE.fullmatch(x)
+    if side and names_in(b):  # "And Tehran's side of it?": Tehran in the subject's place
+        return _from_the_side_of(b, side.group("x"))
     numbered = _NUMBERED.fullmatch(x)
     if numbered:  # "And number two?": the second
         x = "the " + _NUMBER_ORDINALS[numbered.group(1).lower()]
@@ -93,6 +99,19 @@ def fill_ellipsis(readings: list[str], x: str, list_of: ListOf | None = None) ->
     if phrase and not _SOMEONE.match(x):  # "And everyone else?" is no thing to put in a thing's place
         return f"{b[:phrase[0]]}{x}{b[phrase[1]:]}?"
     return None  # nothing to put it in place of: asked as written, never "<previous> — <fragment>"
+
+
+def _from_the_side_of(before: str, x: str) -> str | None:
+    """The previous question asked from `x`'s side: its two names traded when `x` is its second
+    ("What does Islamabad accuse Tehran of?" → "What does Tehran accuse Islamabad of?"), `x` in
+    the place of its only name ("Why did Pakistan hold back?" → "Why did Iran hold back?"); None
+    otherwise: a third party's view of it ("And Kabul's view of it?") is no question of that shape."""
+    said = [POSSESSIVE_END.sub("", m.group()) for m in names_in(before)]
+    if x in said[1:]:
+        return _swapped(before)
+    if len(said) == 1 and x != said[0]:
+        return fill_ellipsis([before], x)
+    return None
 
 
 def _the_rest(b: str) -> str:

@@ -242,6 +242,10 @@ def test_they_after_a_who_question_are_not_the_things_it_named(previous, questio
     (["What do Pakistan and India argue about?"], "And Kabul's view of it?", "And Kabul's view of it?"),
     (["When did Iran reach the border?"], "And Pakistan's army?", "When did Pakistan's army reach the border?"),
     (["How many of the refugees went home?"], "And everybody else?", "And everybody else?"),
+    # a side: its name in the subject's place, the two traded when it is the other
+    (["What does Islamabad accuse Tehran of?"], "And Tehran's side of it?", "What does Tehran accuse Islamabad of?"),
+    (["Why did Pakistan hold back?"], "And from Iran's side?", "Why did Iran hold back?"),
+    (["What does Islamabad accuse Tehran of?"], "And Islamabad's side?", "And Islamabad's side?"),
 ])
 def test_a_fragment_is_filled_in_only_where_it_reads(previous, question, expected):
     assert standalone(question, previous) == expected
