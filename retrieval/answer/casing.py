@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import re
 import weakref
-from typing import Iterable
+from collections.abc import Iterable
 
 from retrieval.answer.phrases import FUNCTION
 
 _WORD = re.compile(r"[A-Za-z][\w’'-]*")
 # Sentences and the parts of a line a heading may take ("3. Sidestepping Pakistan’s …: Since …").
 _PIECE = re.compile(r"[^.!?:;\n]+")
-# Read at most this many passages for a library's names: a library of a million passages is read
-# by document (a conversation stays with its document) and its questions keep their casing.
+# Read at most this many passages for a library's names: a larger library is read one document at
+# a time (a conversation stays with its document); asked of all of it, a question keeps its casing.
 MAX_ROWS = 5000
 # Capitalized words next to each other, or joined by "of (the)": "Army of Justice", "Red Sea".
 _RUN = re.compile(r"[A-Z][\w’'-]*(?:(?: of(?: the)?)? [A-Z][\w’'-]*)*")
+_LONGEST = 6  # words in a name looked up
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -73,9 +74,6 @@ def true_case(question: str, casing: dict[str, str]) -> str:
         else:
             i += 1
     return "".join(out) + question[last:]
-
-
-_LONGEST = 6  # words in a name looked up
 
 
 def casing_for(retriever, doc: str | None) -> dict[str, str]:

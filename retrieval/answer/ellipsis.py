@@ -19,7 +19,6 @@ from retrieval.answer.phrases import (
 )
 
 
-
 @dataclass(frozen=True)
 class Listed:
     """A list an answer gave: its name as a reading says it ("Iran’s motives") and its points'

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.answer.casing import name_casing, true_case
+from retrieval.answer.casing import MAX_ROWS, casing_for, name_casing, true_case
 
 TEXTS = [
     "Following the strikes, Pakistan and Iran opted for calm. The foreign ministry of Pakistan said so.",
@@ -42,3 +42,32 @@ def test_a_question_typed_in_lower_case_gets_the_article_s_names(typed, read):
 
 def test_no_casing_leaves_the_question_as_typed():
     assert true_case("and iran?", {}) == "and iran?"
+
+
+class _Rows:
+    """A retriever's rows and chunks, counting what is read."""
+
+    def __init__(self, texts, rows=None):
+        self.read = 0
+        self._texts, self._rows = texts, rows if rows is not None else list(range(len(texts)))
+
+    def rows_for(self, doc):
+        return self._rows
+
+    @property
+    def chunks(self):
+        rows = self
+
+        class Chunks:
+            def __getitem__(self, i):
+                rows.read += 1
+                return type("Chunk", (), {"text": rows._texts[i % len(rows._texts)]})()
+        return Chunks()
+
+
+def test_names_are_read_once_per_document_and_not_over_a_large_library():
+    small = _Rows(TEXTS)
+    assert casing_for(small, "doc")["iran"] == "Iran" and casing_for(small, "doc")["iran"] == "Iran"
+    assert small.read == len(TEXTS)  # once
+    large = _Rows(TEXTS, rows=list(range(MAX_ROWS + 1)))
+    assert casing_for(large, None) == {} and large.read == 0
