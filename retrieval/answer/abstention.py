@@ -74,6 +74,8 @@ def not_said(question: str) -> str:
         if at is not None:
             return f"The article does not say {wh} {' '.join(words[:at])} {verb} {' '.join(words[at:])}."
         return f"The article does not say {wh} {be.group(3)} {verb}."
+    if re.match(r"(what|how)\s+about\b", q, re.I):
+        return ABSTAIN_TEXT  # "What about the rest?" has no indirect form
     if _WH_FIRST.match(q) and not _INVERTED.match(q.split(" ", 1)[1] if " " in q else ""):
         return f"The article does not say {q[:1].lower()}{q[1:]}."
     return ABSTAIN_TEXT

@@ -41,6 +41,9 @@ _REST = re.compile(r"^(the\s+)?(others|rest|other\s+ones|remaining\s+ones|remain
 # A side, view or take: "Tehran's side of it", "from Iran's side", "the Pakistani view".
 _SIDE = re.compile(r"(?:from\s+)?(?P<x>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*)(?:['’]s?)?\s+"
                    r"(?:side|view|perspective|take|point\s+of\s+view|end)(?:\s+of\s+(?:it|this|that|things))?")
+# An owner's plural with more said of it: "Tehran's reasons for backing off", "Iran's fears about Israel".
+_OWNED_PLURAL = re.compile(r"[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*['’]s?\s+(?:[a-z][\w-]*\s+){0,2}[a-z][\w-]*[^s\W]s\s+"
+                           r"(?:for|about|of|behind|against|in|on|to)\b.*")
 _ORDINAL = re.compile(rf"\b(the\s+)?{ORDINALS}\b(\s+one)?", re.I)
 
 
@@ -87,17 +90,27 @@ def fill_ellipsis(readings: list[str], x: str, list_of: ListOf | None = None) ->
         owner = next((m for m in names if POSSESSIVE_END.search(m.group())), None)
         if owner:
             return f"{b[:owner.start()]}{x}{b[owner.start() + len(owner.group()):]}?"
+    listed = _OWNED_PLURAL.fullmatch(x)
+    if listed:  # "And Tehran's reasons for backing off?": a question of its own
+        return f"What {'were' if _aux_of(b) in ('did', 'was', 'were', 'had') else 'are'} {x}?"
     if names and x[:1].isupper():  # "What about Syria?": in place of its first name
         if re.search(r"\b(it|its|they|them|their|this|that|these|those)\b", x, re.I):
             return None  # "And Tehran's side of it?" points back itself: no name to put in a name's place
         name = names[0]
         possessive = POSSESSIVE_END.search(name.group())
-        swapped = x + (possessive.group() if possessive and not POSSESSIVE_END.search(x) else "")
+        bare = POSSESSIVE_END.sub("", x)  # "And Iran's?" after "Why did Pakistan hold back?": Iran
+        swapped = bare + (possessive.group() if possessive else "")
         return f"{b[:name.start()]}{swapped}{b[name.start() + len(name.group()):]}?"
     phrase = the_phrase(b)
     if phrase and not _SOMEONE.match(x):  # "And everyone else?" is no thing to put in a thing's place
         return f"{b[:phrase[0]]}{x}{b[phrase[1]:]}?"
     return None  # nothing to put it in place of: asked as written, never "<previous> — <fragment>"
+
+
+def _aux_of(b: str) -> str:
+    """The auxiliary a question opens with, after its question word: "did" of "Why did …"."""
+    m = re.match(r"\s*(?:what|which|who|why|how|when|where)\s+(\w+)", b, re.I)
+    return m.group(1).lower() if m else ""
 
 
 def _from_the_side_of(before: str, x: str) -> str | None:
@@ -113,7 +126,7 @@ def _from_the_side_of(before: str, x: str) -> str | None:
     return None
 
 
-def _the_rest(b: str) -> str:
+def _the_rest(b: str) -> str | None:
     plural = plural_phrase(b)
     if plural:  # "the motives" → "the other motives"; "Iran’s motives" → "Iran’s other motives"
         first, _, rest = plural.partition(" ")
@@ -122,7 +135,10 @@ def _the_rest(b: str) -> str:
         if POSSESSIVE_END.search(first) and rest:
             return f"What are {first} other {rest}?"
         return f"What are the other {plural}?"
-    return f"{b}, apart from that?"
+    phrase = the_phrase(b)
+    if phrase:  # "What share of the population is that?" → "What about the rest of the population?"
+        return f"What about the rest of {b[phrase[0]:phrase[1]]}?"
+    return None  # "In actual numbers, apart from that?" is no question: asked as written
 
 
 def _swapped(before: str) -> str | None:

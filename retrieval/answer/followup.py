@@ -249,9 +249,13 @@ def _resolve_pronouns(q: str, readings: list[str], answer_of: Callable[[str], st
     answered: list[str | None] = []  # the person the previous who-question's answer named, once asked
     author = next((r for r in reversed(readings) if _WHO_WROTE.match(r) and _THE_TEXT.search(r)), None)
     words = list(WORD.finditer(q))
+    # A remark before the question ("Interesting that India comes into it. How does …?") keeps its words.
+    asked_from = max((e.end() for e in re.finditer(r"[.!](?=\s+[A-Z])", q)), default=0)
     out, last, used = [], 0, set()
     for i, m in enumerate(words):
         w = m.group().lower()
+        if m.start() < asked_from:
+            continue
         following = words[i + 1].group().lower() if i + 1 < len(words) else ""
         previous = words[i - 1].group().lower() if i else ""
         if w in ("him", "she", "he", "his", "her") and answer_of is not None and not (answered or author or subject):
@@ -356,8 +360,9 @@ def _agreeing(pronoun: str, thing: str | None, before: str, question: str = "") 
     published or read: "Who published it?" after "What's the main argument of this article?"),
     "he"/"she"/"him" not a thing ("the interim government"; of "Sharif's government", Sharif),
     nor an ordinal ("the second"). None: the question is asked as written."""
-    if pronoun == "it" and _THE_TEXT.search(before) and _ABOUT_A_TEXT.search(question):
-        return "the article"
+    if pronoun == "it" and _ABOUT_A_TEXT.search(question) and (
+            _THE_TEXT.search(before) or re.search(r"\b(author|writer)\b", before, re.I)):
+        return "the article"  # "Which think tank published it?" after "What's the author's background?"
     if thing is None or re.fullmatch(rf"(the\s+)?{ORDINALS}", thing, re.I):
         return None
     head = thing.split()[-1].lower().strip("’'s")

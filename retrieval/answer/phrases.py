@@ -38,7 +38,7 @@ PARTICLES = {"out", "up", "down", "off", "back", "away", "over", "around", "thro
 # A name: capitalized words, joined by "of (the)" ("Army of Justice") or by "and" inside a name.
 # "OK" and "I" are capitalized without being names, or part of one ("Are Iranians OK with …"); nor
 # is a month or a day on its own a name a pronoun stands for ("What did the museum announce in March?").
-_NEVER_NAMES = {"OK", "Okay", "I", "January", "February", "March", "April", "May", "June", "July", "August",
+_NEVER_NAMES = {"OK", "Okay", "I", "I'm", "I’m", "I've", "I’ve", "I'd", "I’d", "I'll", "I’ll", "January", "February", "March", "April", "May", "June", "July", "August",
                 "September", "October", "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday",
                 "Friday", "Saturday", "Sunday"}
 NAME = re.compile(r"(?<![\w’'])(?:[A-Z][\w’'.-]*)"
@@ -151,7 +151,11 @@ def the_phrase(b: str, start: int = 0) -> tuple[int, int] | None:
 
 
 def pair_in(reading: str) -> str | None:
-    """"Tehran and Israel" for "the two": the first two names of a question."""
+    """"Tehran and Israel" for "the two": a pair written as one ("the Pakistan–Iran flare-up"),
+    else the first two names of a question."""
+    joined = re.search(r"\b([A-Z][a-z]+)[-–—]([A-Z][a-z]+)\b", reading)
+    if joined and joined.group(1) != joined.group(2):
+        return f"{joined.group(1)} and {joined.group(2)}"
     names = [POSSESSIVE_END.sub("", m.group()) for m in names_in(reading.rstrip("?!. "))]
     names = [n for i, n in enumerate(names) if n not in names[:i]]
     return f"{names[0]} and {names[1]}" if len(names) >= 2 else None

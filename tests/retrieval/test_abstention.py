@@ -63,6 +63,7 @@ def test_an_answer_is_built_once(answerer):
     ("What is fuelling the friction between those two?",  # "what" is the subject: the order stays
      "The article does not say what is fuelling the friction between those two."),
     ("Who was running the government?", "The article does not say who was running the government."),
+    ("What about the rest of the population?", "The article does not say."),  # never "… what about the rest …"
 ])
 def test_what_the_article_does_not_say_reads_as_english(question, said):
     from retrieval.answer.abstention import not_said

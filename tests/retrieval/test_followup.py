@@ -299,3 +299,31 @@ def test_a_point_by_its_place_is_counted_in_the_list_the_previous_answer_gave(pr
 ])
 def test_a_pronoun_inside_its_own_question_keeps_its_own_antecedent(previous, question, expected):
     assert standalone(question, previous) == expected
+
+
+@pytest.mark.parametrize("previous,question,expected", [
+    # an owner's plural with more said of it is a question of its own
+    (["What does Islamabad accuse Delhi of?"], "And Tehran's reasons for backing off?",
+     "What are Tehran's reasons for backing off?"),
+    (["Why did Pakistan hold back?"], "And Iran's reasons for holding back?", "What were Iran's reasons for holding back?"),
+    # a possessive in place of a name that had none: the name alone
+    (["Why did Pakistan hold back?"], "And Iran's?", "Why did Iran hold back?"),
+    # "the rest" of the thing asked about, else as asked: never "<previous>, apart from that?"
+    (["What share of the population is that?"], "And the rest?", "What about the rest of the population?"),
+    (["In actual numbers?"], "and the rest?", "and the rest?"),
+    # what is published is the article, after a question about its author
+    (["What's the author's background?"], "And which think tank published it?", "Which think tank published the article?"),
+    # "the two" of a pair written as one, not a name before it
+    (["What does the ECSS piece say of the Pakistan–Iran flare-up?"], "What's the root of the problem between the two?",
+     "What's the root of the problem between Pakistan and Iran?"),
+    # a remark before the question keeps its words
+    (["Why did Pakistan hit back?"], "Interesting that India comes into it. How does the author read the strike?",
+     "Interesting that India comes into it. How does the author read the strike?"),
+])
+def test_readings_of_the_third_blind_set_s_shapes_are_questions(previous, question, expected):
+    """Shapes of the third blind set's ill-formed readings (docs/evaluation.md), in words of their own."""
+    assert standalone(question, previous) == expected
+
+
+def test_i_m_is_no_name():
+    assert [m.group() for m in names_in("I'm trying to see why Pakistan hit back")] == ["Pakistan"]
