@@ -9,9 +9,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from retrieval.answer.phrases import (
+    AUX,
+    LIST_NOUNS,
     ORDINAL_WORDS,
     POSSESSIVE_END,
     PREPOSITIONS,
+    WH,
     WORD,
     names_in,
     plural_phrase,
@@ -101,7 +104,7 @@ def fill_ellipsis(readings: list[str], x: str, list_of: ListOf | None = None) ->
         bare = POSSESSIVE_END.sub("", x)  # "And Iran's?" after "Why did Pakistan hold back?": Iran
         swapped = bare + (possessive.group() if possessive else "")
         return f"{b[:name.start()]}{swapped}{b[name.start() + len(name.group()):]}?"
-    phrase = the_phrase(b)
+    phrase = the_phrase(b) if b.split()[0].lower() in WH | AUX else None  # in a question, not a fragment
     if phrase and not _SOMEONE.match(x):  # "And everyone else?" is no thing to put in a thing's place
         return f"{b[:phrase[0]]}{x}{b[phrase[1]:]}?"
     return None  # nothing to put it in place of: asked as written, never "<previous> — <fragment>"
@@ -159,7 +162,8 @@ def list_before(readings: list[str], list_of: ListOf | None) -> str | None:
     earlier question named ("Pakistan's motives")."""
     listed = previous_list(readings, list_of)
     return listed.name if listed else next(
-        (p for p in (plural_phrase(r.rstrip("?!. ")) for r in reversed(readings)) if p), None)
+        (p for p in (plural_phrase(r.rstrip("?!. ")) for r in reversed(readings))
+         if p and p.split()[-1].lower() in LIST_NOUNS), None)  # not "Iran's relations"
 
 
 def previous_list(readings: list[str], list_of: ListOf | None) -> Listed | None:

@@ -102,7 +102,7 @@ _SUBORDINATORS = {"if", "when", "whether", "because", "since", "after", "before"
 _CLAUSE_VERBS = _SAYING | {"feel", "feels", "felt", "thought", "know", "knew", "decide", "decided", "fear", "feared",
                            "hope", "hoped", "worry", "worried", "realize", "realized", "realise", "realised"}
 _WHICH_ONE = re.compile(r"\b(which|what)\s+(one|ones|of\s+them|of\s+those|of\s+these)\b", re.I)
-_THE_TWO = re.compile(r"\b(the\s+two|both)\b(?!\s+(?!of\b|are\b|were\b|at\b|in\b)[a-z]+s\b)", re.I)
+_THE_TWO = re.compile(r"\b(the\s+two|both)\b(?!\s+(?!of\b|are\b|were\b|at\b|in\b)(?:[a-z]+\s+)?[a-z]+s\b)", re.I)
 # A question word that can give way to another ("Since when has Iran …" → "Why has Iran …"); "What
 # would have happened …" has its subject in "What" and cannot.
 _ADVERBIAL_WH = {"when", "where", "why", "how"}
@@ -296,6 +296,8 @@ def _resolve_pronouns(q: str, readings: list[str], answer_of: Callable[[str], st
             replacement = None  # "Was it a surprise that …": "it" stands for what follows
         if w == "it" and i == 1 and words[0].group().lower() in AUX and following in _CLEFT:
             replacement = None  # "Was it only the Baloch they feared?": "it" points at what follows
+        if w == "they" and replacement and plural_subject(q[:m.start()]):
+            replacement = None  # "When the two ministers spoke, what did they agree on?": the ministers
         if w in ("they", "them", "their") and replacement and (replacement in used or replacement in q):
             replacement = None  # "Why are they against them?": not both the same; nor what the question names
         if w in ("it", "he", "she", "him") and replacement and (replacement in used or replacement in q):

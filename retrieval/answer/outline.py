@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from retrieval.answer.candidates import Candidate
-from retrieval.answer.phrases import ORDINAL_WORDS
+from retrieval.answer.phrases import LIST_NOUNS, ORDINAL_WORDS
 from retrieval.search.retriever import Passage, Retriever
 from retrieval.search.signals import Signals
 
@@ -46,7 +46,7 @@ def matching_section(retriever: Retriever, signals: Signals, passages: list[Pass
 # A question that asks for a list by its form: the reasons, motives or factors of something, all
 # or every one of them, or a why-question about what someone did (whose answer, in an article
 # that lays it out as numbered points, is those points).
-_LIST_WORDS = (r"\b(reasons|motives|motivations|factors|considerations|calculations|points|drivers|causes|grounds)\b"
+_LIST_WORDS = (rf"\b({'|'.join(LIST_NOUNS)})\b"
                r"|\b(list|enumerate|give me|tell me|name)\b.{0,20}\b(all|every|each|the)\b")
 # The list asked for as what the question is about ("What were …", "List …", "Can you give me …"),
 # not as where something figures ("How does Israel figure in Iran's calculations?": one point).

@@ -45,6 +45,9 @@ NAME = re.compile(r"(?<![\w’'])(?:[A-Z][\w’'.-]*)"
                   r"(?:\s+(?:of\s+(?:the\s+)?|and\s+(?=[A-Z][a-z]+\s+[A-Z]))?(?!(?:OK|Okay|I)\b)[A-Z][\w’'.-]*)*")
 AFTER_AUX = re.compile(r"\b(?:{})\s+(?:the\s+)?$".format("|".join(sorted(AUX))), re.I)
 POSSESSIVE_END = re.compile(r"['’]s?$")
+# What a list is a list of ("Iran's motives"): the words a question asks for a list by.
+LIST_NOUNS = ("reasons", "motives", "motivations", "factors", "considerations", "calculations", "points", "drivers",
+              "causes", "grounds")
 # The places a question names an item of a list by ("the second of Pakistan's motives").
 ORDINAL_WORDS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
 

@@ -316,6 +316,16 @@ def test_a_pronoun_inside_its_own_question_keeps_its_own_antecedent(previous, qu
     # "the two" of a pair written as one, not a name before it
     (["What does the ECSS piece say of the Pakistan–Iran flare-up?"], "What's the root of the problem between the two?",
      "What's the root of the problem between Pakistan and Iran?"),
+    # "the two" of a noun phrase, and "they" after a plural of its own question
+    (["What did Pakistan do after Iran's strikes?"],
+     "When the two foreign ministers spoke on the phone, what did they agree to work on?",
+     "When the two foreign ministers spoke on the phone, what did they agree to work on?"),
+    # "the second one" counts in a list, not in any plural ("Iran's relations")
+    (["Why are Iran's relations with the West strained?"], "the second one — what weapons exactly?",
+     "the second one — what weapons exactly?"),
+    # a fragment fills a question, not another fragment
+    (["Why are Iran's relations strained?", "the second one — what weapons exactly?"], "and the afghan border?",
+     "and the afghan border?"),
     # a remark before the question keeps its words
     (["Why did Pakistan hit back?"], "Interesting that India comes into it. How does the author read the strike?",
      "Interesting that India comes into it. How does the author read the strike?"),
