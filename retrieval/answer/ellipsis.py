@@ -104,7 +104,7 @@ def fill_ellipsis(readings: list[str], x: str, list_of: ListOf | None = None) ->
         bare = POSSESSIVE_END.sub("", x)  # "And Iran's?" after "Why did Pakistan hold back?": Iran
         swapped = bare + (possessive.group() if possessive else "")
         return f"{b[:name.start()]}{swapped}{b[name.start() + len(name.group()):]}?"
-    phrase = the_phrase(b) if b.split()[0].lower() in WH | AUX else None  # in a question, not a fragment
+    phrase = the_phrase(b) if b.split()[:1] and b.split()[0].lower() in WH | AUX else None  # a question, not a fragment
     if phrase and not _SOMEONE.match(x):  # "And everyone else?" is no thing to put in a thing's place
         return f"{b[:phrase[0]]}{x}{b[phrase[1]:]}?"
     return None  # nothing to put it in place of: asked as written, never "<previous> — <fragment>"

@@ -38,8 +38,8 @@ PARTICLES = {"out", "up", "down", "off", "back", "away", "over", "around", "thro
 # A name: capitalized words, joined by "of (the)" ("Army of Justice") or by "and" inside a name.
 # "OK" and "I" are capitalized without being names, or part of one ("Are Iranians OK with …"); nor
 # is a month or a day on its own a name a pronoun stands for ("What did the museum announce in March?").
-_NEVER_NAMES = {"OK", "Okay", "I", "I'm", "I’m", "I've", "I’ve", "I'd", "I’d", "I'll", "I’ll", "January", "February", "March", "April", "May", "June", "July", "August",
-                "September", "October", "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday",
+_NEVER_NAMES = {"OK", "Okay", "I", "I'm", "I’m", "I've", "I’ve", "I'd", "I’d", "I'll", "I’ll", "January", "February",
+                "March", "April", "May", "June", "July", "August", "September", "October", "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday",
                 "Friday", "Saturday", "Sunday"}
 NAME = re.compile(r"(?<![\w’'])(?:[A-Z][\w’'.-]*)"
                   r"(?:\s+(?:of\s+(?:the\s+)?|and\s+(?=[A-Z][a-z]+\s+[A-Z]))?(?!(?:OK|Okay|I)\b)[A-Z][\w’'.-]*)*")
