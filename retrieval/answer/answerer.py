@@ -174,7 +174,7 @@ class Answerer:
                         settled)
         # A list is no span: a question asking for one, with sentences close to it, gets the
         # section's points though the reader (or the verifier) finds no span that answers it.
-        section = self._list_asked(query, signals, passages, fitting, support, listed_only=reason is not None) \
+        section = self._list_asked(query, kind, signals, passages, fitting, support, listed_only=reason is not None) \
             if reason in (None, READER_FOUND_NONE, NOTHING_SETTLES) else []
         if reason is not None and not section:
             best = best_probability() if fitting and support >= self.settings.abstain_below else None
@@ -191,12 +191,12 @@ class Answerer:
             show=self.settings.short_answers_for == "all" or kind is not None)
         return replace(answer, short_answer=short, no_answer_score=no_answer_score)
 
-    def _list_asked(self, query: Query, signals: Signals, passages: list[Passage], fitting: list[Candidate],
-                    support: float, listed_only: bool = False) -> list:
+    def _list_asked(self, query: Query, kind: str | None, signals: Signals, passages: list[Passage],
+                    fitting: list[Candidate], support: float, listed_only: bool = False) -> list:
         """The outline the question asks for: of the section whose heading it matches, or, when it
         asks for a list by its form, of the section it names or its answer comes from; [] if none.
-        `listed_only`: only a question that asks for a list by its form."""
-        kind = expected_type(query.text)
+        `kind`: the kind of answer the question expects (none for a list). `listed_only`: only a
+        question that asks for a list by its form."""
         if kind is not None or _PICKS_ONE.match(query.text):  # "Which one …" wants one point
             return []
         section = [] if listed_only else matching_section(self.retriever, signals, passages, support)
