@@ -47,6 +47,11 @@ _SIDE = re.compile(r"(?:from\s+)?(?P<x>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*)(?:['’]s
 # An owner's plural with more said of it: "Tehran's reasons for backing off", "Iran's fears about Israel".
 _OWNED_PLURAL = re.compile(r"[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*['’]s?\s+(?:[a-z][\w-]*\s+){0,2}[a-z][\w-]*[^s\W]s\s+"
                            r"(?:for|about|of|behind|against|in|on|to)\b.*")
+_REFLEXIVE = re.compile(r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*\s+(?:itself|themselves|himself|herself)")
+# A question whose subject sits between its auxiliary and its closing verb: "What might | the Baloch
+# groups on the Pakistani side | do".
+_SUBJECT_THEN_VERB = re.compile(r"(?P<asks>(?:what|why|how|when|where)\s+(?:do|does|did|might|could|would|will|can|"
+                                r"should|may))\s+(?P<subject>.+?)\s+(?P<verb>[a-z]+(?<!ing)(?<!ed))", re.I)
 _ORDINAL = re.compile(rf"\b(the\s+)?{ORDINALS}\b(\s+one)?", re.I)
 
 
@@ -96,10 +101,16 @@ def fill_ellipsis(readings: list[str], x: str, list_of: ListOf | None = None) ->
     listed = _OWNED_PLURAL.fullmatch(x)
     if listed:  # "And Tehran's reasons for backing off?": a question of its own
         return f"What {'were' if _aux_of(b) in ('did', 'was', 'were', 'had') else 'are'} {x}?"
+    reflexive = _REFLEXIVE.fullmatch(x)
+    if reflexive:  # "And Islamabad itself?" after "What might the Baloch groups … do?": the subject's place
+        subject = _SUBJECT_THEN_VERB.fullmatch(b)
+        return f"{subject.group('asks')} {x} {subject.group('verb')}?" if subject else None
     if names and x[:1].isupper():  # "What about Syria?": in place of its first name
         if re.search(r"\b(it|its|they|them|their|this|that|these|those)\b", x, re.I):
             return None  # "And Tehran's side of it?" points back itself: no name to put in a name's place
         name = names[0]
+        if b[:name.start()].lower().endswith("the ") and re.match(r"\s+[a-z]", b[name.end():]):
+            return None  # "the Baloch groups": a name that qualifies a noun is no place for "Syria"
         possessive = POSSESSIVE_END.search(name.group())
         bare = POSSESSIVE_END.sub("", x)  # "And Iran's?" after "Why did Pakistan hold back?": Iran
         swapped = bare + (possessive.group() if possessive else "")

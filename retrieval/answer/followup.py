@@ -35,6 +35,7 @@ from retrieval.answer.phrases import (
     ORDINAL_WORDS,
     PREPOSITIONS,
     WH,
+    FUNCTION,
     WORD,
     names_in,
     pair_across,
@@ -42,6 +43,7 @@ from retrieval.answer.phrases import (
     plural_phrase,
     plural_subject,
     possessive_of,
+    the_phrase,
     topic_of,
 )
 
@@ -78,8 +80,10 @@ _SAYING = {"say", "says", "said", "write", "writes", "wrote", "argue", "argues",
            "believe", "believes", "predict", "predicts", "expect", "expects", "recommend", "recommends"}
 # An answer that names a thing "that"/"this" can stand for: a short "the …" phrase.
 _THE_THING = re.compile(r"the\s+[a-z][\w’'-]*(?:\s+[a-z][\w’'-]*){0,4}")
+# Published is what a text is, never a country or a person: "When was it published?".
+_PUBLISHED = re.compile(r"\b(publish\w*|put\s+(?:it\s+)?out|posted)\b", re.I)
 # What is said of a text, not of what it is about: "Who published it?", "How long a read is it?"
-_ABOUT_A_TEXT = re.compile(r"\b(publish\w*|wr[io]te|written|author\w*|filed|posted|released|updated|read|"
+_ABOUT_A_TEXT = re.compile(r"\b(publish\w*|put\s+(?:it\s+)?out|wr[io]te|written|author\w*|filed|posted|released|updated|read|"
                            r"come\s+out|came\s+out|headline|title[sd]?|byline|section|category)\b", re.I)
 _LEAD = re.compile(r"^(?:(?:and|but|so|also|ok|okay|then|well)\s*,?\s+)+", re.I)  # "OK so why …"
 _FRAGMENT = re.compile(r"^(?:(?:what|how)\s+about|what\s+of|and)\s+(?P<x>.+)$", re.I)
@@ -101,6 +105,10 @@ _SUBORDINATORS = {"if", "when", "whether", "because", "since", "after", "before"
 # feel it had to hit back?"
 _CLAUSE_VERBS = _SAYING | {"feel", "feels", "felt", "thought", "know", "knew", "decide", "decided", "fear", "feared",
                            "hope", "hoped", "worry", "worried", "realize", "realized", "realise", "realised"}
+_THIS_NOUN = re.compile(r"\b(?:that|this|those|these)\s+(?P<noun>[a-z][\w-]*)\b(?!\s+(?:is|was|are|were)\b)")
+# What two sides do together: "they" with no plural before are the previous question's two names.
+_RECIPROCAL = re.compile(r"\b(each\s+other|one\s+another|in\s+dispute|disagree\w*|agree\w*|at\s+odds|fight\w*|"
+                         r"clash\w*|negotiat\w*|reconcil\w*)\b", re.I)
 _WHICH_ONE = re.compile(r"\b(which|what)\s+(one|ones|of\s+them|of\s+those|of\s+these)\b", re.I)
 _THE_TWO = re.compile(r"\b(the\s+two|both)\b(?!\s+(?!of\b|are\b|were\b|at\b|in\b)(?:[a-z]+\s+)?[a-z]+s\b)", re.I)
 # A question word that can give way to another ("Since when has Iran …" → "Why has Iran …"); "What
@@ -236,6 +244,7 @@ def _resolve_pronouns(q: str, readings: list[str], answer_of: Callable[[str], st
         if group:
             q = f"{q[:which.start()]}{which.group(1)} of {group}{q[which.end():]}"
             return q[:1].upper() + q[1:]
+    q = _demonstrative(q, readings)
     two = _THE_TWO.search(q)
     if two:
         pair = next((p for p in map(pair_in, reversed(readings)) if p), None) or pair_across(readings)
@@ -279,6 +288,8 @@ def _resolve_pronouns(q: str, readings: list[str], answer_of: Callable[[str], st
             replacement = _agreeing(w, thing, readings[-1], q)
         elif w in ("they", "them") or (w in ("these", "those") and _points_back(following)):
             replacement = plural or (owner if _is_group(owner) else None)  # not Islamabad; the Army of Justice
+            if replacement is None and _RECIPROCAL.search(q):  # "in what areas are they in dispute": two sides
+                replacement = pair_in(readings[-1])
         elif w == "its" and names_in(q[:m.start()]):
             replacement = None  # "Why did Pakistan hold back? What were all its reasons?": Pakistan's
         elif w in ("its", "his", "her"):
@@ -312,6 +323,25 @@ def _resolve_pronouns(q: str, readings: list[str], answer_of: Callable[[str], st
         out.append(q[last:m.start()] + replacement)
         last = m.end()
     return "".join(out) + q[last:] if out else q
+
+
+def _demonstrative(q: str, readings: list[str]) -> str:
+    """"that meeting" as the earlier question named it: "What came out of that meeting?" after "Who
+    chaired the Pakistani cabinet meeting …?" → "… of the Pakistani cabinet meeting?"; the latest
+    question's phrase with the same last word, else the question as it was."""
+    m = _THIS_NOUN.search(q)
+    if not m or m.group("noun").lower() in FUNCTION:
+        return q
+    for earlier in reversed(readings):
+        b, at = earlier.rstrip("?!. "), 0
+        while (phrase := the_phrase(b, at)) is not None:
+            words = b[phrase[0]:phrase[1]].split()
+            at_noun = next((i for i, w in enumerate(words) if w.lower() == m.group("noun").lower()), 0)
+            if at_noun >= 2:  # "the Ankara trade summit (last week)": up to the noun
+                said = " ".join(words[:at_noun + 1])
+                return q[:m.start()] + said[:1].lower() + said[1:] + q[m.end():]
+            at = phrase[1]
+    return q
 
 
 def _person_answered(before: str, answer_of: Callable[[str], str | None]) -> str | None:
@@ -365,6 +395,9 @@ def _agreeing(pronoun: str, thing: str | None, before: str, question: str = "") 
     if pronoun == "it" and _ABOUT_A_TEXT.search(question) and (
             _THE_TEXT.search(before) or re.search(r"\b(author|writer)\b", before, re.I)):
         return "the article"  # "Which think tank published it?" after "What's the author's background?"
+    if pronoun == "it" and _PUBLISHED.search(question) and (_WHO_WROTE.match(before) or thing is None
+                                                           or thing[:1].isupper()):
+        return "the article"  # "When was it published?" after "Who wrote this?" or a question about Pakistan
     if thing is None or re.fullmatch(rf"(the\s+)?{ORDINALS}", thing, re.I):
         return None
     head = thing.split()[-1].lower().strip("’'s")

@@ -74,7 +74,8 @@ def topic_of(reading: str) -> tuple[str, str] | None:
     what that name owns when possessive ("Pakistan's cabinet meeting"), or its phrase opening with
     "the" ("the Pakistani cabinet meeting"); else its first phrase opening with "the"."""
     b = reading.rstrip("?!. ")
-    names = names_in(b)
+    # "… compare with Iran's?": a possessive that ends the question owns what it names before, not a topic.
+    names = [m for m in names_in(b) if not (POSSESSIVE_END.search(m.group()) and m.end() == len(b))]
     if names:
         subject = [m for m in names if AFTER_AUX.search(b[:m.start()])]
         name = (subject or names)[0]
@@ -89,7 +90,14 @@ def topic_of(reading: str) -> tuple[str, str] | None:
             return (f"{text} {' '.join(kept)}" if kept else owner), owner
         return text, owner
     phrase = the_phrase(b)
+    if phrase is None:  # "How does their equipment compare …": their equipment, not an older question's topic
+        owned = re.search(r"\b(?:their|its)\s+(?P<noun>[a-z][\w-]*)", b)
+        if owned and owned.group("noun") not in FUNCTION and not _VERB_FORM.fullmatch(owned.group("noun")):
+            return (owned.group(),) * 2
     return (b[phrase[0]:phrase[1]],) * 2 if phrase else None
+
+
+_VERB_FORM = re.compile(r"[a-z]+(?:ed|ing)")
 
 
 def _phrase_words(after: str, before: str) -> list[str]:
@@ -186,6 +194,10 @@ def plural_phrase(b: str) -> str | None:
     return None
 
 
+# The nouns two names joined by "and" qualify: "(the Pakistani and Iranian) foreign ministers".
+_OWNED_BY_PAIR = re.compile(r"(?:\s+[a-z][\w-]*){0,2}?\s+[a-z][\w-]*[^s\W]s\b")
+
+
 def plural_subject(b: str) -> str | None:
     """For "they"/"their"/"which of them": two names joined by "and", a plural name ("Iranians"),
     or a plural noun phrase ("the foreign ministers")."""
@@ -193,6 +205,9 @@ def plural_subject(b: str) -> str | None:
     for i in range(len(names) - 1):
         between = b[names[i].end():names[i + 1].start()]
         if between.strip() == "and":
+            owned = _OWNED_BY_PAIR.match(b, names[i + 1].end())
+            if owned and b[:names[i].start()].lower().endswith("the "):  # "the Pakistani and Iranian ministers"
+                return b[names[i].start() - 4:owned.end()]
             return b[names[i].start():names[i + 1].end()]
     for m in names:
         if m.group().endswith("s") and not POSSESSIVE_END.search(m.group()) and " " not in m.group():

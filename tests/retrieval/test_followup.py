@@ -337,3 +337,27 @@ def test_readings_of_the_third_blind_set_s_shapes_are_questions(previous, questi
 
 def test_i_m_is_no_name():
     assert [m.group() for m in names_in("I'm trying to see why Pakistan hit back")] == ["Pakistan"]
+
+
+@pytest.mark.parametrize("previous,question,expected", [
+    # what is published or put out is the article, never a country; and after "who wrote this"
+    (["Why did Turkey recall its ambassador?"], "Which publisher put it out?", "Which publisher put the article out?"),
+    (["Who wrote this?"], "and when was it posted", "When was the article posted"),
+    # "they" of two adjectives joined by "and" are the people they qualify
+    (["What did the Greek and Turkish prime ministers discuss in Ankara?"], "Did they sign anything?",
+     "Did the Greek and Turkish prime ministers sign anything?"),
+    # a possessive that ends the question owns a noun said before it: "it" is that noun
+    (["How does their navy compare with Greece's?"], "Who builds it?", "Who builds their navy?"),
+    # "X itself" takes the subject's place; a name that qualifies a noun is no place for another
+    (["What might the Kurdish militias in the north do?"], "And Ankara itself?", "What might Ankara itself do?"),
+    (["Why did the Turkish navy sail?"], "And Greece?", "And Greece?"),
+    # "that <noun>" is the earlier question's phrase with that noun
+    (["Who hosted the Ankara trade summit last week?"], "What was agreed at that summit?",
+     "What was agreed at the Ankara trade summit?"),
+    # "they" with a verb two sides do together, after a question naming two: the two
+    (["How does Russia weigh on Turkey's decision?"], "Where do they disagree?", "Where do Russia and Turkey disagree?"),
+    (["Why did Greece recall its ambassador?"], "Do they disagree?", "Do they disagree?"),
+])
+def test_readings_of_the_fourth_blind_set_s_shapes_are_questions(previous, question, expected):
+    """Shapes of the fourth blind set's readings (docs/evaluation.md), in words of their own."""
+    assert standalone(question, previous) == expected
