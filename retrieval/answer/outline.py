@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from retrieval.answer.aliases import country_of
 from retrieval.answer.candidates import Candidate
 from retrieval.answer.phrases import LIST_NOUNS, ORDINAL_WORDS
 from retrieval.search.retriever import Passage, Retriever
@@ -48,12 +49,14 @@ def matching_section(retriever: Retriever, signals: Signals, passages: list[Pass
 # that lays it out as numbered points, is those points).
 _LIST_WORDS = (rf"\b({'|'.join(LIST_NOUNS)})\b"
                r"|\b(list|enumerate|give me|tell me|name)\b.{0,20}\b(all|every|each|the)\b")
-# The list asked for as what the question is about ("What were …", "List …", "Can you give me …"),
-# not as where something figures ("How does Israel figure in Iran's calculations?": one point).
+# The list asked for as what the question is about ("What were …", "What reasons does …", "List …",
+# "Can you give me …"), not as where something figures ("How does Israel figure in Iran's
+# calculations?": one point).
 _REQUEST = r"(?:list|give|tell|name|enumerate)\b"
 # What a person may say before the question itself: "OK so why did …", "And, what were …".
 _OPENING = r"^\s*(?:(?:ok|okay|so|and|but|well|then|now)\b[\s,]*)*"
 _ASKS_WHAT_THEY_ARE = re.compile(rf"{_OPENING}(?:(?:what|which)\s+(?:are|were)\b"
+                                 rf"|(?:what|which)\s+(?:[\w’'-]+\s+){{0,2}}?(?:{'|'.join(LIST_NOUNS)})\b"
                                  rf"|(?:can|could)\s+you\s+(?:please\s+)?{_REQUEST}|(?:please\s+)?{_REQUEST})", re.I)
 _ASKS_FOR_A_LIST = re.compile(
     _LIST_WORDS + "|" + _OPENING + r"why\s+(did|does|do|would|might|was|were|has|have|had)\b"
@@ -66,7 +69,7 @@ _ASKS_FOR_A_LIST = re.compile(
 _NOT_FOR_A_LIST = re.compile(
     _OPENING + r"(is|are|was|were|do|does|did|has|have|had|can|could|would|should|will)\b"
     r"(?!\s+you\s+(please\s+)?(list|tell|give|name|show|break|sum|explain|enumerate|walk|outline))"
-    r"|\b(compare[sd]?|than)\b", re.I)
+    r"|\b(compare[sd]?|(?<!rather\s)than)\b", re.I)  # "rather than keep going" compares nothing
 
 
 def asks_for_a_list(question: str) -> bool:
@@ -141,15 +144,16 @@ def section_of_the_answer(retriever: Retriever, passages: list[Passage], candida
     if not weights:
         return []
     doc, top = max(weights, key=lambda key: weights[key])  # only the section most passages are in
-    named = sibling_named_first(retriever, doc, question, top)
+    # "What were Iran's reasons …?" asks for the list by its words and its owner, wherever the best
+    # sentence is; "Why did Iran …?" only when its best sentence is not inside one point.
+    asks_by_words = any(_ASKS_WHAT_THEY_ARE.match(part) and re.search(_LIST_WORDS, part, re.I)
+                        for part in re.split(r"(?<=[?!.])\s+", question))  # "Why …? What were its reasons?"
+    named = sibling_named_first(retriever, doc, question, top, capitals=asks_by_words)
     top = named or top
     inside = [c for c in candidates if retriever.chunks[c.passage.chunk].doc == doc
               and list(retriever.chunks[c.passage.chunk].section[:1]) == [top]]
     best = max(inside, key=lambda c: c.score, default=None)
-    # "What were Iran's reasons …?" asks for the list by its words and its owner, wherever the best
-    # sentence is; "Why did Iran …?" only when its best sentence is not inside one point.
-    by_words = bool(named and any(_ASKS_WHAT_THEY_ARE.match(part) and re.search(_LIST_WORDS, part, re.I)
-                                  for part in re.split(r"(?<=[?!.])\s+", question)))  # "Why …? What were its reasons?"
+    by_words = bool(named and asks_by_words)
     if best is not None and len(retriever.chunks[best.passage.chunk].section) != 1 and not by_words:
         return []  # about one of its points
     if best is None and named is None:
@@ -158,11 +162,14 @@ def section_of_the_answer(retriever: Retriever, passages: list[Passage], candida
     return items if len(items) >= 2 else []
 
 
-def sibling_named_first(retriever: Retriever, doc: str, question: str, top: str) -> str | None:
+def sibling_named_first(retriever: Retriever, doc: str, question: str, top: str, capitals: bool = False) -> str | None:
     """Of the document's top-level sections that list points and whose headings differ by a name
     ("I. Pakistan’s Motives", "II. Iran’s Motives"), the one whose name the question says first
     ("the reasons Pakistan had for cooling things off with Iran": Pakistan's, the subject, comes
-    before the object), when `top` is one of them; None when the question names none of them."""
+    before the object), when `top` is one of them; None when the question names none of them.
+    `capitals`: a capital names its country ("Tehran's reasons": Iran's) — only for a question that
+    asks for the list by its words: a why-question about what "Islamabad" did may be answered by
+    the article's opening, which the section would push aside."""
     listing = [c.section[0] for c in map(retriever.chunks.__getitem__, map(int, retriever.rows_for(doc)))
                if c.kind == "heading" and len(c.section) == 1]
     points = outlines(retriever, doc)
@@ -170,7 +177,7 @@ def sibling_named_first(retriever: Retriever, doc: str, question: str, top: str)
     if top not in listing or len(listing) < 2:
         return None
     words = {h: set(_names(_NUMBERING.sub("", h))) for h in listing}
-    said = _names(question)
+    said = [(capitals and country_of(w)) or w for w in _names(question)]
     first: dict[str, int] = {}
     for heading, own in words.items():
         names = own - set.intersection(*(w for h, w in words.items() if h != heading))

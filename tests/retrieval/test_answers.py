@@ -196,6 +196,10 @@ def test_a_sentence_opening_with_a_pronoun_brings_the_one_before(tmp_path, real_
     ("List the considerations behind Pakistan's restraint towards Iran.", "I. Pakistan’s Motives"),
     # the list asked for by its words, though the best sentence lies inside one point
     ("What were Iran's grounds for not escalating with Pakistan?", "II. Iran’s Motives"),
+    # "which/what <list noun> …" asks for the list, wherever the best sentence lies
+    ("Which considerations does the piece give for Iran pulling back from Pakistan?", "II. Iran’s Motives"),
+    # a capital stands for its country, in a question asking for the list by its words
+    ("What motives did Islamabad have for choosing calm over escalation?", "I. Pakistan’s Motives"),
 ])
 def test_a_question_asking_for_a_list_gets_the_sections_points(answerer, question, section):
     answer = answerer.ask(question)
