@@ -47,6 +47,7 @@ _SIDE = re.compile(r"(?:from\s+)?(?P<x>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*)(?:['’]s
 # An owner's plural with more said of it: "Tehran's reasons for backing off", "Iran's fears about Israel".
 _OWNED_PLURAL = re.compile(r"[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*['’]s?\s+(?:[a-z][\w-]*\s+){0,2}[a-z][\w-]*[^s\W]s\s+"
                            r"(?:for|about|of|behind|against|in|on|to)\b.*")
+# "Islamabad itself": a party set against the one the previous question asked about.
 _REFLEXIVE = re.compile(r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*\s+(?:itself|themselves|himself|herself)")
 # A question whose subject sits between its auxiliary and its closing verb: "What might | the Baloch
 # groups on the Pakistani side | do".

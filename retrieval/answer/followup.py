@@ -31,11 +31,11 @@ from collections.abc import Callable, Sequence
 from retrieval.answer.ellipsis import ORDINALS, ListOf, fill_ellipsis, list_before, point_named, previous_list
 from retrieval.answer.phrases import (
     AUX,
+    FUNCTION,
     OPENERS,
     ORDINAL_WORDS,
     PREPOSITIONS,
     WH,
-    FUNCTION,
     WORD,
     names_in,
     pair_across,
@@ -83,8 +83,8 @@ _THE_THING = re.compile(r"the\s+[a-z][\w’'-]*(?:\s+[a-z][\w’'-]*){0,4}")
 # Published is what a text is, never a country or a person: "When was it published?".
 _PUBLISHED = re.compile(r"\b(publish\w*|put\s+(?:it\s+)?out|posted)\b", re.I)
 # What is said of a text, not of what it is about: "Who published it?", "How long a read is it?"
-_ABOUT_A_TEXT = re.compile(r"\b(publish\w*|put\s+(?:it\s+)?out|wr[io]te|written|author\w*|filed|posted|released|updated|read|"
-                           r"come\s+out|came\s+out|headline|title[sd]?|byline|section|category)\b", re.I)
+_ABOUT_A_TEXT = re.compile(r"\b(publish\w*|put\s+(?:it\s+)?out|wr[io]te|written|author\w*|filed|posted|released|"
+                           r"updated|read|come\s+out|came\s+out|headline|title[sd]?|byline|section|category)\b", re.I)
 _LEAD = re.compile(r"^(?:(?:and|but|so|also|ok|okay|then|well)\s*,?\s+)+", re.I)  # "OK so why …"
 _FRAGMENT = re.compile(r"^(?:(?:what|how)\s+about|what\s+of|and)\s+(?P<x>.+)$", re.I)
 # A subordinate clause, or a question word inside: a question of its own that no earlier one completes.
@@ -105,6 +105,8 @@ _SUBORDINATORS = {"if", "when", "whether", "because", "since", "after", "before"
 # feel it had to hit back?"
 _CLAUSE_VERBS = _SAYING | {"feel", "feels", "felt", "thought", "know", "knew", "decide", "decided", "fear", "feared",
                            "hope", "hoped", "worry", "worried", "realize", "realized", "realise", "realised"}
+# "that meeting", "those polls": a demonstrative before a noun (not "that is …"), which an earlier
+# question may have named in full.
 _THIS_NOUN = re.compile(r"\b(?:that|this|those|these)\s+(?P<noun>[a-z][\w-]*)\b(?!\s+(?:is|was|are|were)\b)")
 # What two sides do together: "they" with no plural before are the previous question's two names.
 _RECIPROCAL = re.compile(r"\b(each\s+other|one\s+another|in\s+dispute|disagree\w*|agree\w*|at\s+odds|fight\w*|"
@@ -326,9 +328,10 @@ def _resolve_pronouns(q: str, readings: list[str], answer_of: Callable[[str], st
 
 
 def _demonstrative(q: str, readings: list[str]) -> str:
-    """"that meeting" as the earlier question named it: "What came out of that meeting?" after "Who
-    chaired the Pakistani cabinet meeting …?" → "… of the Pakistani cabinet meeting?"; the latest
-    question's phrase with the same last word, else the question as it was."""
+    """"that meeting" as an earlier question named it: "What came out of that meeting?" after "Who
+    chaired the Pakistani cabinet meeting …?" → "… of the Pakistani cabinet meeting?": the latest
+    "the …" phrase of three words or more that holds the noun, up to it; else the question as it
+    was."""
     m = _THIS_NOUN.search(q)
     if not m or m.group("noun").lower() in FUNCTION:
         return q

@@ -162,7 +162,8 @@ def section_of_the_answer(retriever: Retriever, passages: list[Passage], candida
     return items if len(items) >= 2 else []
 
 
-def sibling_named_first(retriever: Retriever, doc: str, question: str, top: str, capitals: bool = False) -> str | None:
+def sibling_named_first(retriever: Retriever, doc: str, question: str, top: str,
+                        capitals: bool = False) -> str | None:
     """Of the document's top-level sections that list points and whose headings differ by a name
     ("I. Pakistan’s Motives", "II. Iran’s Motives"), the one whose name the question says first
     ("the reasons Pakistan had for cooling things off with Iran": Pakistan's, the subject, comes
