@@ -32,6 +32,7 @@ from retrieval.answer.outline import (
     section_of_the_answer,
 )
 from retrieval.answer.overview import SUMMARY, article_overview, conclusion, overview_kind
+from retrieval.answer.phrases import coordinated_names
 from retrieval.answer.reading import read_candidates, reranked, short_answer
 from retrieval.answer.records import Abstention, Answer, AnswerSentence, answer_text
 from retrieval.base.settings import Settings
@@ -73,8 +74,12 @@ def _short_answer_of(answer: Answer) -> str | None:
 def _list_of(retriever: Retriever, answer: Answer) -> Listed | None:
     """The list an answer gave: its section's name as a reading may say it, its heading with the
     words the article also writes in lower case in lower case ("Iran’s Motives" → "Iran’s motives",
-    which "it" cannot stand for), and its points; None for an answer of sentences."""
+    which "it" cannot stand for), and its points; for an answer of sentences, the names its prose
+    lists (no name: "the second one" is the second of them); None when it lists none."""
     points = [s for s in answer.sentences if s.level == 2]
+    if not points and not answer.abstained:  # names listed in prose ("… the Therhi massacre … and the Lahore …")
+        said = coordinated_names(" ".join(s.text for s in answer.sentences))
+        return Listed("", tuple(said)) if said else None
     cited = dict(answer.citations).get(points[0].citation) if points else None
     if cited is None or not cited.section:
         return None

@@ -25,7 +25,8 @@ from retrieval.answer.phrases import (
 @dataclass(frozen=True)
 class Listed:
     """A list an answer gave: its name as a reading says it ("Iran’s motives") and its points'
-    headings, as the article writes them ("6. Additional Regional Calculations (Israel)")."""
+    headings, as the article writes them ("6. Additional Regional Calculations (Israel)"); or,
+    with no name, the names its prose listed ("the Therhi massacre", "the Lahore incident")."""
     name: str
     points: tuple[str, ...] = ()
 
@@ -80,9 +81,14 @@ def fill_ellipsis(readings: list[str], x: str, list_of: ListOf | None = None) ->
             if m:
                 e = earlier.rstrip("?!. ")
                 return f"{e[:m.start(2)]}{ordinal}{e[m.end(2):]}?"
-        group = list_before(readings, list_of)
+        listed = previous_list(readings, list_of)
+        place = -1 if ordinal in ("last", "final") else ORDINAL_WORDS.index(ordinal) if ordinal in ORDINAL_WORDS else None
+        if listed and not listed.name and place is not None and -len(listed.points) <= place < len(listed.points):
+            return f"What about {listed.points[place]}?"  # the names an answer listed in its prose
+        group = listed.name if listed else list_before(readings, None)
         if group:  # "And number two?" after "Which of Pakistan's motives involves India?"
             return f"What is the {ordinal} of {group}?"
+        return None  # no list to count in: asked as written
     if words and words[0].lower() in PREPOSITIONS:
         p = words[0].lower()
         # "And in Syria?" after "… in Iraq" or "… in the Iraqi city": in its place

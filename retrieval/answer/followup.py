@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from retrieval.answer.ellipsis import ORDINALS, ListOf, fill_ellipsis, list_before, point_named, previous_list
+from retrieval.answer.ellipsis import ORDINALS, Listed, ListOf, fill_ellipsis, list_before, point_named, previous_list
 from retrieval.answer.phrases import (
     AUX,
     FUNCTION,
@@ -228,16 +228,21 @@ def _swap_wh(before: str, wh: str, negated: bool) -> str:
 def _resolve_pronouns(q: str, readings: list[str], answer_of: Callable[[str], str | None] | None = None,
                       subject: str | None = None, list_of: ListOf | None = None) -> str:
     placed = _PLACED_ONE.search(q)
-    group = placed and list_before(readings, list_of)
+    listed = previous_list(readings, list_of) if placed else None
+    group = placed and (listed.name if listed else list_before(readings, None))
     if group:
         q = f"{q[:placed.start()]}the {placed.group(1).lower()} of {group}{q[placed.end():]}"
         q = q[:1].upper() + q[1:]
+    elif placed:  # "the second one" of the names the previous answer listed in its prose
+        q = _item_said(q, placed, listed, _place_of(placed.group(1)))
     named = None if placed else _NAMED_ONE.search(q)
     listed = previous_list(readings, list_of) if named else None
     place = point_named(named.group("x") or named.group("y"), listed) if listed else None
-    if place is not None and place < len(ORDINAL_WORDS):
+    if place is not None and listed.name and place < len(ORDINAL_WORDS):
         q = f"{q[:named.start()]}the {ORDINAL_WORDS[place]} of {listed.name}{q[named.end():]}"
         q = q[:1].upper() + q[1:]
+    elif place is not None:  # "the Lahore one": the name the previous answer listed with that word
+        q = _item_said(q, named, listed, place)
     which = _WHICH_ONE.search(q)
     if which and "?" not in q[:which.start()]:  # "Is this from some think tank? Which one?": the tank
         latest = plural_phrase(readings[-1].rstrip("?!. "))
@@ -325,6 +330,20 @@ def _resolve_pronouns(q: str, readings: list[str], answer_of: Callable[[str], st
         out.append(q[last:m.start()] + replacement)
         last = m.end()
     return "".join(out) + q[last:] if out else q
+
+
+def _place_of(ordinal: str) -> int:
+    word = ordinal.lower()
+    return -1 if word in ("last", "final") else ORDINAL_WORDS.index(word)
+
+
+def _item_said(q: str, m: re.Match, listed: Listed | None, place: int) -> str:
+    """The question with `m` ("the second one") in place of the item at `place` of a list of names
+    an answer gave in its prose (a list without a name: Listed("", names)); as it was otherwise."""
+    if listed is None or listed.name or not -len(listed.points) <= place < len(listed.points):
+        return q
+    q = q[:m.start()] + listed.points[place] + q[m.end():]
+    return q[:1].upper() + q[1:]
 
 
 def _demonstrative(q: str, readings: list[str]) -> str:

@@ -217,3 +217,43 @@ def plural_subject(b: str) -> str | None:
 
 def possessive_of(phrase: str) -> str:
     return phrase if POSSESSIVE_END.search(phrase) else (phrase + "’" if phrase.endswith("s") else phrase + "’s")
+
+
+# What joins one item of a list in running text to the next: "and", after a gloss in brackets, an
+# apposition ("Shehbaz Sharif, the former prime minister of Pakistan, and …") or a place or time
+# ("the Therhi massacre on June 3, 1963, and …") — never after a verb ("Pakistan has endured …
+# between Sunnis and Shiites" lists no Pakistan).
+_AND_NEXT = re.compile(r"(?:\s*(?:\[[^\]]*\]|\([^)]*\))"
+                       r"|,\s+(?:the|a|an)\s+[^;.!?]*?,"
+                       r"|\s+(?:on|in|at|from|since|during|of)\s+[^;.!?]*?)?,?\s+and\s+")
+
+
+def coordinated_names(text: str) -> list[str]:
+    """The last list of names a text gives in running prose, as it says them ("the Therhi massacre",
+    "the Lahore incident" of "… notable incidents including the Therhi massacre on June 3, 1963,
+    and the Lahore incident in February 1978."): names, with their "the" and the nouns right after
+    them, joined by "and"; a name after a preposition ("of Pakistan") is no item. [] when none
+    are joined."""
+    items: list[tuple[int, int, str]] = []
+    for m in names_in(text):
+        start, before = m.start(), text[:m.start()]
+        if before.lower().endswith("the "):
+            start -= 4
+        last_word = WORD.findall(text[:start])[-1:] or [""]
+        if last_word[0].lower() in PREPOSITIONS or before.count("[") > before.count("]") \
+                or before.count("(") > before.count(")"):
+            continue  # "of Pakistan"; a gloss in brackets ("[Army of Prophet’s Companions]")
+        nouns = []  # "the Therhi massacre": after "the", the nouns that follow the name are the item's
+        for w in re.findall(r"[\w’'-]+|[^\w\s]", text[m.end():])[:2] if start < m.start() else []:
+            if not re.fullmatch(r"[a-z][\w-]*", w) or w in FUNCTION:
+                break
+            nouns.append(w)
+        end = m.end() + (len(" " + " ".join(nouns)) if nouns else 0)
+        items.append((start, end, text[start:end]))
+    chains: list[list[str]] = []
+    for i, (start, end, said) in enumerate(items):
+        if i and _AND_NEXT.fullmatch(text[items[i - 1][1]:start]) and chains:
+            chains[-1].append(said)
+        else:
+            chains.append([said])
+    return next((c for c in reversed(chains) if len(c) >= 2), [])

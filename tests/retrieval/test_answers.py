@@ -354,3 +354,14 @@ def test_a_point_by_a_word_of_its_heading_is_that_point_of_the_list_the_previous
     answer = answerer.ask(question, history=[first])
     assert answer.interpreted_as == reading
     assert answer.sentences[0].level == 2 and answer.sentences[0].text == point and said in answer.text
+
+
+@pytest.mark.parametrize("first,question,reading,said", [
+    ("Has there been fighting between Deobandis and Shiites in Pakistan?", "And when did the last one happen?",
+     "When did the Lahore incident happen?", "February 1978"),
+    ("Who wants to win the coming Pakistani vote?", "Which party is the second one from?",
+     "Which party is Bilawal Bhutto Zardari from?", "Pakistani People’s Party"),
+])
+def test_a_name_the_previous_answer_listed_in_its_prose_is_read_by_its_place(answerer, first, question, reading, said):
+    answer = answerer.ask(question, history=[first])
+    assert answer.interpreted_as == reading and said in answer.text

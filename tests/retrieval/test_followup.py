@@ -361,3 +361,15 @@ def test_i_m_is_no_name():
 def test_readings_of_the_fourth_blind_set_s_shapes_are_questions(previous, question, expected):
     """Shapes of the fourth blind set's readings (docs/evaluation.md), in words of their own."""
     assert standalone(question, previous) == expected
+
+
+@pytest.mark.parametrize("question,expected", [
+    ("When was the second one?", "When was the Anfield replay?"),
+    ("and who won the first one", "Who won the Highbury final"),
+    ("Who refereed the Anfield one?", "Who refereed the Anfield replay?"),
+    ("What about the last one?", "What about the Anfield replay?"),
+    ("When was the third one?", "When was the third one?"),  # no third name: as asked
+])
+def test_a_name_the_previous_answer_listed_in_its_prose_by_its_place_or_a_word(question, expected):
+    names = Listed("", ("the Highbury final", "the Anfield replay"))
+    assert standalone(question, ["Which famous games have the clubs played?"], list_of=lambda e: names) == expected
