@@ -82,12 +82,12 @@ def fill_ellipsis(readings: list[str], x: str, list_of: ListOf | None = None) ->
                 e = earlier.rstrip("?!. ")
                 return f"{e[:m.start(2)]}{ordinal}{e[m.end(2):]}?"
         listed = previous_list(readings, list_of)
-        place = -1 if ordinal in ("last", "final") else ORDINAL_WORDS.index(ordinal) if ordinal in ORDINAL_WORDS else None
-        if listed and not listed.name and place is not None and -len(listed.points) <= place < len(listed.points):
-            return f"What about {listed.points[place]}?"  # the names an answer listed in its prose
-        group = listed.name if listed else list_before(readings, None)
+        group = (listed and listed.name) or list_before(readings, None)
         if group:  # "And number two?" after "Which of Pakistan's motives involves India?"
             return f"What is the {ordinal} of {group}?"
+        place = place_of(ordinal)
+        if listed and place is not None and -len(listed.points) <= place < len(listed.points):
+            return f"What about {listed.points[place]}?"  # the names an answer listed in its prose
         return None  # no list to count in: asked as written
     if words and words[0].lower() in PREPOSITIONS:
         p = words[0].lower()
@@ -126,6 +126,12 @@ def fill_ellipsis(readings: list[str], x: str, list_of: ListOf | None = None) ->
     if phrase and not _SOMEONE.match(x):  # "And everyone else?" is no thing to put in a thing's place
         return f"{b[:phrase[0]]}{x}{b[phrase[1]:]}?"
     return None  # nothing to put it in place of: asked as written, never "<previous> — <fragment>"
+
+
+def place_of(ordinal: str) -> int | None:
+    """The index an ordinal word counts to: "second" 1, "last" -1; None for "next"."""
+    word = ordinal.lower()
+    return -1 if word in ("last", "final") else ORDINAL_WORDS.index(word) if word in ORDINAL_WORDS else None
 
 
 def _aux_of(b: str) -> str:

@@ -28,7 +28,28 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from retrieval.answer.ellipsis import ORDINALS, Listed, ListOf, fill_ellipsis, list_before, point_named, previous_list
+from retrieval.answer.agreement import (
+    SAYING,
+    THE_TEXT,
+    WHO_WROTE,
+    agreeing,
+    agreeing_owner,
+    is_event,
+    is_group,
+    person_answered,
+    points_back,
+    the_author,
+    thing_answered,
+)
+from retrieval.answer.ellipsis import (
+    Listed,
+    ListOf,
+    fill_ellipsis,
+    list_before,
+    place_of,
+    point_named,
+    previous_list,
+)
 from retrieval.answer.phrases import (
     AUX,
     FUNCTION,
@@ -47,44 +68,13 @@ from retrieval.answer.phrases import (
     topic_of,
 )
 
-# "that"/"this" point back (a pronoun, not "that decision") when an auxiliary, a preposition, the
-# end, or one of these verbs follows them.
-_VERBS_AFTER_PRONOUN = {"happen", "happened", "mean", "means", "meant", "lead", "led", "cause", "caused", "take",
-                        "took", "start", "started", "end", "ended", "begin", "began", "occur", "occurred", "come",
-                        "came", "affect", "affected", "say", "said", "matter", "matters", "change", "changed",
-                        "work", "happening", "occurring", "starting", "ending", "beginning", "coming", "going",
-                        "changing", "leading", "causing", "taking", "mattering"}
 # After "Was it …": a cleft ("Was it only the Baloch …"), not a pointer back.
 _CLEFT = {"only", "just", "really", "mainly", "mostly", "chiefly", "largely", "partly", "simply", "all", "because"}
-# Nouns for people: "he"/"she" stand for these (or a name), "it" never does.
-_PEOPLE = {"author", "writer", "journalist", "analyst", "leader", "president", "minister", "spokesman",
-           "spokesperson", "chief", "head", "commander", "man", "woman", "person", "official", "ambassador"}
-# "it" about a text: the article ("Who is the author of this piece?" → "When did it come out?").
-_THE_TEXT = re.compile(r"\b(this|the)\s+(piece|article|text|report|analysis|paper|page)\b", re.I)
 # Verbs whose subject is an event: "When did that happen?" never stands for a thing the question named.
 _EVENTS = {"happen", "happened", "happening", "happens", "occur", "occurred", "occurring", "take", "took", "taking",
            "start", "started", "starting", "end", "ended", "ending", "begin", "began", "beginning"}
-_GROUPS = {"army", "group", "party", "government", "organization", "organisation", "movement", "forces", "militia",
-           "council", "committee", "ministry", "guard", "guards", "corps", "front", "league", "union", "alliance",
-           "team", "police", "military", "cabinet", "parliament", "administration", "company", "agency"}
-_EVENT_NOUNS = {"meeting", "meetings", "strike", "strikes", "attack", "attacks", "election", "elections", "war",
-                "talks", "visit", "summit", "crisis", "incident", "conflict", "escalation", "exchange", "operation",
-                "vote", "process", "ceremony", "launch", "release", "protest", "protests", "clash", "clashes"}
 # The document's subject, when its title is a name ("Frank Zappa", "The Beatles"), not a headline.
 _SUBJECT = re.compile(r"[A-Z][\w’'.-]*(?:\s+(?:of\s+|the\s+|and\s+|&\s+)?[A-Z0-9][\w’'.-]*){0,5}")
-# A question about who wrote the text: "he"/"she" after it is the author, whose words are the
-# article's ("What does he say about India?" asks what the article says).
-_WHO_WROTE = re.compile(r"^who\s+(wrote|is\s+the\s+(author|writer)\s+of|authored)\b", re.I)
-_SAYING = {"say", "says", "said", "write", "writes", "wrote", "argue", "argues", "argued", "think", "thinks",
-           "claim", "claims", "suggest", "suggests", "mean", "means", "conclude", "concludes", "view", "opinion",
-           "believe", "believes", "predict", "predicts", "expect", "expects", "recommend", "recommends"}
-# An answer that names a thing "that"/"this" can stand for: a short "the …" phrase.
-_THE_THING = re.compile(r"the\s+[a-z][\w’'-]*(?:\s+[a-z][\w’'-]*){0,4}")
-# Published is what a text is, never a country or a person: "When was it published?".
-_PUBLISHED = re.compile(r"\b(publish\w*|put\s+(?:it\s+)?out|posted)\b", re.I)
-# What is said of a text, not of what it is about: "Who published it?", "How long a read is it?"
-_ABOUT_A_TEXT = re.compile(r"\b(publish\w*|put\s+(?:it\s+)?out|wr[io]te|written|author\w*|filed|posted|released|"
-                           r"updated|read|come\s+out|came\s+out|headline|title[sd]?|byline|section|category)\b", re.I)
 _LEAD = re.compile(r"^(?:(?:and|but|so|also|ok|okay|then|well)\s*,?\s+)+", re.I)  # "OK so why …"
 _FRAGMENT = re.compile(r"^(?:(?:what|how)\s+about|what\s+of|and)\s+(?P<x>.+)$", re.I)
 # A subordinate clause, or a question word inside: a question of its own that no earlier one completes.
@@ -103,7 +93,7 @@ _SUBORDINATORS = {"if", "when", "whether", "because", "since", "after", "before"
                   "although", "though", "until"}
 # So does the subject of what a name's verb of saying, thinking or feeling takes: "Why did Pakistan
 # feel it had to hit back?"
-_CLAUSE_VERBS = _SAYING | {"feel", "feels", "felt", "thought", "know", "knew", "decide", "decided", "fear", "feared",
+_CLAUSE_VERBS = SAYING | {"feel", "feels", "felt", "thought", "know", "knew", "decide", "decided", "fear", "feared",
                            "hope", "hoped", "worry", "worried", "realize", "realized", "realise", "realised"}
 # "that meeting", "those polls": a demonstrative before a noun (not "that is …"), which an earlier
 # question may have named in full.
@@ -119,11 +109,6 @@ _ADVERBIAL_WH = {"when", "where", "why", "how"}
 _INDEFINITES = {"who": "(?:anyone|anybody|someone|somebody)", "what": "(?:anything|something)",
                 "where": "(?:anywhere|somewhere)"}
 _BARE_WH = re.compile(r"^(why|how|when|where|who|what)(\s+not)?$", re.I)
-# A person's full name, as "he"/"she"/"his" may stand for it and a short answer may give it: two to
-# five capitalized words ("Imran Khan", "Anwar-ul-Haq Kakar"); one word is as often a country ("Iran").
-_FULL_NAME = re.compile(r"[A-Z][\w’'.-]+(?:\s+(?:of\s+|de\s+|al-|bin\s+)?[A-Z][\w’'.-]+){1,4}")
-
-
 def standalone(question: str, previous: Sequence[str], answer_of: Callable[[str], str | None] | None = None,
                subject: str | None = None, list_of: ListOf | None = None) -> str:
     """The question as it reads on its own, given the earlier questions of the conversation
@@ -229,12 +214,12 @@ def _resolve_pronouns(q: str, readings: list[str], answer_of: Callable[[str], st
                       subject: str | None = None, list_of: ListOf | None = None) -> str:
     placed = _PLACED_ONE.search(q)
     listed = previous_list(readings, list_of) if placed else None
-    group = placed and (listed.name if listed else list_before(readings, None))
+    group = placed and ((listed and listed.name) or list_before(readings, None))  # a named list first
     if group:
         q = f"{q[:placed.start()]}the {placed.group(1).lower()} of {group}{q[placed.end():]}"
         q = q[:1].upper() + q[1:]
     elif placed:  # "the second one" of the names the previous answer listed in its prose
-        q = _item_said(q, placed, listed, _place_of(placed.group(1)))
+        q = _item_said(q, placed, listed, place_of(placed.group(1)))
     named = None if placed else _NAMED_ONE.search(q)
     listed = previous_list(readings, list_of) if named else None
     place = point_named(named.group("x") or named.group("y"), listed) if listed else None
@@ -263,7 +248,7 @@ def _resolve_pronouns(q: str, readings: list[str], answer_of: Callable[[str], st
     if re.match(r"who\b", readings[-1], re.I):
         plural = None  # "they" after a who-question are the people it asked about, not things it named
     answered: list[str | None] = []  # the person the previous who-question's answer named, once asked
-    author = next((r for r in reversed(readings) if _WHO_WROTE.match(r) and _THE_TEXT.search(r)), None)
+    author = next((r for r in reversed(readings) if WHO_WROTE.match(r) and THE_TEXT.search(r)), None)
     words = list(WORD.finditer(q))
     # A remark before the question ("Interesting that India comes into it. How does …?") keeps its words.
     asked_from = max((e.end() for e in re.finditer(r"[.!](?=\s+[A-Z])", q)), default=0)
@@ -275,34 +260,34 @@ def _resolve_pronouns(q: str, readings: list[str], answer_of: Callable[[str], st
         following = words[i + 1].group().lower() if i + 1 < len(words) else ""
         previous = words[i - 1].group().lower() if i else ""
         if w in ("him", "she", "he", "his", "her") and answer_of is not None and not (answered or author or subject):
-            answered.append(_person_answered(readings[-1], answer_of))
+            answered.append(person_answered(readings[-1], answer_of))
         person = answered[0] if answered and w in ("him", "she", "he", "his", "her") else None
         if author and w in ("she", "he", "his", "her"):  # the author of the text
-            replacement = _the_author(w, following)
+            replacement = the_author(w, following)
         elif w in ("him", "she", "he", "his", "her") and names_in(q[:m.start()]):
             replacement = None  # the question named someone before: "What did Tesla say he would build?"
         elif subject and w in ("him", "she", "he", "his", "her"):  # whom the document is about (CANARD)
             replacement = possessive_of(subject) if w in ("his", "her") else subject
         elif person:  # a who-question's answer: "Who heads the government?" → "What does he oversee?"
             replacement = possessive_of(person) if w in ("his", "her") else person
-        elif w in ("this", "that") and _points_back(following) and (said := _thing_answered(readings[-1], answer_of)):
+        elif w in ("this", "that") and points_back(following) and (said := thing_answered(readings[-1], answer_of)):
             replacement = said  # the previous answer: "What is he to oversee?" → "When is that happening?"
-        elif w in ("this", "that") and _points_back(following) and (
-                (following in _EVENTS and not _is_event(thing))
+        elif w in ("this", "that") and points_back(following) and (
+                (following in _EVENTS and not is_event(thing))
                 or re.match(r"what\s+(do|does|did)\b", readings[-1], re.I)):
             replacement = None  # an event or what was announced, not the question's subject: as written
-        elif w in ("it", "him", "she", "he") or (w in ("this", "that") and _points_back(following)):
-            replacement = _agreeing(w, thing, readings[-1], q)
-        elif w in ("they", "them") or (w in ("these", "those") and _points_back(following)):
-            replacement = plural or (owner if _is_group(owner) else None)  # not Islamabad; the Army of Justice
+        elif w in ("it", "him", "she", "he") or (w in ("this", "that") and points_back(following)):
+            replacement = agreeing(w, thing, readings[-1], q)
+        elif w in ("they", "them") or (w in ("these", "those") and points_back(following)):
+            replacement = plural or (owner if is_group(owner) else None)  # not Islamabad; the Army of Justice
             if replacement is None and _RECIPROCAL.search(q):  # "in what areas are they in dispute": two sides
                 replacement = pair_in(readings[-1])
         elif w == "its" and names_in(q[:m.start()]):
             replacement = None  # "Why did Pakistan hold back? What were all its reasons?": Pakistan's
         elif w in ("its", "his", "her"):
-            replacement = _agreeing_owner(w, owner) and possessive_of(owner)
+            replacement = agreeing_owner(w, owner) and possessive_of(owner)
         elif w == "their":
-            group = plural or (owner if _is_group(owner) else None)
+            group = plural or (owner if is_group(owner) else None)
             replacement = group and possessive_of(group)
         else:
             replacement = None
@@ -332,15 +317,10 @@ def _resolve_pronouns(q: str, readings: list[str], answer_of: Callable[[str], st
     return "".join(out) + q[last:] if out else q
 
 
-def _place_of(ordinal: str) -> int:
-    word = ordinal.lower()
-    return -1 if word in ("last", "final") else ORDINAL_WORDS.index(word)
-
-
-def _item_said(q: str, m: re.Match, listed: Listed | None, place: int) -> str:
+def _item_said(q: str, m: re.Match, listed: Listed | None, place: int | None) -> str:
     """The question with `m` ("the second one") in place of the item at `place` of a list of names
     an answer gave in its prose (a list without a name: Listed("", names)); as it was otherwise."""
-    if listed is None or listed.name or not -len(listed.points) <= place < len(listed.points):
+    if listed is None or listed.name or place is None or not -len(listed.points) <= place < len(listed.points):
         return q
     q = q[:m.start()] + listed.points[place] + q[m.end():]
     return q[:1].upper() + q[1:]
@@ -364,96 +344,3 @@ def _demonstrative(q: str, readings: list[str]) -> str:
                 return q[:m.start()] + said[:1].lower() + said[1:] + q[m.end():]
             at = phrase[1]
     return q
-
-
-def _person_answered(before: str, answer_of: Callable[[str], str | None]) -> str | None:
-    """The name a who-question's short answer gives ("Who heads the interim government?" →
-    "Anwar-ul-Haq Kakar"), which a follow-up's "he"/"she" stands for; None for any other question,
-    for "Who is X?" (the person is X), or an answer that is not a name."""
-    if not re.match(r"who\b", before, re.I) or re.match(r"[Ww]ho\s+(is|was|are|were)\s+[A-Z]", before):
-        return None
-    name = answer_of(before.rstrip("?!. ") + "?")
-    if name and _FULL_NAME.fullmatch(name.strip()):
-        return name.strip()
-    return None
-
-
-def _is_group(name: str | None) -> bool:
-    """A name "they" can stand for though it is one: "the Army of Justice", "the caretaker government"."""
-    return bool(name) and any(w.lower().strip("’'s") in _GROUPS for w in name.split())
-
-
-def _is_event(thing: str | None) -> bool:
-    """"the Pakistani cabinet meeting" can happen; "the army" or a person cannot."""
-    return bool(thing) and thing.split()[-1].lower() in _EVENT_NOUNS
-
-
-def _the_author(pronoun: str, following: str) -> str:
-    """What "he"/"his" stands for after a question about who wrote the text: the article when its
-    author says, thinks or argues something ("What does he say about India?", "In his view"),
-    else the author ("When was he born?")."""
-    if following in _SAYING:
-        return "the article’s" if pronoun in ("his", "her") else "the article"
-    return "the author’s" if pronoun in ("his", "her") else "the author"
-
-
-def _thing_answered(before: str, answer_of: Callable[[str], str | None] | None) -> str | None:
-    """The thing a what-question's short answer named ("What is Kakar supposed to oversee?" →
-    "the electoral process"), which a following "that"/"this" stands for; None for any other
-    question or an answer that is no short "the …" phrase (a date, a number, a clause)."""
-    defining = re.match(r"what\s+(is|are|was|were)\s+(the\s+)?[A-Z]", before)  # "What is the Army of Justice?"
-    if answer_of is None or not re.match(r"what\b", before, re.I) or defining:
-        return None
-    said = (answer_of(before.rstrip("?!. ") + "?") or "").strip()
-    return said if _THE_THING.fullmatch(said) else None
-
-
-def _agreeing(pronoun: str, thing: str | None, before: str, question: str = "") -> str | None:
-    """What a singular pronoun stands for, if the previous question's topic agrees with it: "it"
-    is not a person ("the author"; about a text, "it" is the article, and so is what is
-    published or read: "Who published it?" after "What's the main argument of this article?"),
-    "he"/"she"/"him" not a thing ("the interim government"; of "Sharif's government", Sharif),
-    nor an ordinal ("the second"). None: the question is asked as written."""
-    if pronoun == "it" and _ABOUT_A_TEXT.search(question) and (
-            _THE_TEXT.search(before) or re.search(r"\b(author|writer)\b", before, re.I)):
-        return "the article"  # "Which think tank published it?" after "What's the author's background?"
-    if pronoun == "it" and _PUBLISHED.search(question) and (_WHO_WROTE.match(before) or thing is None
-                                                           or thing[:1].isupper()):
-        return "the article"  # "When was it published?" after "Who wrote this?" or a question about Pakistan
-    if thing is None or re.fullmatch(rf"(the\s+)?{ORDINALS}", thing, re.I):
-        return None
-    head = thing.split()[-1].lower().strip("’'s")
-    person = head in _PEOPLE
-    if pronoun == "it" and person:
-        return "the article" if _THE_TEXT.search(before) else None
-    if pronoun in ("he", "she", "him"):
-        owner = re.match(r"(.+?)['’]s?\s", thing)
-        if owner and _FULL_NAME.fullmatch(owner.group(1)):  # "Shehbaz Sharif’s government": he is Sharif
-            return owner.group(1)
-        if not person and not _FULL_NAME.fullmatch(thing):
-            return None  # a thing, or one capitalized word: "Iran" is no "he"
-    if pronoun in ("this", "that") and thing[:1].isupper():
-        return None  # "What's that about?" is about a thing said, not "Pakistan"
-    if pronoun == "it" and _is_plural(thing):
-        return None  # "When was it last updated?" is not about "the underlying problems"
-    return thing
-
-
-def _is_plural(thing: str) -> bool:
-    last = thing.split()[-1]
-    return last[:1].islower() and last.endswith("s") and not last.endswith(("ss", "us", "is", "ics", "news"))
-
-
-def _agreeing_owner(pronoun: str, owner: str | None) -> str | None:
-    """The owner "his"/"her" may stand for: a name or a person ("the author"), not "the main
-    candidates"; "its", anything but a person."""
-    if owner is None:
-        return None
-    person = owner.split()[-1].lower().strip("’'s") in _PEOPLE
-    if pronoun == "its":
-        return None if person else owner
-    return owner if _FULL_NAME.fullmatch(owner) or person else None
-
-
-def _points_back(following: str) -> bool:
-    return following == "" or following in AUX or following in PREPOSITIONS or following in _VERBS_AFTER_PRONOUN
