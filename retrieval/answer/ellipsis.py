@@ -30,6 +30,10 @@ class Listed:
     name: str
     points: tuple[str, ...] = ()
 
+    def point_at(self, place: int | None) -> str | None:
+        """The point at `place` (-1 the last), None when there is none there."""
+        return self.points[place] if place is not None and -len(self.points) <= place < len(self.points) else None
+
 
 # The list an earlier question was answered with, if its answer gave one.
 ListOf = Callable[[str], Listed | None]
@@ -82,13 +86,11 @@ def fill_ellipsis(readings: list[str], x: str, list_of: ListOf | None = None) ->
                 e = earlier.rstrip("?!. ")
                 return f"{e[:m.start(2)]}{ordinal}{e[m.end(2):]}?"
         listed = previous_list(readings, list_of)
-        group = (listed and listed.name) or list_before(readings, None)
+        group = list_before(readings, listed)
         if group:  # "And number two?" after "Which of Pakistan's motives involves India?"
             return f"What is the {ordinal} of {group}?"
-        place = place_of(ordinal)
-        if listed and place is not None and -len(listed.points) <= place < len(listed.points):
-            return f"What about {listed.points[place]}?"  # the names an answer listed in its prose
-        return None  # no list to count in: asked as written
+        named = listed.point_at(place_of(ordinal)) if listed else None
+        return f"What about {named}?" if named else None  # the names an answer listed in its prose, or as written
     if words and words[0].lower() in PREPOSITIONS:
         p = words[0].lower()
         # "And in Syria?" after "… in Iraq" or "… in the Iraqi city": in its place
@@ -180,12 +182,12 @@ def _swapped(before: str) -> str | None:
     return f"{before[:a0]}{b}{before[a1:b0]}{a}{before[b1:]}?"
 
 
-def list_before(readings: list[str], list_of: ListOf | None) -> str | None:
-    """What "the second one" or "And number two?" counts in: the list the previous question was
-    answered with ("Iran’s motives", after "Why did Iran back off?"), else the latest plural an
-    earlier question named ("Pakistan's motives")."""
-    listed = previous_list(readings, list_of)
-    return listed.name if listed else next(
+def list_before(readings: list[str], listed: Listed | None) -> str | None:
+    """What "the second one" or "And number two?" counts in: the name of the list the previous
+    question was answered with (`listed`, from previous_list: "Iran’s motives", after "Why did Iran
+    back off?"), else the latest plural an earlier question named ("Pakistan's motives"); a list
+    with no name (names an answer listed in its prose) counts only after these."""
+    return listed.name if listed and listed.name else next(
         (p for p in (plural_phrase(r.rstrip("?!. ")) for r in reversed(readings))
          if p and p.split()[-1].lower() in LIST_NOUNS), None)  # not "Iran's relations"
 

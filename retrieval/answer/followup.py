@@ -214,7 +214,7 @@ def _resolve_pronouns(q: str, readings: list[str], answer_of: Callable[[str], st
                       subject: str | None = None, list_of: ListOf | None = None) -> str:
     placed = _PLACED_ONE.search(q)
     listed = previous_list(readings, list_of) if placed else None
-    group = placed and ((listed and listed.name) or list_before(readings, None))  # a named list first
+    group = placed and list_before(readings, listed)
     if group:
         q = f"{q[:placed.start()]}the {placed.group(1).lower()} of {group}{q[placed.end():]}"
         q = q[:1].upper() + q[1:]
@@ -320,9 +320,10 @@ def _resolve_pronouns(q: str, readings: list[str], answer_of: Callable[[str], st
 def _item_said(q: str, m: re.Match, listed: Listed | None, place: int | None) -> str:
     """The question with `m` ("the second one") in place of the item at `place` of a list of names
     an answer gave in its prose (a list without a name: Listed("", names)); as it was otherwise."""
-    if listed is None or listed.name or place is None or not -len(listed.points) <= place < len(listed.points):
+    named = listed.point_at(place) if listed is not None and not listed.name else None
+    if named is None:
         return q
-    q = q[:m.start()] + listed.points[place] + q[m.end():]
+    q = q[:m.start()] + named + q[m.end():]
     return q[:1].upper() + q[1:]
 
 
