@@ -56,9 +56,21 @@ _A_SHARE = re.compile(r"%|\b(percent|per cent|half|halves|quarters?|thirds?|fift
                       re.I)
 
 
+# "6. Preparing for the Upcoming Pakistani Parliamentary Elections: …": the number of an outline's
+# point orders it and counts nothing, so neither the type check nor the reader sees it.
+_POINT_NUMBER = re.compile(r"^\s*\d{1,2}\.(?=\s)")
+
+
+def without_point_number(sentence: str) -> str:
+    """`sentence` with the number of the point it opens blanked out, its length kept (offsets hold)."""
+    number = _POINT_NUMBER.match(sentence)
+    return sentence if number is None else " " * number.end() + sentence[number.end():]
+
+
 def can_answer(sentence: str, kind: str | None, question: str) -> bool:
     if kind is None:
         return True
+    sentence = without_point_number(sentence)
     if kind == NUMBER:
         if _SHARE.search(question):
             return bool(_A_SHARE.search(sentence))

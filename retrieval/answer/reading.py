@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from retrieval.answer.answer_type import can_answer
+from retrieval.answer.answer_type import can_answer, without_point_number
 from retrieval.answer.candidates import Candidate
 from retrieval.answer.records import AnswerSentence, ShortAnswer
 from retrieval.base.settings import Settings
@@ -82,8 +82,9 @@ def marked_span(sentence: str, reading: SpanReading, kind: str | None, question:
     """Where the short answer is marked in `sentence` (offsets into it): the reader's best span of
     the kind the question wants, else its next best that is; None when none is, or when that span
     is the whole sentence (nothing shorter to show)."""
+    blanked = without_point_number(sentence)  # "6" of "6. Preparing for …" answers no "how many"
     span = next(((a, b) for a, b in ((reading.start, reading.end), *reading.others)
-                 if b > a and can_answer(sentence[a:b], kind, question)), None)
+                 if blanked[a:b].strip() and can_answer(blanked[a:b], kind, question)), None)
     if span is None or sentence[span[0]:span[1]].strip() == sentence.strip():
         return None
     return span

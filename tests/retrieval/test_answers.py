@@ -138,6 +138,22 @@ def test_a_share_question_wants_a_share_not_a_count():
     assert can_answer("247,653,000 million", NUMBER, "How many people live in Pakistan?")
 
 
+def test_a_point_s_number_counts_nothing():
+    """"6. Preparing for …": the number orders an outline's point; no "how many" is answered by it."""
+    from retrieval.answer.answer_type import NUMBER, can_answer, without_point_number
+
+    point = "6. Preparing for the Elections: Pakistan votes on February 8, 2024."
+    assert not can_answer(point, NUMBER, "How many seats are contested?")
+    assert can_answer("6.5 million people vote.", NUMBER, "How many people vote?")
+    blanked = without_point_number(point)
+    assert len(blanked) == len(point) and blanked.startswith("   Preparing")
+
+
+def test_a_count_the_article_does_not_give_is_not_answered_with_a_point_s_number(answerer):
+    answer = answerer.ask("How many seats are being contested in Pakistan's February 2024 parliamentary elections?")
+    assert answer.abstained and answer.short_answer is None
+
+
 def test_the_title_answers_only_questions_about_the_title(answerer):
     assert "What Led to Pakistan-Iran De-Escalation" in answerer.ask("What is the article's title?").text
     answer = answerer.ask("Why did Pakistan and Iran de-escalate after the attacks?")
@@ -304,6 +320,12 @@ def test_he_or_she_in_a_document_about_a_person_stands_for_that_person(tmp_path,
     ("What is the second of Pakistan's motives?", [],
      "2. Avoiding Raising Ethnic Tensions between Tehran and Islamabad"),
     ("Is the last of Iran's motives about America?", [], "6. Additional Regional Calculations (Israel)"),
+    # the ordinal before the noun a heading ends in, the owner named before it or after
+    ("What was Pakistan's third motive?", [], "3. Reducing the Intensity of Anti-Government Terror At tacks"),
+    ("What is Iran's fifth motive for de-escalating with Pakistan?", [],
+     "5. Caution Regarding the Instigation of Further Domestic Nationalist Inclinations"),
+    ("What is the fourth motive the article lists for Pakistan's de-escalation with Iran?", [],
+     "4. Anticipating India’s Utilization of Pakistan’s “Widespread Security Turmoil”"),
     ("And number two?", ["Break down Pakistan's motives for me.", "Which of those involves India?"],
      "2. Avoiding Raising Ethnic Tensions between Tehran and Islamabad"),
 ])
