@@ -113,9 +113,30 @@ def nth_point(retriever: Retriever, passages: list[Passage], question: str) -> O
     place = _NTH.search(question)
     if place is None:
         return None
-    items = named_section(retriever, passages, question)
+    items = named_section(retriever, passages, question) or _counted_in(retriever, passages, question, place)
     at = _PLACES[place.group(1).lower()]
     return items[at] if items and at < len(items) else None
+
+
+def _counted_in(retriever: Retriever, passages: list[Passage], question: str, place: re.Match) -> list[OutlineItem]:
+    """The list an ordinal counts in by the noun it qualifies ("Pakistan's third motive", "the fourth
+    motive the article lists for Pakistan's de-escalation"): a section whose heading ends in that
+    noun ("I. Pakistan’s Motives"); of two such, the one whose owner the question names first. []
+    when no heading ends in it."""
+    noun = re.match(r"\s+([\w’'-]+)", question[place.end():])
+    if noun is None:
+        return []
+    said = _plain(noun.group(1)).rstrip("s")
+    for doc in dict.fromkeys(retriever.chunks[p.chunk].doc for p in passages[:3]):
+        points = outlines(retriever, doc)
+        lists = [h for h, items in points.items() if len(items) >= 2
+                 and _plain(heading_name(h)).split()[-1:] == [said + "s"]]
+        if len(lists) == 1:
+            return points[lists[0]]
+        named = sibling_named_first(retriever, doc, question, lists[0], capitals=True) if lists else None
+        if named in lists:
+            return points[named]
+    return []
 
 
 def heading_name(heading: str) -> str:
