@@ -42,7 +42,9 @@ _THE_THING = re.compile(r"the\s+[a-z][\w’'-]*(?:\s+[a-z][\w’'-]*){0,4}")
 _PUBLISHED = re.compile(r"\b(publish\w*|put\s+(?:it\s+)?out|posted)\b", re.I)
 # What is said of a text, not of what it is about: "Who published it?", "How long a read is it?"
 _ABOUT_A_TEXT = re.compile(r"\b(publish\w*|put\s+(?:it\s+)?out|wr[io]te|written|author\w*|filed|posted|released|"
-                           r"updated|read|come\s+out|came\s+out|headline|title[sd]?|byline|section|category)\b", re.I)
+                           r"updated|read|come\s+out|came\s+out|headline|title[sd]?|byline|section|category|"
+                           # what a text does with its matter: "Which incidents does it bring up?"
+                           r"brings?\s+up|mention\w*|discuss\w*|cites?|says?|talks?\s+about|covers?)\b", re.I)
 # A person's full name, as "he"/"she"/"his" may stand for it and a short answer may give it: two to
 # five capitalized words ("Imran Khan", "Anwar-ul-Haq Kakar"); one word is as often a country ("Iran").
 _FULL_NAME = re.compile(r"[A-Z][\w’'.-]+(?:\s+(?:of\s+|de\s+|al-|bin\s+)?[A-Z][\w’'.-]+){1,4}")

@@ -53,6 +53,8 @@ from retrieval.answer.ellipsis import (
 from retrieval.answer.phrases import (
     AUX,
     FUNCTION,
+    LIST_NOUNS,
+    NAME,
     OPENERS,
     ORDINAL_WORDS,
     PREPOSITIONS,
@@ -80,10 +82,14 @@ _FRAGMENT = re.compile(r"^(?:(?:what|how)\s+about|what\s+of|and)\s+(?P<x>.+)$", 
 # A subordinate clause, or a question word inside: a question of its own that no earlier one completes.
 _NO_FRAGMENT = re.compile(r"^(?:if|unless|because|although|though|whether|suppose|supposing)\b|"
                           r"\b(?:what|how|why|when|where|who|which)\b", re.I)
+# A greeting or thanks said before the question, as its own sentence or with a comma.
+_GREETING = re.compile(r"^(?:(?:(?:hi|hello|hey|ok|okay|thanks|thank\s+you|many\s+thanks|cheers|great|cool|perfect|"
+                       r"wow)\b\s*)+(?:there|again|so\s+much|a\s+lot)?\s*[!.,]+\s*)+", re.I)
 _NAMED_THEN_QUESTION = re.compile(r"^(?:and|but|so|(?:what|how)\s+about|as\s+for)\s+(?P<x>[^,]+),\s*(?P<q>.+)$", re.I)
 # "Is the last one about America?": a point of the list an earlier question asked for, by its place.
-_PLACED_ONE = re.compile(r"\b(?:the|that|this)\s+({}|last|final)(?:\s+one\b|(?=\s*[?.!]*\s*$))".format(
-    "|".join(ORDINAL_WORDS)), re.I)  # "… the second one?", "Tell me about the first."
+# "… the second one?", "Tell me about the first.", "Could you elaborate on the second factor?"
+_PLACED_ONE = re.compile(r"\b(?:the|that|this)\s+({}|last|final)(?:\s+(?:one|{})\b|(?=\s*[?.!]*\s*$))".format(
+    "|".join(ORDINAL_WORDS), "|".join(n[:-1] for n in LIST_NOUNS)), re.I)
 # A point of the list the previous answer gave, by a word of its heading: "the election one", "the
 # one about India".
 _NAMED_ONE = re.compile(r"\b(?:the|that|this)\s+(?P<x>[\w’'-]+)\s+one\b"
@@ -146,6 +152,7 @@ def context_of(question: str, previous: Sequence[str], subject: str | None = Non
 def _read(question: str, readings: list[str], answer_of: Callable[[str], str | None] | None = None,
           subject: str | None = None, list_of: ListOf | None = None) -> str:
     q = " ".join(question.split())
+    q = _GREETING.sub("", q) if _GREETING.sub("", q) else q  # "Hi! Which …": "Hi" is no name
     if not q or not readings:
         return _resolve_pronouns(q, [""], None, subject) if q and subject else q
     before = readings[-1].rstrip("?!. ")
@@ -156,6 +163,14 @@ def _read(question: str, readings: list[str], answer_of: Callable[[str], str | N
     if bare:
         return _swap_wh(before, bare.group(1), bool(bare.group(2)))
     named = _NAMED_THEN_QUESTION.match(body)
+    if named and _is_clause(named.group("q")) and named.group("x").split()[0].lower() in PREPOSITIONS:
+        # "And in Idlib, whom did it strike?": a place for the question, no name for its pronoun;
+        # nor is the place the previous question was asked about ("… the sites in Erbil …").
+        place = named.group("x").strip()
+        prep = place.split()[0]
+        said = re.sub(rf"(?i:\s+{re.escape(prep)}\s+(?:the\s+)?){NAME.pattern}", "", readings[-1], count=1)
+        q = f"{named.group('q')} {place}?"
+        return _resolve_pronouns(q[:1].upper() + q[1:], readings[:-1] + [said], answer_of, subject, list_of)
     if named and _is_clause(named.group("q")):  # "And Iran, why did it hold back?"
         return _named_pronoun(named.group("x").strip(), named.group("q"), before) + "?"
     fragment = _FRAGMENT.match(_LEAD.sub("", body)) or _FRAGMENT.match(body)

@@ -26,7 +26,10 @@ OPENERS = FUNCTION | {"besides", "roughly", "apart", "overall", "please", "tell"
                        "anyway", "according", "since", "in", "on", "at", "for", "from", "after", "before",
                        # requests: "Explain …", "Sum up …", "Number three — …"
                        "explain", "sum", "summarize", "summarise", "describe", "list", "give", "name", "compare",
-                       "show", "break", "walk", "outline", "define", "elaborate", "number", "remind", "say"}
+                       "show", "break", "walk", "outline", "define", "elaborate", "number", "remind", "say",
+                       # a greeting or thanks before the question: "Hi! Which …", "Thanks. And …"
+                       "hi", "hello", "hey", "thanks", "thank", "cheers", "great", "cool", "alright", "sure",
+                       "yes", "yeah", "wow", "interesting"}
 # After "was the …"/"is the …", a passive question's participle ends the words: "When was the
 # lighthouse built?" is about the lighthouse.
 IRREGULAR_PARTICIPLES = {"built", "made", "held", "led", "sent", "found", "known", "written", "taken", "given",

@@ -266,6 +266,8 @@ LISTS = {"Why did the city close its libraries?": Listed("the city’s reasons",
     (["Why did the city close its libraries?"], "And number three?", "What is the third of the city’s reasons?"),
     (["Why did the city close its libraries?"], "Is the last one about money?",
      "Is the last of the city’s reasons about money?"),
+    (["Why did the city close its libraries?"], "Could you say more about the second reason?",
+     "Could you say more about the second of the city’s reasons?"),
     # an answer of sentences names no list: as before
     (["When did the city close its libraries?"], "Tell me more about the second one.",
      "Tell me more about the second one."),
@@ -360,6 +362,23 @@ def test_i_m_is_no_name():
 ])
 def test_readings_of_the_fourth_blind_set_s_shapes_are_questions(previous, question, expected):
     """Shapes of the fourth blind set's readings (docs/evaluation.md), in words of their own."""
+    assert standalone(question, previous) == expected
+
+
+@pytest.mark.parametrize("previous,question,expected", [
+    # a greeting or thanks before a question is no name for a pronoun
+    (["Hello! Which clubs does the report say were fined?"], "thanks, and what did it say about the fans?",
+     "What did the article say about the fans?"),
+    (["Hey there, who chaired the hearing?"], "What did it decide?", "What did the hearing decide?"),
+    # "it" of what a text does with its matter, after a question about the text: the article
+    (["Which players does the article say were injured?"], "which matches does it bring up?",
+     "Which matches does the article bring up?"),
+    # a place before the question ("And in Leeds, …") is where, not what the pronoun stands for
+    (["What did the council close in York?"], "And in Leeds, what did it open?",
+     "What did the council open in Leeds?"),
+])
+def test_readings_of_the_seventh_blind_set_s_shapes_are_questions(previous, question, expected):
+    """Shapes of the seventh blind set's (part A) ill-formed readings (docs/evaluation.md), in words of their own."""
     assert standalone(question, previous) == expected
 
 
