@@ -143,7 +143,10 @@ def kept_text(file: Path, max_bytes: int) -> str:
     data, suffix = page_bytes(file)
     if len(data) > max_bytes:
         raise DocumentTooLarge(str(file), len(data), max_bytes)
-    return "\n".join(block.text for block in read_bytes(data, str(file), BY_SUFFIX[suffix]).blocks)
+    # The colophon ("Published by …", "19 Min Read") says what the page is, not the article's body
+    # the benchmark marks; cited writes "Published by" itself.
+    return "\n".join(block.text for block in read_bytes(data, str(file), BY_SUFFIX[suffix]).blocks
+                     if block.kind not in ("site", "length"))
 
 
 def score_page(bench: Benchmark, kind: str, page_id: str, max_bytes: int) -> PageScore:

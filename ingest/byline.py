@@ -37,6 +37,31 @@ UI_LINE = re.compile(
     re.I,
 )
 COPYRIGHT_LINE = re.compile(r"©|\(c\)\s*\d{4}|\ball rights reserved\b|\bcopyright\b", re.I)
+# "19 Min Read": how long the page says the article takes to read.
+READING_TIME = re.compile(r"^\s*\d+\s*(min(ute)?s?)\.?\s*read\s*$", re.I)
+# The words of a copyright notice around the owner it names: "All Rights Reserved to Egyptian
+# Center for Strategic Studies - ECSS © 2023", "© 2022 Example Media Ltd. All rights reserved.",
+# "Copyright 2024, Powered by …".
+_NOTICE_WORDS = re.compile(r"©|\(c\)|\ball rights reserved(\s+to\b)?\.?|\bcopyright\b|\bunless otherwise noted\b|"
+                           r"\b(19|20)\d\d\b(\s*[-–]\s*(19|20)?\d\d)?|[,|]?\s*\b(powered|designed|developed|hosted) by\b.*$", re.I)
+# Where an owner's name ends: a sentence's end, or a separator before the notice's other parts.
+_OWNER_END = re.compile(r"(?<=\w{2})\.\s|\s[-–—|•·]\s|\s{2,}|\s(?:or its|and its|in England|registered|regulated)\b", re.I)
+_OWNER = re.compile(r"^[A-Z][\w&'’.-]+(?:\s+[\w&'’.-]+){0,5}$")
+_NOT_IN_A_NAME = re.compile(r"\b(is|are|this|site|its|mit|dem)\b", re.I)  # "The contents of this site are …"
+_LINK_WORDS = {"policy", "privacy", "privacy policy", "terms", "terms of use", "terms of service", "contact", "cookies",
+               "imprint", "sitemap", "about", "about us", "image", "images", "photo", "photos", "picture", "pictures"}
+
+
+def site_owner(notices: list[str]) -> str:
+    """The site's owner as its copyright notices name it, the longest of their names ("Egyptian
+    Center for Strategic Studies" over "ECSS"); "" when no notice names one."""
+    owners = []
+    for line in notices:
+        said = _NOTICE_WORDS.sub(" ", line).strip(" -–—,.;:|")
+        owner = _OWNER_END.split(said, maxsplit=1)[0].strip(" -–—,.;:|")
+        if _OWNER.match(owner) and owner.lower() not in _LINK_WORDS and not _NOT_IN_A_NAME.search(owner):
+            owners.append(owner)
+    return max(owners, key=len, default="")
 
 _NAME_WORD = r"(?:[A-Z][\w'’.-]*|de|al|bin|van|von|el|da|der|du|la|le)"
 _NAME = re.compile(r"^" + _NAME_WORD + r"(?:\s+" + _NAME_WORD + r"){1,3}$")

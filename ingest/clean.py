@@ -19,8 +19,8 @@ import html
 import re
 from dataclasses import dataclass
 
-from ingest.byline import COPYRIGHT_LINE, UI_LINE, author_names, date_match, read_byline
-from ingest.document import Block
+from ingest.byline import COPYRIGHT_LINE, READING_TIME, UI_LINE, author_names, date_match, read_byline, site_owner
+from ingest.document import Block, colophon
 from ingest.language import detect, stoplist
 from retrieval.base.errors import EmptyDocument
 from retrieval.index.records import Metadata
@@ -84,10 +84,14 @@ def clean_capture(text: str, source: str) -> tuple[list[Block], Metadata]:
         if len(line.text) >= REPEAT_CHARS:  # short lines may repeat ("See it now: Amazon"), a caption not
             kept.add(line.text)
         blocks.append(_block(line.text))
+    site = site_owner([line.text for line in lines if _site_notice(line)])
+    blocks.extend(colophon(site, next((line.text for line in lines[max(0, start - HEADER_LINES * 2):start]
+                                       if READING_TIME.match(line.text)), "")))
     meta = Metadata(
         title=header[byline.title].text if byline.title is not None else "",
         authors=byline.authors,
         date=byline.iso_date,
+        site=site,
         source=source,
         language=language,
     )

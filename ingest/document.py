@@ -30,6 +30,14 @@ def header_blocks(title: str, authors: tuple[str, ...], date: str, body: list[Bl
     return header
 
 
+def colophon(site: str, reading_time: str = "") -> list[Block]:
+    """What the page says of the article besides its byline, after its last paragraph (so that the
+    body's paragraph numbers do not move): who published it ("Published by …", from the site's
+    name) and how long it takes to read ("19 Min Read") — each left out when unknown."""
+    blocks = [Block(f"Published by {site}", "site")] if site else []
+    return blocks + ([Block(reading_time, "length")] if reading_time else [])
+
+
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 

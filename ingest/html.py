@@ -8,7 +8,7 @@ so one extraction gives both, without Markdown markers to strip.
 from __future__ import annotations
 
 from ingest.byline import find_date
-from ingest.document import Block, header_blocks
+from ingest.document import Block, colophon, header_blocks
 from retrieval.base.errors import DocumentError, EmptyDocument
 from retrieval.index.records import Metadata
 
@@ -37,8 +37,9 @@ def read_html(text: str, source: str) -> tuple[list[Block], Metadata]:
         body = body[1:]  # the page's <h1> repeats the title
     if not any(b.kind == "text" for b in body):
         raise EmptyDocument(source)
-    meta = Metadata(title=title, authors=authors, date=date, site=_attr(doc, "sitename"), source=source)
-    return header_blocks(title, authors, date) + body, meta
+    site = _attr(doc, "sitename")
+    meta = Metadata(title=title, authors=authors, date=date, site=site, source=source)
+    return header_blocks(title, authors, date) + body + colophon(site), meta
 
 
 def _attr(element, name: str) -> str:

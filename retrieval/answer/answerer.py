@@ -20,6 +20,7 @@ from retrieval.answer.abstention import NOTHING_SETTLES, READER_FOUND_NONE, deci
 from retrieval.answer.answer_type import can_answer, expected_type
 from retrieval.answer.candidates import Candidate, candidate_sentences, choose, span_text, with_context
 from retrieval.answer.casing import casing_for, true_case
+from retrieval.answer.colophon import colophon_asked, colophon_row
 from retrieval.answer.ellipsis import Listed
 from retrieval.answer.followup import context_of, standalone
 from retrieval.answer.outline import (
@@ -36,6 +37,7 @@ from retrieval.answer.phrases import coordinated_names
 from retrieval.answer.reading import read_candidates, reranked, short_answer
 from retrieval.answer.records import Abstention, Answer, AnswerSentence, answer_text
 from retrieval.base.settings import Settings
+from retrieval.index.records import HEADER_KINDS
 from retrieval.search.reader import Reader
 from retrieval.search.retriever import Passage, Query, Retriever, clean_question
 from retrieval.search.signals import Signals
@@ -44,7 +46,7 @@ from retrieval.search.verifier import Verifier
 # The reader learnt from SQuAD's prose: the article's title, author and date lines are not what it
 # reads, so a question whose best sentence is one of them ("Who wrote this?") is never abstained on
 # by the reader (on the article's set it doubted its own title).
-_METADATA = frozenset({"title", "author", "date"})
+_METADATA = frozenset(HEADER_KINDS)
 _PICKS_ONE = re.compile(r"^\s*(which|what)\s+(one|of)\b", re.I)
 
 
@@ -146,6 +148,12 @@ class Answerer:
         overview = self._overview(query, signals, passages, candidates)
         if overview is not None:
             return overview
+        asked = colophon_asked(query.text)
+        row = colophon_row(self.retriever, passages[0].doc, asked) if asked and passages else None
+        if row is not None:  # "Who published it?": the page's colophon, which similarity cannot find
+            chunk = self.retriever.chunks[row]
+            support = max((c.dense for c in candidates), default=0.0)
+            return self._answer(query, [Pick(row, chunk.start, chunk.end, support)], passages, support)
         kind = expected_type(query.text)
         texts = {c.key: self._text(c) for c in candidates}
         fitting = [c for c in candidates if can_answer(texts[c.key], kind, query.text)]

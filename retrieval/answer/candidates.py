@@ -14,12 +14,16 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from retrieval.answer.colophon import COLOPHON_KINDS
 from retrieval.index.vector_rows import rows_of
 from retrieval.search.retriever import Passage, Query, Retriever
 from retrieval.search.signals import Signals
 
 LEXICAL_WEIGHT = 0.25
 JOIN_MARGIN = 0.06  # a further sentence joins the answer if it scores within this of the best
+# A heading answers nothing by itself; nor does the colophon, which answers only the questions
+# colophon.py routes to it.
+_NOT_AN_ANSWER = frozenset({"heading", *COLOPHON_KINDS})
 _ASKS_FOR_TITLE = re.compile(r"\b(title|titled|called|named|headline|about)\b", re.I)
 # A sentence opening with a pronoun leans on the one before it ("They chose Braddock to lead the
 # expedition." says nothing of why without "…decided to send an army expedition to dislodge the
@@ -57,15 +61,15 @@ def text_of(retriever: Retriever, c: Candidate) -> str:
 
 def candidate_sentences(retriever: Retriever, question: str, signals: Signals,
                         passages: list[Passage]) -> list[Candidate]:
-    """Every sentence of the retrieved passages, in passage order, with its scores; headings and
-    (unless the question asks what the article is) the title answer nothing by themselves."""
+    """Every sentence of the retrieved passages, in passage order, with its scores; headings, the
+    colophon and (unless the question asks what the article is) the title answer nothing by themselves."""
     dense, lexical, starts = signals.sentence_dense, signals.sentence_bm25, retriever.sentence_starts
     rows = [starts[p.chunk] + i for p in passages for i in range(len(retriever.chunks[p.chunk].sentences))]
     top_lexical = float(lexical[rows].max()) if rows and len(lexical) else 0.0
     out = []
     for p in passages:
         chunk = retriever.chunks[p.chunk]
-        if chunk.kind == "heading" or (chunk.kind == "title" and not _ASKS_FOR_TITLE.search(question)):
+        if chunk.kind in _NOT_AN_ANSWER or (chunk.kind == "title" and not _ASKS_FOR_TITLE.search(question)):
             continue
         for i, (start, end) in enumerate(chunk.sentences):
             row = int(starts[p.chunk] + i)

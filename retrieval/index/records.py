@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# Paragraph kinds. The first three come from the article's byline block and are embedded with a
-# label ("Author: …") so that "who wrote this?" finds them.
-HEADER_KINDS = ("title", "author", "date")
-KINDS = HEADER_KINDS + ("heading", "text")
+# Paragraph kinds. The first five say what the article is rather than what it says: its byline
+# block, its publisher and its reading time (the colophon after its last paragraph). They are
+# embedded with a label ("Author: …") so that "who wrote this?" finds them.
+HEADER_KINDS = ("title", "author", "date", "site", "length")
+# Stored as their place in this tuple (index/lazy_rows.KIND_CODES): a new kind goes at the end.
+KINDS = ("title", "author", "date", "heading", "text", "site", "length")
 
 # What a byline paragraph is, said in the words of the questions it answers (document expansion,
 # as doc2query does), so that "Who wrote this?" finds "Ali Atef".
@@ -17,6 +19,8 @@ HEADER_LABELS = {
     "title": "What is this article called? The title of this article is:",
     "author": "Who wrote this article? The author who wrote it is:",
     "date": "When was this article published or last updated? Its date is:",
+    "site": "Who published this article, which site or organisation put it out? Its publisher is:",
+    "length": "How long is this article, how long does it take to read? Its reading time is:",
 }
 
 

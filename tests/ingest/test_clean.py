@@ -27,9 +27,25 @@ BOILERPLATE = [
 ]
 
 
+def article_text(doc) -> str:
+    """The document's text but its colophon (the publisher and reading time written after it)."""
+    return "\n\n".join(doc.paragraph_text(p) for p in doc.paragraphs if p.kind not in ("site", "length"))
+
+
 @pytest.mark.parametrize("junk", BOILERPLATE)
 def test_boilerplate_is_gone(article_document, junk):
-    assert junk.lower() not in article_document.text.lower()
+    assert junk.lower() not in article_text(article_document).lower()
+
+
+def test_the_colophon_says_who_published_the_article_and_how_long_it_takes_to_read(article_document):
+    """After the last paragraph (no paragraph number moves): the site's name from its copyright
+    notices, the longest of them ("… ECSS © 2022" and "… Egyptian Center for Strategic Studies -
+    ECSS © 2023"), and the reading-time badge under the byline."""
+    doc = article_document
+    last = [(p.kind, doc.paragraph_text(p)) for p in doc.paragraphs[-2:]]
+    assert last == [("site", "Published by Egyptian Center for Strategic Studies"), ("length", "19 Min Read")]
+    assert doc.meta.site == "Egyptian Center for Strategic Studies"
+    assert doc.paragraph_text(doc.paragraphs[-3]).startswith("Following their respective recent attacks")
 
 
 def test_body_is_kept_whole(article_document):
@@ -67,11 +83,11 @@ def test_paragraphs_are_numbered_in_order_with_offsets(article_document):
     for a, b in zip(doc.paragraphs, doc.paragraphs[1:]):
         assert a.end <= b.start
         assert doc.text[a.end : b.start] == "\n\n"
-    assert len(doc.paragraphs) == 45
+    assert len(doc.paragraphs) == 47  # 45 of the article's, then its colophon
 
 
 def test_no_chunk_holds_text_from_outside_the_body(article_document):
-    """Every chunk is the body's, or one line of the byline block (title, author, date)."""
+    """Every chunk is the body's, one line of the byline block (title, author, date), or the colophon."""
     from ingest.chunking import chunk_document
 
     raw = ARTICLE.read_text(encoding="utf-8")
@@ -82,6 +98,8 @@ def test_no_chunk_holds_text_from_outside_the_body(article_document):
     for chunk in chunk_document(article_document, 1200, 0):
         if chunk.kind in ("title", "author", "date"):
             assert chunk.text in byline_block, chunk.text
+        elif chunk.kind in ("site", "length"):  # the colophon, tested above
+            continue
         else:
             assert chunk.text in body, chunk.text[:80]
 

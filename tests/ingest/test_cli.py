@@ -105,7 +105,7 @@ def test_ingest_reports_added_updated_unchanged(tmp_path, capsys):
         shutil.copy(FIXTURES / name, folder)
     assert main(["ingest", str(folder), "--index", index, *HASHING]) == 0
     out = capsys.readouterr().out
-    assert 'added: news-capture — "Reservoirs along the east coast fall to lowest level in three decades" (15 paragraphs, 15 chunks)' in out
+    assert 'added: news-capture — "Reservoirs along the east coast fall to lowest level in three decades" (16 paragraphs, 16 chunks)' in out
     assert "added: report-capture" in out
     assert "2 added, 0 updated, 0 unchanged; index holds 2 document(s)" in out and out.rstrip().endswith(index)
 
@@ -143,7 +143,8 @@ def test_list_shows_the_bundled_articles_byline(article_settings, capsys):
     out = capsys.readouterr().out
     assert "1 document(s), model all-MiniLM-L6-v2" in out
     assert "- ecss-pakistan-iran-deescalation: What Led to Pakistan-Iran De-Escalation Following the Recent Exchange of Attacks?" in out
-    assert "author Ali Atef; date 2024-02-06; language en; 45 paragraphs, 45 chunks" in out
+    assert ("author Ali Atef; date 2024-02-06; site Egyptian Center for Strategic Studies; language en; "
+            "47 paragraphs, 47 chunks") in out
 
 
 def test_quiet_ingest_prints_only_the_outcome(tmp_path):
@@ -158,10 +159,10 @@ def test_quiet_ingest_prints_only_the_outcome(tmp_path):
     assert "embedding" not in run.stderr and "error" not in run.stderr and "Traceback" not in run.stderr
     lines = run.stdout.strip().splitlines()
     assert lines[:2] == [
-        'added: report-capture — "Community Gardens and Summer Heat: Findings from a Two-Year Study" (15 paragraphs, 15 chunks)',
+        'added: report-capture — "Community Gardens and Summer Heat: Findings from a Two-Year Study" (16 paragraphs, 16 chunks)',
         'added: field-notes — "Field Notes on Beekeeping in a Wet Summer" (16 paragraphs, 16 chunks)',
     ]
-    assert lines[2].startswith("2 added, 0 updated, 0 unchanged; index holds 2 document(s), 31 chunks, ")
+    assert lines[2].startswith("2 added, 0 updated, 0 unchanged; index holds 2 document(s), 32 chunks, ")
     assert " texts embedded; " in lines[2] and " s → " in lines[2]
 
 

@@ -59,6 +59,8 @@ def test_html_metadata(html_doc):
         "The Return of the Night Train", ("Clara Lindqvist",), "2023-09-18", "Rail Review")
     assert [p.kind for p in html_doc.paragraphs[:3]] == ["title", "author", "date"]
     assert html_doc.text.count("The Return of the Night Train") == 1, "the <h1> is the title, not also a heading"
+    last = html_doc.paragraphs[-1]  # the colophon: the page's site name, after the last paragraph
+    assert (last.kind, html_doc.paragraph_text(last)) == ("site", "Published by Rail Review")
 
 
 def test_html_headings_are_sections(html_doc):

@@ -131,3 +131,12 @@ def test_the_row_files_are_plain_records(article_settings):
     described = orjson.loads((article_settings.index_dir / DOCUMENT_ROWS).read_bytes())
     assert len(described["ids"]) == len(described["lines"]) == 1
     assert MANIFEST not in described
+
+
+def test_stored_kind_codes_never_move():
+    """Indexes store a chunk's kind as its place in records.KINDS: a new kind joins at the end, so
+    an index written before it reads the same."""
+    from retrieval.index.lazy_rows import KIND_CODES
+
+    assert [KIND_CODES[k] for k in ("title", "author", "date", "heading", "text")] == [0, 1, 2, 3, 4]
+    assert KIND_CODES["site"] > 4 and KIND_CODES["length"] > 4
