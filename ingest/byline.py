@@ -43,11 +43,13 @@ READING_TIME = re.compile(r"^\s*\d+\s*(min(ute)?s?)\.?\s*read\s*$", re.I)
 # Center for Strategic Studies - ECSS © 2023", "© 2022 Example Media Ltd. All rights reserved.",
 # "Copyright 2024, Powered by …".
 _NOTICE_WORDS = re.compile(r"©|\(c\)|\ball rights reserved(\s+to\b)?\.?|\bcopyright\b|\bunless otherwise noted\b|"
-                           r"\b(19|20)\d\d\b(\s*[-–]\s*(19|20)?\d\d)?|[,|]?\s*\b(powered|designed|developed|hosted) by\b.*$", re.I)
+                           r"\b(19|20)\d\d\b(\s*[-–]\s*(19|20)?\d\d)?|"
+                           r"[,|]?\s*\b(powered|designed|developed|hosted) by\b.*$", re.I)
 # Where an owner's name ends: a sentence's end, or a separator before the notice's other parts.
-_OWNER_END = re.compile(r"(?<=\w{2})\.\s|\s[-–—|•·]\s|\s{2,}|\s(?:or its|and its|in England|registered|regulated)\b", re.I)
+_OWNER_END = re.compile(r"(?<=\w{2})\.\s|\s[-–—|•·]\s|\s{2,}|"
+                        r"\s(?:or its|and its|in England|registered|regulated)\b", re.I)
 _OWNER = re.compile(r"^[A-Z][\w&'’.-]+(?:\s+[\w&'’.-]+){0,5}$")
-_NOT_IN_A_NAME = re.compile(r"\b(is|are|this|site|its|mit|dem)\b", re.I)  # "The contents of this site are …"
+_NOT_IN_A_NAME = re.compile(r"\b(is|are|this|site|its)\b", re.I)  # "The contents of this site are …"
 _LINK_WORDS = {"policy", "privacy", "privacy policy", "terms", "terms of use", "terms of service", "contact", "cookies",
                "imprint", "sitemap", "about", "about us", "image", "images", "photo", "photos", "picture", "pictures"}
 

@@ -84,9 +84,11 @@ def clean_capture(text: str, source: str) -> tuple[list[Block], Metadata]:
         if len(line.text) >= REPEAT_CHARS:  # short lines may repeat ("See it now: Amazon"), a caption not
             kept.add(line.text)
         blocks.append(_block(line.text))
+    # The colophon: the site's name from its copyright notices, wherever they are, and the
+    # reading-time badge from the byline block (which header_lines drops as an interface word).
     site = site_owner([line.text for line in lines if _site_notice(line)])
-    blocks.extend(colophon(site, next((line.text for line in lines[max(0, start - HEADER_LINES * 2):start]
-                                       if READING_TIME.match(line.text)), "")))
+    badge = next((line.text for line in lines[max(0, start - HEADER_LINES * 2):start] if READING_TIME.match(line.text)), "")
+    blocks.extend(colophon(site, badge))
     meta = Metadata(
         title=header[byline.title].text if byline.title is not None else "",
         authors=byline.authors,

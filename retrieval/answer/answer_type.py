@@ -57,7 +57,9 @@ _A_SHARE = re.compile(r"%|\b(percent|per cent|half|halves|quarters?|thirds?|fift
 
 
 # "6. Preparing for the Upcoming Pakistani Parliamentary Elections: …": the number of an outline's
-# point orders it and counts nothing, so neither the type check nor the reader sees it.
+# point orders it and counts nothing, so the type check (and the short answer's span) leaves it
+# out. The reader still reads it: blanked for the reader too, its probabilities moved enough to
+# lose an article-set question (docs/evaluation.md).
 _POINT_NUMBER = re.compile(r"^\s*\d{1,2}\.(?=\s)")
 
 

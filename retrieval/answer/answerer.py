@@ -5,7 +5,8 @@ The path of a question: read it on its own if it is a follow-up (followup.py), s
 (retrieval/search/), score the retrieved passages' sentences (candidates.py), let the one decision
 of abstention.py say whether the article answers, then choose the sentences — a section's points
 when the question asks for them (outline.py), the whole article's outline for a summary
-(overview.py) — and the reader's short answer (reading.py).
+(overview.py), the paragraph that says who wrote or published the page (colophon.py) — and the
+reader's short answer (reading.py).
 """
 
 from __future__ import annotations

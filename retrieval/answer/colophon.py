@@ -23,12 +23,14 @@ _THE_PAGE = (r"(?:(?:this|the|that)\s+(?:[\w’'-]+\s+){0,2}?(?:article|piece|te
 _ASKS_FOR_PUBLISHER = re.compile(
     rf"^(?!.*\bwhen\b).*\b(?:who|which|what)\b.*(?:\b(?:publish(?:ed|es|ing)?|put\s+out|posted)\s+{_THE_PAGE}\b|"
     rf"\bput\s+{_THE_PAGE}\s+out\b|\bpublisher\s+of\s+{_THE_PAGE}\b|"
-    rf"\b(?:site|website|outlet|publication|newspaper|magazine|organi[sz]ation|think\s*tank)\s+is\s+{_THE_PAGE}\s+from\b)"
+    r"\b(?:site|website|outlet|publication|newspaper|magazine|organi[sz]ation|think\s*tank)\s+is\s+"
+    rf"{_THE_PAGE}\s+from\b)"
     r"|^\s*who\s+(?:is\s+the\s+publisher|published)\s*[?.!]*$", re.I)
 # "Who wrote this piece on …?", "who is the author of the article" — the page, named; not "Who
 # wrote the letter?" (what the article is about).
 _ASKS_FOR_AUTHOR = re.compile(
-    rf"^\W*(?:(?:so|and|ok|okay)\W+)*who\s+(?:wrote|authored|penned|(?:is|was)\s+the\s+(?:author|writer)\s+of)\s+{_THE_PAGE}\b"
+    r"^\W*(?:(?:so|and|ok|okay)\W+)*who\s+(?:wrote|authored|penned|(?:is|was)\s+the\s+(?:author|writer)\s+of)\s+"
+    rf"{_THE_PAGE}\b"
     r"|^\W*who\s+(?:is|was)\s+the\s+(?:author|writer)\s*[?.!]*$", re.I)
 # "How long does it take to read?", "What's the reading time?", "Is it a long read?" — not "How
 # long did it take Iran to respond?".

@@ -152,7 +152,7 @@ def context_of(question: str, previous: Sequence[str], subject: str | None = Non
 def _read(question: str, readings: list[str], answer_of: Callable[[str], str | None] | None = None,
           subject: str | None = None, list_of: ListOf | None = None) -> str:
     q = " ".join(question.split())
-    q = _GREETING.sub("", q) if _GREETING.sub("", q) else q  # "Hi! Which …": "Hi" is no name
+    q = _GREETING.sub("", q) or q  # "Hi! Which …": "Hi" is no name
     if not q or not readings:
         return _resolve_pronouns(q, [""], None, subject) if q and subject else q
     before = readings[-1].rstrip("?!. ")
