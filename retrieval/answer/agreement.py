@@ -45,6 +45,8 @@ _ABOUT_A_TEXT = re.compile(r"\b(publish\w*|put\s+(?:it\s+)?out|wr[io]te|written|
                            r"updated|read|come\s+out|came\s+out|headline|title[sd]?|byline|section|category|"
                            # what a text does with its matter: "Which incidents does it bring up?"
                            r"brings?\s+up|mention\w*|discuss\w*|cites?|says?|talks?\s+about|covers?)\b", re.I)
+# "the Pakistani" cut from "the Pakistani and Iranian foreign ministers": an adjective, no thing.
+_DEMONYM = re.compile(r"the\s+[A-Z][\w’'-]*(?:i|ian|ese|ish)")
 # A person's full name, as "he"/"she"/"his" may stand for it and a short answer may give it: two to
 # five capitalized words ("Imran Khan", "Anwar-ul-Haq Kakar"); one word is as often a country ("Iran").
 _FULL_NAME = re.compile(r"[A-Z][\w’'.-]+(?:\s+(?:of\s+|de\s+|al-|bin\s+)?[A-Z][\w’'.-]+){1,4}")
@@ -104,7 +106,7 @@ def agreeing(pronoun: str, thing: str | None, before: str, question: str = "") -
     if pronoun == "it" and _PUBLISHED.search(question) and (WHO_WROTE.match(before) or thing is None
                                                            or thing[:1].isupper()):
         return "the article"  # "When was it published?" after "Who wrote this?" or a question about Pakistan
-    if thing is None or re.fullmatch(rf"(the\s+)?{ORDINALS}", thing, re.I):
+    if thing is None or re.fullmatch(rf"(the\s+)?{ORDINALS}", thing, re.I) or _DEMONYM.fullmatch(thing):
         return None
     head = thing.split()[-1].lower().strip("’'s")
     person = head in _PEOPLE
@@ -116,8 +118,8 @@ def agreeing(pronoun: str, thing: str | None, before: str, question: str = "") -
             return owner.group(1)
         if not person and not _FULL_NAME.fullmatch(thing):
             return None  # a thing, or one capitalized word: "Iran" is no "he"
-    if pronoun in ("this", "that") and thing[:1].isupper():
-        return None  # "What's that about?" is about a thing said, not "Pakistan"
+    if pronoun in ("this", "that") and (thing[:1].isupper() or re.fullmatch(r"the\s+[A-Z][\w’'-]*", thing)):
+        return None  # "What's that about?" is about a thing said, not "Pakistan" nor "the Greek"
     if pronoun == "it" and _is_plural(thing):
         return None  # "When was it last updated?" is not about "the underlying problems"
     return thing

@@ -312,6 +312,10 @@ def _resolve_pronouns(q: str, readings: list[str], answer_of: Callable[[str], st
             replacement = None  # "at odds like this": in this way
         if w == "it" and i == 1 and words[0].group().lower() in AUX and re.search(r"\b(that|to)\b", q[m.end():]):
             replacement = None  # "Was it a surprise that …": "it" stands for what follows
+        if w == "it" and previous == "let":
+            replacement = None  # "Why couldn't Islamabad just let it go?": an idiom, no thing in it
+        if w in ("it", "he", "she", "him", "they", "them") and replacement and re.search(r"['’]s?$", replacement):
+            replacement = None  # "Pakistan and Iran’s (governments)" owns a noun; it is not what "them" is
         if w == "it" and i == 1 and words[0].group().lower() in AUX and following in _CLEFT:
             replacement = None  # "Was it only the Baloch they feared?": "it" points at what follows
         if w == "they" and replacement and plural_subject(q[:m.start()]):
