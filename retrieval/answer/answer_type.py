@@ -43,11 +43,11 @@ def expected_type(question: str) -> str | None:
     return None
 
 
-# "How many people died?" is not answered by a year or a date ("in mid-January 2024").
+# "How many people died?" is not answered by a year, a date ("in mid-January 2024") or a time of day.
 _COUNT = re.compile(r"\bhow\s+(many|much)\b", re.I)
 _MONTHS = r"(january|february|march|april|may|june|july|august|september|october|november|december)"
-_DATES = re.compile(rf"\b(\d{{1,2}}\s+{_MONTHS}|{_MONTHS}\s+\d{{1,2}}(st|nd|rd|th)?,?|(1[5-9]|20)\d\d(s)?)\b"
-                    rf"|\b\d{{4}}/\d{{1,2}}/\d{{1,2}}\b", re.I)
+_DATES = re.compile(rf"\b\d{{4}}/\d{{1,2}}/\d{{1,2}}\b|\b\d{{1,2}}:\d\d\b"
+                    rf"|\b(\d{{1,2}}\s+{_MONTHS}|{_MONTHS}\s+\d{{1,2}}(st|nd|rd|th)?,?|(1[5-9]|20)\d\d(s)?)\b", re.I)
 
 
 # "What share of … ?" wants a share: a percentage or a fraction, not a count.

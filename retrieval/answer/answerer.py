@@ -36,6 +36,7 @@ from retrieval.answer.outline import (
 from retrieval.answer.overview import SUMMARY, article_overview, conclusion, overview_kind
 from retrieval.answer.phrases import coordinated_names
 from retrieval.answer.reading import read_candidates, reranked, short_answer
+from retrieval.answer.spelling import spelled, words_for
 from retrieval.answer.records import Abstention, Answer, AnswerSentence, answer_text
 from retrieval.base.settings import Settings
 from retrieval.index.records import HEADER_KINDS
@@ -106,8 +107,11 @@ class Answerer:
         first, so that a follow-up ("And Iran's?") is read as the question it stands for."""
         started = time.perf_counter()
         limit = self.settings.max_question_chars
+        # A word typed wrong is read as the article writes it ("betwen"); the reading shows it.
+        words = words_for(self.retriever, doc)
         asked = clean_question(question, limit)
-        earlier = [clean_question(h, limit) for h in history if h and h.strip()]
+        spelt = spelled(asked, words)
+        earlier = [spelled(clean_question(h, limit), words) for h in history if h and h.strip()]
         answers: dict[str, Answer] = {}  # an earlier question asked again, at most once per question
 
         def answer_to(e: str) -> Answer:
@@ -118,15 +122,16 @@ class Answerer:
         # Names typed in lower case are read as the article writes them ("and iran?"); a question
         # whose reading differs from it only so is asked as typed.
         casing = casing_for(self.retriever, doc) if earlier else {}
-        cased, earlier = true_case(asked, casing), [true_case(e, casing) for e in earlier]
+        cased, earlier = true_case(spelt, casing), [true_case(e, casing) for e in earlier]
         reading = standalone(cased, earlier, answer_of=lambda e: _short_answer_of(answer_to(e)),
                              subject=self.retriever.title_of(doc),
                              list_of=lambda e: _list_of(self.retriever, answer_to(e)))
-        reading = asked if reading == cased else reading
+        rewritten = reading != cased
+        reading = reading if rewritten else spelt
         query = self.retriever.query(reading)
         # A follow-up no rule could rewrite is searched for with the previous question beside it
         # (followup.context_of); the reader reads it as asked.
-        context = context_of(cased, earlier, self.retriever.title_of(doc)) if reading == asked else None
+        context = None if rewritten else context_of(cased, earlier, self.retriever.title_of(doc))
         searched = self.retriever.query(f"{reading} {context}") if context else query
         signals = self.retriever.signals(searched, doc or None)
         answer = self.compose(query, signals, self.retriever.rank(searched, signals, k, mode, doc))

@@ -138,6 +138,22 @@ def test_a_share_question_wants_a_share_not_a_count():
     assert can_answer("247,653,000 million", NUMBER, "How many people live in Pakistan?")
 
 
+def test_a_count_is_not_answered_by_a_date_or_a_time_of_day():
+    from retrieval.answer.answer_type import NUMBER, can_answer
+
+    question = "Does the article give figures on how many such attacks took place last year?"
+    assert not can_answer("Last updated: 2024/02/06 at 5:10 PM", NUMBER, question)
+    assert not can_answer("The talks began on 16 January 2024.", NUMBER, question)
+    assert can_answer("At 5:10 PM, 12 attacks had been counted.", NUMBER, question)
+
+
+def test_a_word_typed_wrong_is_read_as_the_article_writes_it_and_the_reading_says_so(answerer):
+    answer = answerer.ask("what were pakistans reasons for not escalating with iran")
+    assert answer.interpreted_as == "what were Pakistan's reasons for not escalating with iran"
+    assert "Concerns Regarding Sectarian Unrest within Pakistan" in answer.text
+    assert answerer.ask("what were Pakistan's reasons for not escalating with iran").interpreted_as is None
+
+
 def test_a_point_s_number_counts_nothing():
     """"6. Preparing for …": the number orders an outline's point; no "how many" is answered by it."""
     from retrieval.answer.answer_type import NUMBER, can_answer, without_point_number

@@ -1,0 +1,100 @@
+"""Words typed wrong, read as the article writes them ("betwen" → "between", "balcoh" → "Baloch"),
+and chat shorthand spelt out ("ppl" → "people", "whats" → "what's"), so that search and the
+reader, which match words, find what a hurried reader means.
+
+A word is corrected only when no English dictionary (pyspellchecker's) and no word of the article
+knows it, and exactly one word of the article is one edit away (a letter added, dropped, changed
+or two swapped): the question is about the article, so its words are the likely ones, and a word
+that is merely rare ("loggerheads") or foreign is left as typed. A known name with an "s" stuck
+on ("pakistans") is its possessive."""
+
+from __future__ import annotations
+
+import re
+import weakref
+from functools import cache
+
+_WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")  # "ministers' names": the apostrophe is no letter
+# Read at most this many passages for a library's words (as casing.MAX_ROWS).
+MAX_ROWS = 5000
+_SHORTEST = 5
+_SENTENCE_OPENS = {"", ".", "!", "?", ":", "“", '"', "—"}  # what comes before a capital that a sentence gives  # shorter words have too many neighbours one edit away
+# Contractions typed without their apostrophe, and chat shorthand.
+_SHORTHAND = {
+    "whats": "what's", "thats": "that's", "whos": "who's", "wheres": "where's", "hows": "how's",
+    "whys": "why's", "dont": "don't", "doesnt": "doesn't", "didnt": "didn't", "isnt": "isn't",
+    "wasnt": "wasn't", "arent": "aren't", "werent": "weren't", "cant": "can't", "couldnt": "couldn't",
+    "wouldnt": "wouldn't", "shouldnt": "shouldn't", "hasnt": "hasn't", "havent": "haven't", "hadnt": "hadn't",
+    "ppl": "people", "govt": "government", "govts": "governments", "btw": "by the way", "pls": "please",
+    "plz": "please", "abt": "about", "bc": "because", "cuz": "because", "thru": "through", "yrs": "years",
+}
+_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+@cache
+def _english():
+    from spellchecker import SpellChecker  # imported on first use: --help loads no dictionary
+
+    return SpellChecker(distance=1)
+
+
+def article_words(texts) -> dict[str, str]:
+    """Lower case → the form the texts write it in, for each word of the texts: capitalized if they
+    write it so inside a sentence and never in lower case ("Baloch"), else in lower case ("According"
+    opening a sentence is "according")."""
+    lower: set[str] = set()  # written in lower case, or capitalized only where a sentence opens
+    named: dict[str, str] = {}
+    written: set[str] = set()
+    for text in texts:
+        for m in _WORD.finditer(text):
+            w = m.group()
+            if w[:1].islower():
+                written.add(w)
+            elif text[:m.start()].rstrip()[-1:] not in _SENTENCE_OPENS:
+                named.setdefault(w.lower(), w)
+            lower.add(w.lower())
+    return {w: w for w in lower} | {low: w for low, w in named.items() if low not in written}
+
+
+def spelled(question: str, words: dict[str, str]) -> str:
+    """`question` with each word typed wrong written as the article writes it, and its shorthand
+    spelt out; every other word as typed."""
+    if not words:
+        return question
+    english = _english()
+    out, last = [], 0
+    for m in _WORD.finditer(question):
+        typed = m.group()
+        low = typed.lower()
+        form = _SHORTHAND.get(low)
+        if question[m.end():m.end() + 1] in ("'", "’"):
+            continue  # "couldn't": a contraction's first part
+        if form is None and low not in words and low not in english and len(low) >= _SHORTEST:
+            form = _one_edit_away(low, words, english)
+        if form is None:
+            continue
+        if typed[:1].isupper():
+            form = form[:1].upper() + form[1:]
+        out.append(question[last:m.start()] + form)
+        last = m.end()
+    return "".join(out) + question[last:]
+
+
+def _one_edit_away(low: str, words: dict[str, str], english) -> str | None:
+    base = words.get(low[:-1]) if low.endswith("s") else None
+    if base and base[:1].isupper():
+        return base + "'s"  # "pakistans reasons": Pakistan's
+    near = {w for w in english.edit_distance_1(low) if w in words and len(w) >= _SHORTEST
+            and w.replace("z", "s") != low.replace("z", "s")}  # "organisation" is spelt, not misspelt
+    if len(near) != 1:
+        return None
+    return words[near.pop()]
+
+
+def words_for(retriever, doc: str | None) -> dict[str, str]:
+    """The words of `doc` (of the whole index when None), read once per retriever and document."""
+    per_doc = _CACHE.setdefault(retriever, {})
+    if doc not in per_doc:
+        rows = retriever.rows_for(doc)
+        per_doc[doc] = article_words(retriever.chunks[int(r)].text for r in rows) if len(rows) <= MAX_ROWS else {}
+    return per_doc[doc]
