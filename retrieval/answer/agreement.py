@@ -40,6 +40,8 @@ SAYING = {"say", "says", "said", "write", "writes", "wrote", "argue", "argues", 
 _THE_THING = re.compile(r"the\s+[a-z][\w’'-]*(?:\s+[a-z][\w’'-]*){0,4}")
 # Published is what a text is, never a country or a person: "When was it published?".
 _PUBLISHED = re.compile(r"\b(publish\w*|put\s+(?:it\s+)?out|posted)\b", re.I)
+# What only a text (or a person) does with its matter, said of "it".
+_TEXT_DOES = re.compile(r"\b(?:does|did|do)\s+it\s+(?:mention|discuss|bring\s+up|cite|cover|talk\s+about)\b", re.I)
 # What is said of a text, not of what it is about: "Who published it?", "How long a read is it?"
 _ABOUT_A_TEXT = re.compile(r"\b(publish\w*|put\s+(?:it\s+)?out|wr[io]te|written|author\w*|filed|posted|released|"
                            r"updated|read|come\s+out|came\s+out|headline|title[sd]?|byline|section|category|"
@@ -100,6 +102,8 @@ def agreeing(pronoun: str, thing: str | None, before: str, question: str = "") -
     published or read: "Who published it?" after "What's the main argument of this article?"),
     "he"/"she"/"him" not a thing ("the interim government"; of "Sharif's government", Sharif),
     nor an ordinal ("the second"). None: the question is asked as written."""
+    if pronoun == "it" and _TEXT_DOES.search(question):
+        return "the article"  # "Which clashes does it mention?": what a text does, whatever was asked before
     if pronoun == "it" and _ABOUT_A_TEXT.search(question) and (
             THE_TEXT.search(before) or re.search(r"\b(author|writer)\b", before, re.I)):
         return "the article"  # "Which think tank published it?" after "What's the author's background?"

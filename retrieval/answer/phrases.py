@@ -83,6 +83,10 @@ def topic_of(reading: str) -> tuple[str, str] | None:
         subject = [m for m in names if AFTER_AUX.search(b[:m.start()])]
         name = (subject or names)[0]
         text = name.group()
+        held = None if subject or POSSESSIVE_END.search(text) else _QUALIFIED.search(b[:name.start()])
+        if held and not set(held.group("words").split()) & FUNCTION:
+            # "who chaired the cabinet meeting in Pakistan": the meeting, which the place only qualifies
+            return (b[held.start():name.end()],) * 2
         owner = POSSESSIVE_END.sub("", text)
         if b[:name.start()].lower().endswith("the "):  # "the Pakistani cabinet meeting", "the Army of Justice"
             phrase = the_phrase(b, name.start() - 4)
@@ -101,6 +105,8 @@ def topic_of(reading: str) -> tuple[str, str] | None:
 
 
 _VERB_FORM = re.compile(r"[a-z]+(?:ed|ing)")
+# A "the" phrase a name qualifies, up to the preposition before the name: "the cabinet meeting in ".
+_QUALIFIED = re.compile(r"\bthe\s+(?P<words>(?:[a-z][\w-]*\s+){1,3})(?:in|of|on|at|from|for)\s+$")
 
 
 def _phrase_words(after: str, before: str) -> list[str]:

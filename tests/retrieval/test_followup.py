@@ -389,6 +389,21 @@ def test_readings_of_the_seventh_blind_set_s_shapes_are_questions(previous, ques
     assert standalone(question, previous) == expected
 
 
+@pytest.mark.parametrize("previous,question,expected", [
+    # a place that qualifies a "the" phrase is not what "it" is: the meeting held there is
+    (["who chaired the board meeting in Leeds afterwards"], "and what came out of it",
+     "What came out of the board meeting in Leeds"),
+    (["Who chaired the hearing in York?"], "What did it decide?", "What did the hearing in York decide?"),
+    (["Who attacked Spain?"], "Why did it fall?", "Why did Spain fall?"),  # no phrase: the place as before
+    # "it" mentioning or discussing is the article, whatever the previous question was about
+    (["What is the Catholic share in Spain?"], "which wars does it mention in the nation's history",
+     "Which wars does the article mention in the nation's history"),
+])
+def test_readings_of_the_eighth_blind_set_s_shapes_are_questions(previous, question, expected):
+    """Shapes of the eighth blind set's (part A) wrong readings (docs/evaluation.md), in words of their own."""
+    assert standalone(question, previous) == expected
+
+
 @pytest.mark.parametrize("question,expected", [
     ("When was the second one?", "When was the Anfield replay?"),
     ("and who won the first one", "Who won the Highbury final"),
