@@ -125,6 +125,8 @@ def fill_ellipsis(readings: list[str], x: str, list_of: ListOf | None = None) ->
         swapped = bare + (possessive.group() if possessive else "")
         return f"{b[:name.start()]}{swapped}{b[name.start() + len(name.group()):]}?"
     phrase = the_phrase(b) if b.split()[:1] and b.split()[0].lower() in WH | AUX else None  # a question, not a fragment
+    if phrase and re.search(r"[A-Z][\w’'-]*(?:\s+[a-z][\w-]*){2,}$", b[phrase[0]:phrase[1]]):
+        return None  # "the West tense right now": a name, then what is said of it, no phrase to take the place of
     if phrase and not _SOMEONE.match(x):  # "And everyone else?" is no thing to put in a thing's place
         return f"{b[:phrase[0]]}{x}{b[phrase[1]:]}?"
     return None  # nothing to put it in place of: asked as written, never "<previous> — <fragment>"

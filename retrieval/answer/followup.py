@@ -84,7 +84,9 @@ _NO_FRAGMENT = re.compile(r"^(?:if|unless|because|although|though|whether|suppos
                           r"\b(?:what|how|why|when|where|who|which)\b", re.I)
 # A greeting or thanks said before the question, as its own sentence or with a comma.
 _GREETING = re.compile(r"^(?:(?:(?:hi|hello|hey|ok|okay|thanks|thank\s+you|many\s+thanks|cheers|great|cool|perfect|"
-                       r"wow)\b\s*)+(?:there|again|so\s+much|a\s+lot)?\s*[!.,]+\s*)+", re.I)
+                       r"wow|nice|good|right|alright|sure|awesome|understood|got\s+it|i\s+see|no\s+worries|"
+                       r"makes\s+sense|fair\s+enough|that['’]s\s+(?:grim|sad|interesting|good|great|helpful))\b\s*)+"
+                       r"(?:there|again|so\s+much|a\s+lot)?\s*[!.,]+\s*)+", re.I)
 _NAMED_THEN_QUESTION = re.compile(r"^(?:and|but|so|(?:what|how)\s+about|as\s+for)\s+(?P<x>[^,]+),\s*(?P<q>.+)$", re.I)
 # "Is the last one about America?": a point of the list an earlier question asked for, by its place.
 # "… the second one?", "Tell me about the first.", "Could you elaborate on the second factor?"
@@ -171,6 +173,8 @@ def _read(question: str, readings: list[str], answer_of: Callable[[str], str | N
         said = re.sub(rf"(?i:\s+{re.escape(prep)}\s+(?:the\s+)?){NAME.pattern}", "", readings[-1], count=1)
         q = f"{named.group('q')} {place}?"
         return _resolve_pronouns(q[:1].upper() + q[1:], readings[:-1] + [said], answer_of, subject, list_of)
+    if named and _is_clause(named.group("q")) and named.group("x").split()[0].lower() in AUX | _SUBORDINATORS:
+        named = None  # "And had Pakistan not pushed back, what would Iran have done?": a condition, no name
     if named and _is_clause(named.group("q")):  # "And Iran, why did it hold back?"
         return _named_pronoun(named.group("x").strip(), named.group("q"), before) + "?"
     fragment = _FRAGMENT.match(_LEAD.sub("", body)) or _FRAGMENT.match(body)

@@ -398,6 +398,15 @@ def test_readings_of_the_seventh_blind_set_s_shapes_are_questions(previous, ques
     # "it" mentioning or discussing is the article, whatever the previous question was about
     (["What is the Catholic share in Spain?"], "which wars does it mention in the nation's history",
      "Which wars does the article mention in the nation's history"),
+    # a condition before the question is no name to put in the place of a pronoun; it stays
+    (["Whose bases were shelled?"], "And had Portugal not fired back, what would Spain likely have done?",
+     "Had Portugal not fired back, what would Spain likely have done?"),
+    # an acknowledgement before the question is no part of it
+    (["Did the two mayors meet after the floods?"], "Nice. What did they agree on?", "What did the two mayors agree on?"),
+    (["Did the two mayors meet?"], "Understood. What did the council decide?", "What did the council decide?"),
+    # "the West tense right now": a name and what is said of it are no phrase for "Spain" to replace
+    (["Got it. Why are relations between Greece and the West tense right now?"], "what about spain?",
+     "what about spain?"),
 ])
 def test_readings_of_the_eighth_blind_set_s_shapes_are_questions(previous, question, expected):
     """Shapes of the eighth blind set's (part A) wrong readings (docs/evaluation.md), in words of their own."""
