@@ -41,7 +41,9 @@ _THE_THING = re.compile(r"the\s+[a-z][\w’'-]*(?:\s+[a-z][\w’'-]*){0,4}")
 # Published is what a text is, never a country or a person: "When was it published?".
 _PUBLISHED = re.compile(r"\b(publish\w*|put\s+(?:it\s+)?out|posted)\b", re.I)
 # What only a text (or a person) does with its matter, said of "it".
-_TEXT_DOES = re.compile(r"\b(?:does|did|do)\s+it\s+(?:mention|discuss|bring\s+up|cite|cover|talk\s+about)\b", re.I)
+# "Which school does it say …?": a text says in the present; "Who did it say it was hitting?" is an actor's past.
+_TEXT_DOES = re.compile(r"\b(?:(?:does|did|do)\s+it\s+(?:mention|discuss|bring\s+up|cite|cover|talk\s+about|list)|"
+                        r"does\s+it\s+say)\b", re.I)
 # What is said of a text, not of what it is about: "Who published it?", "How long a read is it?"
 _ABOUT_A_TEXT = re.compile(r"\b(publish\w*|put\s+(?:it\s+)?out|wr[io]te|written|author\w*|filed|posted|released|"
                            r"updated|read|come\s+out|came\s+out|headline|title[sd]?|byline|section|category|"

@@ -116,6 +116,8 @@ _THE_TWO = re.compile(r"\b(the\s+two|both)\b(?!\s+(?!of\b|are\b|were\b|at\b|in\b
 _ADVERBIAL_WH = {"when", "where", "why", "how"}
 _INDEFINITES = {"who": "(?:anyone|anybody|someone|somebody)", "what": "(?:anything|something)",
                 "where": "(?:anywhere|somewhere)"}
+_NUMERIC_ORDINAL = re.compile(r"\b([1-{}])(?:st|nd|rd|th)\b".format(min(len(ORDINAL_WORDS), 9)), re.I)
+_YOU_LISTED = re.compile(r"\s+(?:that\s+)?(?:you|u)\s+(?:listed|mentioned|gave|named|cited|brought\s+up)$", re.I)
 _BARE_WH = re.compile(r"^(why|how|when|where|who|what)(\s+not)?$", re.I)
 def standalone(question: str, previous: Sequence[str], answer_of: Callable[[str], str | None] | None = None,
                subject: str | None = None, list_of: ListOf | None = None) -> str:
@@ -155,6 +157,7 @@ def _read(question: str, readings: list[str], answer_of: Callable[[str], str | N
           subject: str | None = None, list_of: ListOf | None = None) -> str:
     q = " ".join(question.split())
     q = _GREETING.sub("", q) or q  # "Hi! Which …": "Hi" is no name
+    q = _NUMERIC_ORDINAL.sub(lambda m: ORDINAL_WORDS[int(m.group(1)) - 1], q)  # "the 2nd one": the second
     if not q or not readings:
         return _resolve_pronouns(q, [""], None, subject) if q and subject else q
     before = readings[-1].rstrip("?!. ")
@@ -181,7 +184,8 @@ def _read(question: str, readings: list[str], answer_of: Callable[[str], str | N
     if fragment and not _is_clause(fragment.group("x")):
         if _NO_FRAGMENT.search(fragment.group("x")):
             return q  # "And if Islamabad had let it slide?", "And roughly how long is it?": nothing to fill
-        return fill_ellipsis(readings, fragment.group("x").strip(" ,"), list_of) or q
+        x = _YOU_LISTED.sub("", fragment.group("x").strip(" ,"))  # "the second one u listed": the second one
+        return fill_ellipsis(readings, x, list_of) or q
     words = WORD.findall(body)
     if len(words) <= 3 and all(w[:1].isupper() for w in words) and words[0].lower() not in OPENERS:
         return fill_ellipsis(readings, body, list_of) or q  # "Iran's?" or "Syria?" alone

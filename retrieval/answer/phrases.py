@@ -84,7 +84,8 @@ def topic_of(reading: str) -> tuple[str, str] | None:
         name = (subject or names)[0]
         text = name.group()
         held = None if subject or POSSESSIVE_END.search(text) else _QUALIFIED.search(b[:name.start()])
-        if held and not set(held.group("words").split()) & FUNCTION:
+        after_aux = held and re.search(r"\b(?:do|does|did|can|could|will|would|should)\s+$", b[:held.start()], re.I)
+        if held and not after_aux and not set(held.group("words").split()) & FUNCTION:
             # "who chaired the cabinet meeting in Pakistan": the meeting, which the place only qualifies
             return (b[held.start():name.end()],) * 2
         owner = POSSESSIVE_END.sub("", text)
