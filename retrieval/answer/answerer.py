@@ -36,8 +36,8 @@ from retrieval.answer.outline import (
 from retrieval.answer.overview import SUMMARY, article_overview, conclusion, overview_kind
 from retrieval.answer.phrases import coordinated_names
 from retrieval.answer.reading import read_candidates, reranked, short_answer
-from retrieval.answer.spelling import spelled, words_for
 from retrieval.answer.records import Abstention, Answer, AnswerSentence, answer_text
+from retrieval.answer.spelling import spelled, words_for
 from retrieval.base.settings import Settings
 from retrieval.index.records import HEADER_KINDS
 from retrieval.search.reader import Reader
@@ -107,9 +107,9 @@ class Answerer:
         first, so that a follow-up ("And Iran's?") is read as the question it stands for."""
         started = time.perf_counter()
         limit = self.settings.max_question_chars
+        asked = clean_question(question, limit)
         # A word typed wrong is read as the article writes it ("betwen"); the reading shows it.
         words = words_for(self.retriever, doc)
-        asked = clean_question(question, limit)
         spelt = spelled(asked, words)
         earlier = [spelled(clean_question(h, limit), words) for h in history if h and h.strip()]
         answers: dict[str, Answer] = {}  # an earlier question asked again, at most once per question

@@ -78,10 +78,16 @@ def true_case(question: str, casing: dict[str, str]) -> str:
 
 def casing_for(retriever, doc: str | None) -> dict[str, str]:
     """The names of `doc` (of the whole index when None), read once per retriever and document."""
-    per_doc = _CACHE.setdefault(retriever, {})
+    return read_once(_CACHE, retriever, doc, name_casing)
+
+
+def read_once(cache: weakref.WeakKeyDictionary, retriever, doc: str | None, build) -> dict[str, str]:
+    """`build` of the texts of `doc`'s passages (the whole index's when None), kept in `cache` per
+    retriever and document; {} above MAX_ROWS passages."""
+    per_doc = cache.setdefault(retriever, {})
     if doc not in per_doc:
         rows = retriever.rows_for(doc)
-        per_doc[doc] = name_casing(retriever.chunks[int(r)].text for r in rows) if len(rows) <= MAX_ROWS else {}
+        per_doc[doc] = build(retriever.chunks[int(r)].text for r in rows) if len(rows) <= MAX_ROWS else {}
     return per_doc[doc]
 
 

@@ -14,11 +14,11 @@ import re
 import weakref
 from functools import cache
 
+from retrieval.answer.casing import read_once
+
 _WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")  # "ministers' names": the apostrophe is no letter
-# Read at most this many passages for a library's words (as casing.MAX_ROWS).
-MAX_ROWS = 5000
-_SHORTEST = 5
-_SENTENCE_OPENS = {"", ".", "!", "?", ":", "“", '"', "—"}  # what comes before a capital that a sentence gives  # shorter words have too many neighbours one edit away
+_SHORTEST = 5  # shorter words have too many neighbours one edit away
+_SENTENCE_OPENS = {"", ".", "!", "?", ":", "“", '"', "—"}  # what comes before a capital a sentence gives
 # Contractions typed without their apostrophe, and chat shorthand.
 _SHORTHAND = {
     "whats": "what's", "thats": "that's", "whos": "who's", "wheres": "where's", "hows": "how's",
@@ -42,9 +42,9 @@ def article_words(texts) -> dict[str, str]:
     """Lower case → the form the texts write it in, for each word of the texts: capitalized if they
     write it so inside a sentence and never in lower case ("Baloch"), else in lower case ("According"
     opening a sentence is "according")."""
-    lower: set[str] = set()  # written in lower case, or capitalized only where a sentence opens
-    named: dict[str, str] = {}
-    written: set[str] = set()
+    lower: set[str] = set()  # every word, in lower case
+    named: dict[str, str] = {}  # capitalized inside a sentence: its form
+    written: set[str] = set()  # written in lower case somewhere
     for text in texts:
         for m in _WORD.finditer(text):
             w = m.group()
@@ -93,8 +93,4 @@ def _one_edit_away(low: str, words: dict[str, str], english) -> str | None:
 
 def words_for(retriever, doc: str | None) -> dict[str, str]:
     """The words of `doc` (of the whole index when None), read once per retriever and document."""
-    per_doc = _CACHE.setdefault(retriever, {})
-    if doc not in per_doc:
-        rows = retriever.rows_for(doc)
-        per_doc[doc] = article_words(retriever.chunks[int(r)].text for r in rows) if len(rows) <= MAX_ROWS else {}
-    return per_doc[doc]
+    return read_once(_CACHE, retriever, doc, article_words)
