@@ -38,6 +38,7 @@ from retrieval.answer.phrases import coordinated_names
 from retrieval.answer.reading import read_candidates, reranked, short_answer
 from retrieval.answer.records import Abstention, Answer, AnswerSentence, answer_text
 from retrieval.answer.spelling import spelled, words_for
+from retrieval.base.params import check_doc
 from retrieval.base.settings import Settings
 from retrieval.index.records import HEADER_KINDS
 from retrieval.search.reader import Reader
@@ -109,7 +110,7 @@ class Answerer:
         limit = self.settings.max_question_chars
         asked = clean_question(question, limit)
         # A word typed wrong is read as the article writes it ("betwen"); the reading shows it.
-        words = words_for(self.retriever, doc)
+        words = words_for(self.retriever, check_doc(doc))
         spelt = spelled(asked, words)
         earlier = [spelled(clean_question(h, limit), words) for h in history if h and h.strip()]
         answers: dict[str, Answer] = {}  # an earlier question asked again, at most once per question
