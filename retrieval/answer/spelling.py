@@ -61,7 +61,6 @@ def spelled(question: str, words: dict[str, str]) -> str:
     spelt out; every other word as typed."""
     if not words:
         return question
-    english = _english()
     out, last = [], 0
     for m in _WORD.finditer(question):
         typed = m.group()
@@ -69,8 +68,9 @@ def spelled(question: str, words: dict[str, str]) -> str:
         form = _SHORTHAND.get(low)
         if question[m.end():m.end() + 1] in ("'", "’"):
             continue  # "couldn't": a contraction's first part
-        if form is None and low not in words and low not in english and len(low) >= _SHORTEST:
-            form = _one_edit_away(low, words, english)
+        # The dictionary is loaded only for a word the article does not know (most questions have none).
+        if form is None and low not in words and len(low) >= _SHORTEST and low not in _english():
+            form = _one_edit_away(low, words, _english())
         if form is None:
             continue
         if typed[:1].isupper():
