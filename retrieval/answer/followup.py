@@ -334,6 +334,10 @@ def _resolve_pronouns(q: str, readings: list[str], answer_of: Callable[[str], st
             replacement = None  # "Who did it say it was hitting?": "Who did Iran say it was hitting?"
         if w in ("it", "he", "she", "they") and previous in _SUBORDINATORS | _CLAUSE_VERBS and names_in(q[:m.start()]):
             replacement = None  # "What did Tehran expect if it went to war?", "Why did Pakistan feel it had to …?"
+        if w == "it" and following in AUX and i > 1 and names_in(q[:m.start()]):
+            replacement = None  # a clause's subject after a name: "Why did Pakistan feel like it had to …?"
+        if w in ("they", "them", "their") and replacement and _shares_a_name(replacement, q[:m.start()]):
+            replacement = None  # "When did Iran hit them?": not "Iran and Pakistan", which holds the hitter
         if replacement is None:
             continue
         used.add(replacement)
@@ -342,6 +346,12 @@ def _resolve_pronouns(q: str, readings: list[str], answer_of: Callable[[str], st
         out.append(q[last:m.start()] + replacement)
         last = m.end()
     return "".join(out) + q[last:] if out else q
+
+
+def _shares_a_name(phrase: str, text: str) -> bool:
+    """Whether `phrase` holds a name that `text` names too."""
+    named = {m.group().lower() for m in names_in(text)}
+    return any(m.group().lower() in named for m in names_in(phrase))
 
 
 def _item_said(q: str, m: re.Match, listed: Listed | None, place: int | None) -> str:

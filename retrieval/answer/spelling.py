@@ -6,7 +6,8 @@ A word is corrected only when no English dictionary (pyspellchecker's) and no wo
 knows it, and exactly one word of the article is one edit away (a letter added, dropped, changed
 or two swapped): the question is about the article, so its words are the likely ones, and a word
 that is merely rare ("loggerheads") or foreign is left as typed. A known name with an "s" stuck
-on ("pakistans") is its possessive."""
+on ("pakistans") is its possessive. A word typed without its vowels ("grps") is the one word of the
+article whose consonants it spells ("groups")."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from retrieval.answer.casing import read_once
 
 _WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")  # "ministers' names": the apostrophe is no letter
 _SHORTEST = 5  # shorter words have too many neighbours one edit away
+_VOWELS = set("aeiouy")
 _SENTENCE_OPENS = {"", ".", "!", "?", ":", "“", '"', "—"}  # what comes before a capital a sentence gives
 # Contractions typed without their apostrophe, and chat shorthand.
 _SHORTHAND = {
@@ -71,6 +73,9 @@ def spelled(question: str, words: dict[str, str]) -> str:
         # The dictionary is loaded only for a word the article does not know (most questions have none).
         if form is None and low not in words and len(low) >= _SHORTEST and low not in _english():
             form = _one_edit_away(low, words, _english())
+        if form is None and typed.islower() and len(low) >= 3 and not _VOWELS & set(low) and low not in words \
+                and low not in _english():  # "grps"; not an acronym ("NSC")
+            form = _vowels_left_out(low, words)
         if form is None:
             continue
         if typed[:1].isupper():
@@ -89,6 +94,14 @@ def _one_edit_away(low: str, words: dict[str, str], english) -> str | None:
     if len(near) != 1:
         return None
     return words[near.pop()]
+
+
+def _vowels_left_out(low: str, words: dict[str, str]) -> str | None:
+    """The one article word that `low`, a word with no vowel, spells without its vowels ("grps" →
+    "groups"); None when no word or several do."""
+    near = {w for w in words if len(w) > len(low) and w[0] == low[0]
+            and "".join(c for c in w if c not in _VOWELS) == low}
+    return words[near.pop()] if len(near) == 1 else None
 
 
 def words_for(retriever, doc: str | None) -> dict[str, str]:

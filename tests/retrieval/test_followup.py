@@ -428,6 +428,23 @@ def test_readings_of_the_eighth_blind_set_s_kept_aside_shapes_are_questions(prev
     assert standalone(question, previous) == expected
 
 
+@pytest.mark.parametrize("previous,question,expected", [
+    # a pronoun is not its own clause's subject: "them" is not a pair that holds the hitter (names
+    # are true-cased before a reading: casing.py)
+    (["What set off the feud between Chile and Peru?"], "ok and when did Chile hit them?", "When did Chile hit them?"),
+    (["Why did Chile and Peru fight?"], "When did the navy hit them?", "When did the navy hit Chile and Peru?"),
+    # "it" opening a clause after a name is that name, as asked
+    (["Why did Chile strike Peru?"], "Why did Peru feel like it had to strike back?",
+     "Why did Peru feel like it had to strike back?"),
+    (["Why did Chile strike Peru?"], "Why did Peru say it was ready?", "Why did Peru say it was ready?"),
+    (["What did the storm hit?"], "Why did Lima say it was ready?", "Why did Lima say it was ready?"),
+    (["What did the storm hit?"], "When did Lima hear it?", "When did Lima hear the storm?"),  # an object: read
+])
+def test_readings_of_the_ninth_blind_set_s_shapes_are_questions(previous, question, expected):
+    """Shapes of the ninth blind set's (part A) wrong readings (docs/evaluation.md), in words of their own."""
+    assert standalone(question, previous) == expected
+
+
 
 
 @pytest.mark.parametrize("question,expected", [

@@ -19,6 +19,8 @@ TEXT = ("According to the report, the Kurdish villages near Erbil were shelled b
     ("whats the gist", "what's the gist"),
     ("why do ppl fear the govt", "why do people fear the government"),
     ("Betwen whom?", "Between whom?"),  # a capital typed stays
+    ("which vllgs were shelled", "which villages were shelled"),  # typed without its vowels
+    ("did the mnstrs meet", "did the ministers meet"),
 ])
 def test_a_word_typed_wrong_is_read_as_the_article_writes_it(typed, read):
     assert spelled(typed, article_words([TEXT])) == read
@@ -32,6 +34,8 @@ def test_a_word_typed_wrong_is_read_as_the_article_writes_it(typed, read):
     "were they at loggerheads?",  # rare, not wrong
     "quantos ministros havia?",  # foreign: nothing of the article is one edit away
     "how are the villages",  # short words have too many neighbours
+    "what did the NSC say",  # an acronym, not a word typed without its vowels
+    "hmm, who shelled them",  # no word of the article has these consonants
 ])
 def test_a_word_english_or_the_article_knows_or_too_far_from_it_is_kept(typed):
     assert spelled(typed, article_words([TEXT])) == typed
