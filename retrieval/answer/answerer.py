@@ -31,6 +31,7 @@ from retrieval.answer.outline import (
     matching_section,
     named_section,
     nth_point,
+    point_rows,
     section_of_the_answer,
 )
 from retrieval.answer.overview import SUMMARY, article_overview, conclusion, overview_kind
@@ -50,6 +51,9 @@ from retrieval.search.verifier import Verifier
 # reads, so a question whose best sentence is one of them ("Who wrote this?") is never abstained on
 # by the reader (on the article's set it doubted its own title).
 _METADATA = frozenset(HEADER_KINDS)
+# "Could you elaborate on the second one?", "Explain the third one.": what the point says in full.
+_IN_FULL = re.compile(r"\b(?:elaborat\w*|explain\w*|expand\w*|tell\s+me\s+more|say\s+more|more\s+(?:about|on|detail\w*)|"
+                      r"in\s+(?:more\s+)?detail|details?\s+(?:of|on|about)|go\s+into|unpack)\b", re.I)
 _PICKS_ONE = re.compile(r"^\s*(which|what)\s+(one|of)\b", re.I)
 
 
@@ -188,7 +192,8 @@ class Answerer:
         # count where retrieval cannot, so the abstention, which judges sentences, does not decide it.
         point = nth_point(self.retriever, passages, query.text)
         if point is not None:
-            return self._answer(query, self._point_picks(point, support), passages, support)
+            return self._answer(query, self._point_picks(point, support, bool(_IN_FULL.search(query.text))),
+                                passages, support)
         reason = decide(self.settings, len(fitting), support, best_probability,
                         lambda: self.retriever.chunks[max(fitting, key=lambda c: c.score).passage.chunk].kind in _METADATA,
                         settled)
@@ -244,22 +249,25 @@ class Answerer:
         listed = announced_list(self.retriever, last.passage.chunk, self._text(last))
         return picks + [Pick(item.row, item.start, item.end, last.score, 2) for item in listed], joined, listed
 
-    def _point_picks(self, point, support: float) -> list[Pick]:
+    def _point_picks(self, point, support: float, in_full: bool = False) -> list[Pick]:
         """A point of an outline: its heading, then the first sentence of what it says (the rest of
-        its paragraph when the heading leads it in, else the paragraph after the heading)."""
+        its paragraph when the heading leads it in, else the paragraph after the heading); `in_full`,
+        every sentence it says, up to the next point."""
         picks = [Pick(point.row, point.start, point.end, support, 2)]
         chunk = self.retriever.chunks[point.row]
-        rows = [point.row, point.row + 1] if chunk.kind == "heading" else [point.row]
+        rows = point_rows(self.retriever, point) if in_full else \
+            [point.row, point.row + 1] if chunk.kind == "heading" else [point.row]
         for row in rows:
             if row >= len(self.retriever.chunks) or self.retriever.chunks[row].doc != chunk.doc:
                 break
             here = self.retriever.chunks[row]
-            first = next(((a, b) for a, b in here.sentences if b > point.end), None)
-            if first is not None:
+            for first in [(a, b) for a, b in here.sentences if b > point.end]:
                 start = max(first[0], point.end)
                 lead = here.text[start - here.start:first[1] - here.start]
                 start += len(lead) - len(lead.lstrip(":;.,— \n"))  # "…Islamabad: Pakistan and Iran …"
-                return picks + [Pick(row, start, first[1], support)]
+                picks.append(Pick(row, start, first[1], support))
+                if not in_full:
+                    return picks
         return picks
 
     def _overview(self, query: Query, signals: Signals, passages: list[Passage],

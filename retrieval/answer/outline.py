@@ -118,6 +118,13 @@ def nth_point(retriever: Retriever, passages: list[Passage], question: str) -> O
     return items[at] if items and at < len(items) else None
 
 
+def point_rows(retriever: Retriever, point: OutlineItem) -> list[int]:
+    """The rows of what a point says: the paragraph it opens and those after it, up to the next point."""
+    chunk = retriever.chunks[point.row]
+    return [row for row in map(int, retriever.rows_for(chunk.doc))
+            if row >= point.row and tuple(retriever.chunks[row].section[:2]) == tuple(chunk.section[:2])]
+
+
 def _counted_in(retriever: Retriever, passages: list[Passage], question: str, place: re.Match) -> list[OutlineItem]:
     """The list an ordinal counts in by the noun it qualifies ("Pakistan's third motive", "the fourth
     motive the article lists for Pakistan's de-escalation"): a section whose heading ends in that

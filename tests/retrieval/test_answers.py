@@ -353,6 +353,22 @@ def test_a_point_named_by_its_place_in_a_named_list_is_that_point(answerer, ques
     assert not answer.sentences[1].text.startswith((":", " "))
 
 
+@pytest.mark.parametrize("question,history", [
+    ("Could you elaborate on the second of Iran's motives?", []),
+    ("Please explain the second one.", ["What considerations led Iran to refrain from escalating with Pakistan?"]),
+])
+def test_asked_to_elaborate_on_a_point_the_answer_is_all_the_point_says(answerer, question, history):
+    """"Elaborate", "explain", "tell me more": the point's heading and every sentence it says, up to
+    the next point, each the article's own characters."""
+    answer = answerer.ask(question, history=history)
+    text = answerer.retriever.index.documents[0].text
+    assert answer.sentences[0].level == 2 and answer.sentences[0].text.startswith("2. Incapability of Iran")
+    assert len(answer.sentences) > 3 and answer.sentences[-1].text.startswith("As a result, Iran refrained")
+    assert not any(s.text.startswith("3. ") for s in answer.sentences)
+    assert all(text[s.start:s.end] == s.text for s in answer.sentences)
+    assert len(answerer.ask("What is the second of Iran's motives?").sentences) == 2  # what it is: one sentence
+
+
 @pytest.mark.parametrize("history,question,reading,said", [
     (["why did pakistan hold back from escalating?"], "and iran, why did it hold back?",
      "Why did Iran hold back from escalating?", "Iran refrained from escalating"),
