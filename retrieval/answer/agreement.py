@@ -126,14 +126,17 @@ def agreeing(pronoun: str, thing: str | None, before: str, question: str = "") -
             return None  # a thing, or one capitalized word: "Iran" is no "he"
     if pronoun in ("this", "that") and (thing[:1].isupper() or re.fullmatch(r"the\s+[A-Z][\w’'-]*", thing)):
         return None  # "What's that about?" is about a thing said, not "Pakistan" nor "the Greek"
-    if pronoun == "it" and _is_plural(thing):
-        return None  # "When was it last updated?" is not about "the underlying problems"
+    if pronoun in ("it", "this", "that") and _is_plural(thing):
+        return None  # "When was it last updated?" is not about "the underlying problems"; "Why does that
+        # matter?" is no "Why does the strikes matter?"
     return thing
 
 
 def _is_plural(thing: str) -> bool:
-    last = thing.split()[-1]
-    return last[:1].islower() and last.endswith("s") and not last.endswith(("ss", "us", "is", "ics", "news"))
+    """Whether a phrase's head, its last word before a preposition ("the floods in Leeds"), is plural."""
+    words = thing.split()
+    head = next((words[i - 1] for i, w in enumerate(words) if i > 0 and w.lower() in PREPOSITIONS), words[-1])
+    return head[:1].islower() and head.endswith("s") and not head.endswith(("ss", "us", "is", "ics", "news"))
 
 
 def agreeing_owner(pronoun: str, owner: str | None) -> str | None:

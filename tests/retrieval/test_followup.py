@@ -439,6 +439,9 @@ def test_readings_of_the_eighth_blind_set_s_kept_aside_shapes_are_questions(prev
     (["Why did Chile strike Peru?"], "Why did Peru say it was ready?", "Why did Peru say it was ready?"),
     (["What did the storm hit?"], "Why did Lima say it was ready?", "Why did Lima say it was ready?"),
     (["What did the storm hit?"], "When did Lima hear it?", "When did Lima hear the storm?"),  # an object: read
+    # "it", "that", "this" are no plural, whose head may come before a preposition
+    (["Were the floods in Leeds deadly?"], "Why does it matter?", "Why does it matter?"),
+    (["Was the flood in Leeds deadly?"], "Why does it matter?", "Why does the flood in Leeds matter?"),
 ])
 def test_readings_of_the_ninth_blind_set_s_shapes_are_questions(previous, question, expected):
     """Shapes of the ninth blind set's (part A) wrong readings (docs/evaluation.md), in words of their own."""
