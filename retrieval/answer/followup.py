@@ -343,6 +343,8 @@ def _resolve_pronouns(q: str, readings: list[str], answer_of: Callable[[str], st
         used.add(replacement)
         if i == 0:
             replacement = replacement[:1].upper() + replacement[1:]
+        elif replacement.startswith("The ") and subject not in (replacement, possessive_of(subject or "")):
+            replacement = "t" + replacement[1:]  # said first in an earlier question: "killed in the Therhi massacre"
         out.append(q[last:m.start()] + replacement)
         last = m.end()
     return "".join(out) + q[last:] if out else q

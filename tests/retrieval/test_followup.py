@@ -442,6 +442,8 @@ def test_readings_of_the_eighth_blind_set_s_kept_aside_shapes_are_questions(prev
     # "it", "that", "this" are no plural, whose head may come before a preposition
     (["Were the floods in Leeds deadly?"], "Why does it matter?", "Why does it matter?"),
     (["Was the flood in Leeds deadly?"], "Why does it matter?", "Why does the flood in Leeds matter?"),
+    # a phrase said first in an earlier question keeps no capital inside this one
+    (["The Leeds flood, when was it?"], "How many died in it?", "How many died in the Leeds flood?"),
 ])
 def test_readings_of_the_ninth_blind_set_s_shapes_are_questions(previous, question, expected):
     """Shapes of the ninth blind set's (part A) wrong readings (docs/evaluation.md), in words of their own."""
