@@ -442,6 +442,9 @@ def test_readings_of_the_eighth_blind_set_s_kept_aside_shapes_are_questions(prev
     # "it", "that", "this" are no plural, whose head may come before a preposition
     (["Were the floods in Leeds deadly?"], "Why does it matter?", "Why does it matter?"),
     (["Was the flood in Leeds deadly?"], "Why does it matter?", "Why does the flood in Leeds matter?"),
+    # "it" in an idiom is the matter at hand
+    (["Why did Chile strike Peru?"], "ok where does Bolivia come into it", "Where does Bolivia come into it"),
+    (["Why did Chile strike Peru?"], "What has Bolivia got to do with it?", "What has Bolivia got to do with it?"),
     # a phrase said first in an earlier question keeps no capital inside this one
     (["The Leeds flood, when was it?"], "How many died in it?", "How many died in the Leeds flood?"),
 ])
