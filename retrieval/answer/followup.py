@@ -119,8 +119,8 @@ _INDEFINITES = {"who": "(?:anyone|anybody|someone|somebody)", "what": "(?:anythi
 _NUMERIC_ORDINAL = re.compile(r"\b([1-{}])(?:st|nd|rd|th)\b".format(min(len(ORDINAL_WORDS), 9)), re.I)
 _YOU_LISTED = re.compile(r"\s+(?:that\s+)?(?:you|u)\s+(?:listed|mentioned|gave|named|cited|brought\s+up)$", re.I)
 # "it" in an idiom stands for the matter at hand, not for a thing named before.
-_IDIOM_IT = re.compile(r"\b(?:come|comes|came|coming|fit|fits)\s+into\s+it\b|\bto\s+do\s+with\s+it\b|\bin\s+it\s+for\b",
-                       re.I)
+_IDIOM_IT = re.compile(r"\b(?:come|comes|came|coming|fit|fits)\s+into\s+it\b|\bto\s+do\s+with\s+it\b|\bin\s+it\s+for\b|"
+                       r"\b(?:wrap|wraps|sum|sums|boil|boils)\s+it\s+(?:all\s+)?(?:up|down)\b", re.I)
 _BARE_WH = re.compile(r"^(why|how|when|where|who|what)(\s+not)?$", re.I)
 def standalone(question: str, previous: Sequence[str], answer_of: Callable[[str], str | None] | None = None,
                subject: str | None = None, list_of: ListOf | None = None) -> str:
@@ -323,7 +323,7 @@ def _resolve_pronouns(q: str, readings: list[str], answer_of: Callable[[str], st
             replacement = None  # "at odds like this": in this way
         if w == "it" and i == 1 and words[0].group().lower() in AUX and re.search(r"\b(that|to)\b", q[m.end():]):
             replacement = None  # "Was it a surprise that …": "it" stands for what follows
-        if w == "it" and (previous == "let" or _IDIOM_IT.search(q[max(0, m.start() - 24):m.end() + 8])):
+        if w == "it" and (previous == "let" or _IDIOM_IT.search(q[max(0, m.start() - 24):m.end() + 10])):
             replacement = None  # "let it go", "where does Israel come into it": idioms, no thing in them
         if w in ("it", "he", "she", "him", "they", "them") and replacement and re.search(r"['’]s?$", replacement):
             replacement = None  # "Pakistan and Iran’s (governments)" owns a noun; it is not what "them" is

@@ -29,6 +29,7 @@ _SHORTHAND = {
     "wouldnt": "wouldn't", "shouldnt": "shouldn't", "hasnt": "hasn't", "havent": "haven't", "hadnt": "hadn't",
     "ppl": "people", "govt": "government", "govts": "governments", "btw": "by the way", "pls": "please",
     "plz": "please", "abt": "about", "bc": "because", "cuz": "because", "thru": "through", "yrs": "years",
+    "rn": "right now", "nd": "and", "n": "and", "r": "are", "u": "you",  # one letter: only typed in lower case
 }
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -67,9 +68,9 @@ def spelled(question: str, words: dict[str, str]) -> str:
     for m in _WORD.finditer(question):
         typed = m.group()
         low = typed.lower()
-        form = _SHORTHAND.get(low)
-        if question[m.end():m.end() + 1] in ("'", "’"):
-            continue  # "couldn't": a contraction's first part
+        form = _SHORTHAND.get(low) if len(typed) > 1 or typed.islower() else None  # "section N" stays
+        if question[m.end():m.end() + 1] in ("'", "’") or question[m.start() - 1:m.start()].isdigit():
+            continue  # "couldn't": a contraction's first part; "2nd": an ordinal's ending
         # The dictionary is loaded only for a word the article does not know (most questions have none).
         if form is None and low not in words and len(low) >= _SHORTEST and low not in _english():
             form = _one_edit_away(low, words, _english())

@@ -445,6 +445,7 @@ def test_readings_of_the_eighth_blind_set_s_kept_aside_shapes_are_questions(prev
     # "it" in an idiom is the matter at hand
     (["Why did Chile strike Peru?"], "ok where does Bolivia come into it", "Where does Bolivia come into it"),
     (["Why did Chile strike Peru?"], "What has Bolivia got to do with it?", "What has Bolivia got to do with it?"),
+    (["What is Peru's main grievance?"], "how does the author wrap it all up", "how does the author wrap it all up"),
     # a phrase said first in an earlier question keeps no capital inside this one
     (["The Leeds flood, when was it?"], "How many died in it?", "How many died in the Leeds flood?"),
 ])

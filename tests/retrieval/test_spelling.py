@@ -21,6 +21,7 @@ TEXT = ("According to the report, the Kurdish villages near Erbil were shelled b
     ("Betwen whom?", "Between whom?"),  # a capital typed stays
     ("which vllgs were shelled", "which villages were shelled"),  # typed without its vowels
     ("did the mnstrs meet", "did the ministers meet"),
+    ("n why r the villages shelled rn", "and why are the villages shelled right now"),  # one-letter shorthand
 ])
 def test_a_word_typed_wrong_is_read_as_the_article_writes_it(typed, read):
     assert spelled(typed, article_words([TEXT])) == read
@@ -35,6 +36,8 @@ def test_a_word_typed_wrong_is_read_as_the_article_writes_it(typed, read):
     "quantos ministros havia?",  # foreign: nothing of the article is one edit away
     "how are the villages",  # short words have too many neighbours
     "what did the NSC say",  # an acronym, not a word typed without its vowels
+    "what does section N say",  # a letter typed as a capital is no shorthand
+    "and the 2nd one you mean?",  # "nd" in "2nd" is an ordinal's ending
     "hmm, who shelled them",  # no word of the article has these consonants
 ])
 def test_a_word_english_or_the_article_knows_or_too_far_from_it_is_kept(typed):
