@@ -37,7 +37,7 @@ _WHOLE = re.compile(r"^\s*(the\s+|this\s+)?(article|piece|text|paper|essay|repor
                     r"\s*(for\s+me|please|briefly|in\s+short)?\s*[?.!]*\s*$", re.I)
 _CONCLUDES = re.compile(
     r"\b(conclu\w*|final\s+(thoughts|word|verdict|assessment)|bottom\s+line|closing\s+(thoughts|remarks)|"
-    r"end\s+up\s+(saying|arguing)|overall\s+assessment)\b", re.I)
+    r"end\s+up\s+(saying|arguing)|overall\s+assessment|wraps?\s+(it|things)\s+(all\s+)?up)\b", re.I)
 _CONCLUSION_HEADING = re.compile(r"\b(conclu\w*|summary|final\s+thoughts|closing|outlook|wrap[- ]?up|in\s+sum)\b", re.I)
 # A question that asks for reasons or causes: it may be the question the title asks.
 _ASKS_WHY = re.compile(r"^\s*(why|what\s+(led|leads|caused|causes|drove|prompted|explains)|"
@@ -63,7 +63,7 @@ def overview_kind(question: str, retriever: Retriever, signals: Signals, doc: st
     summary = _SUMMARY.match(question)
     if summary and _WHOLE.match(question[summary.end():]):
         return SUMMARY
-    if _CONCLUDES.search(question) and len(question.split()) <= 12:
+    if _CONCLUDES.search(question) and len([w for w in question.split() if re.search(r"\w", w)]) <= 12:  # "-" is no word
         return CONCLUSION
     if _ASKS_WHY.match(question):
         title = retriever.title_row(doc)

@@ -29,7 +29,8 @@ def test_a_question_about_the_whole_article_gets_its_structure(answerer, questio
     assert "\n  1. Concerns Regarding Sectarian Unrest within Pakistan [" in answer.text
 
 
-@pytest.mark.parametrize("question", ["What does the author conclude?", "What is the conclusion?"])
+@pytest.mark.parametrize("question", ["What does the author conclude?", "What is the conclusion?",
+                                      "How does the author wrap it all up - what's the bottom line?"])
 def test_the_conclusion_is_the_conclusion_section(answerer, question):
     answer = answerer.ask(question)
     assert not answer.abstained and answer.sentences
