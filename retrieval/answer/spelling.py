@@ -68,7 +68,7 @@ def spelled(question: str, words: dict[str, str]) -> str:
     for m in _WORD.finditer(question):
         typed = m.group()
         low = typed.lower()
-        form = _SHORTHAND.get(low) if len(typed) > 1 or typed.islower() else None  # "section N" stays
+        form = _SHORTHAND.get(low) if len(typed) > 1 or _a_letter_alone(question, m) else None
         if question[m.end():m.end() + 1] in ("'", "’") or question[m.start() - 1:m.start()].isdigit():
             continue  # "couldn't": a contraction's first part; "2nd": an ordinal's ending
         # The dictionary is loaded only for a word the article does not know (most questions have none).
@@ -95,6 +95,12 @@ def _one_edit_away(low: str, words: dict[str, str], english) -> str | None:
     if len(near) != 1:
         return None
     return words[near.pop()]
+
+
+def _a_letter_alone(question: str, m: re.Match) -> bool:
+    """A letter typed in lower case as a word of its own ("n who are …"), not of "u.s." nor "section N"."""
+    around = question[m.start() - 1:m.start()] + question[m.end():m.end() + 1]
+    return m.group().islower() and all(c.isspace() or c in ",?!" for c in around)
 
 
 def _vowels_left_out(low: str, words: dict[str, str]) -> str | None:

@@ -37,6 +37,7 @@ def test_a_word_typed_wrong_is_read_as_the_article_writes_it(typed, read):
     "how are the villages",  # short words have too many neighbours
     "what did the NSC say",  # an acronym, not a word typed without its vowels
     "what does section N say",  # a letter typed as a capital is no shorthand
+    "what did the u.s. say",  # nor a letter of an abbreviation
     "and the 2nd one you mean?",  # "nd" in "2nd" is an ordinal's ending
     "hmm, who shelled them",  # no word of the article has these consonants
 ])
