@@ -121,6 +121,10 @@ _YOU_LISTED = re.compile(r"\s+(?:that\s+)?(?:you|u)\s+(?:listed|mentioned|gave|n
 # "it" in an idiom stands for the matter at hand, not for a thing named before.
 _IDIOM_IT = re.compile(r"\b(?:come|comes|came|coming|fit|fits)\s+into\s+it\b|\bto\s+do\s+with\s+it\b|\bin\s+it\s+for\b|"
                        r"\b(?:wrap|wraps|sum|sums|boil|boils)\s+it\s+(?:all\s+)?(?:up|down)\b", re.I)
+# A topic said first, then taken up by a pronoun ("The Baloch from the two sides, they maybe work
+# together?"): the pronoun's antecedent is in the question itself.
+_DISLOCATED = re.compile(r"^(?!(?i:so|and|but|ok|okay|well|then|also|now|yes|no|right|sure|thanks|if|in|when|after|"
+                         r"because|since|at|for|with|by|on)\b)(?:[Tt]he\s+)?[A-Z][^,?]{0,60},\s*(?:they|it|he|she)\b")
 _BARE_WH = re.compile(r"^(why|how|when|where|who|what)(\s+not)?$", re.I)
 def standalone(question: str, previous: Sequence[str], answer_of: Callable[[str], str | None] | None = None,
                subject: str | None = None, list_of: ListOf | None = None) -> str:
@@ -151,7 +155,7 @@ def context_of(question: str, previous: Sequence[str], subject: str | None = Non
     spread?" near the previous answer is found, while the reader, and the user, see the question as
     asked. None when the question stands alone, was rewritten, or opens the conversation."""
     q = " ".join(question.split())
-    if not previous or not _POINTING_BACK.search(q) or standalone(q, previous, subject=subject) != q:
+    if not previous or not _POINTING_BACK.search(q) or _DISLOCATED.match(q) or standalone(q, previous, subject=subject) != q:
         return None
     return standalone(previous[-1], previous[:-1], subject=subject)
 
@@ -278,6 +282,7 @@ def _resolve_pronouns(q: str, readings: list[str], answer_of: Callable[[str], st
     words = list(WORD.finditer(q))
     # A remark before the question ("Interesting that India comes into it. How does …?") keeps its words.
     asked_from = max((e.end() for e in re.finditer(r"[.!](?=\s+[A-Z])", q)), default=0)
+    dislocated = _DISLOCATED.match(q)
     out, last, used = [], 0, set()
     for i, m in enumerate(words):
         w = m.group().lower()
@@ -337,8 +342,12 @@ def _resolve_pronouns(q: str, readings: list[str], answer_of: Callable[[str], st
             replacement = None  # "Who did it say it was hitting?": "Who did Iran say it was hitting?"
         if w in ("it", "he", "she", "they") and previous in _SUBORDINATORS | _CLAUSE_VERBS and names_in(q[:m.start()]):
             replacement = None  # "What did Tehran expect if it went to war?", "Why did Pakistan feel it had to …?"
-        if w == "it" and following in AUX and i > 1 and names_in(q[:m.start()]):
+        if w == "it" and following in AUX and names_in(q[:m.start()]):
             replacement = None  # a clause's subject after a name: "Why did Pakistan feel like it had to …?"
+        if w == "it" and following in _EVENTS and replacement and replacement[:1].isupper() and not is_event(replacement):
+            replacement = None  # "When did it happen?" is no "When did Chile happen?" (a name is no event)
+        if dislocated and m.end() == dislocated.end():
+            replacement = None  # "The Baloch from the two sides, they maybe work together?": the topic said first
         if w in ("they", "them", "their") and replacement and _shares_a_name(replacement, q[:m.start()]):
             replacement = None  # "When did Iran hit them?": not "Iran and Pakistan", which holds the hitter
         if replacement is None:

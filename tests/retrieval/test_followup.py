@@ -208,6 +208,7 @@ SPILL = "Which dangers did Tehran see in Sistan and Baluchestan if it kept hitti
     ([SPILL], "What is the Army of Justice?", None),  # nothing points back
     (["What were Pakistan's motives?"], "And Iran's?", None),  # a rule rewrote it: the reading is searched
     ([], "Could that spill over?", None),  # nothing before it
+    ([SPILL], "The Baloch from the two sides, they maybe work together?", None),  # "they" is the topic said first
 ])
 def test_a_follow_up_no_rule_reads_is_searched_beside_the_previous_question(previous, question, expected):
     assert context_of(question, previous) == expected
@@ -446,6 +447,13 @@ def test_readings_of_the_eighth_blind_set_s_kept_aside_shapes_are_questions(prev
     (["Why did Chile strike Peru?"], "ok where does Bolivia come into it", "Where does Bolivia come into it"),
     (["Why did Chile strike Peru?"], "What has Bolivia got to do with it?", "What has Bolivia got to do with it?"),
     (["What is Peru's main grievance?"], "how does the author wrap it all up", "how does the author wrap it all up"),
+    # a topic said first and taken up by a pronoun is the pronoun's antecedent
+    (["What did Chile fear would happen in Tacna?"], "Peru, it would fight?", "Peru, it would fight?"),
+    (["What did Chile fear would happen in Tacna?"], "The miners from both sides, they maybe work together?",
+     "The miners from both sides, they maybe work together?"),
+    # a name is no event
+    (["What did Chile fear would happen in Tacna?"], "Did it happen?", "Did it happen?"),
+    (["What was the Therhi massacre?"], "When did it take place?", "When did the Therhi massacre take place?"),
     # a phrase said first in an earlier question keeps no capital inside this one
     (["The Leeds flood, when was it?"], "How many died in it?", "How many died in the Leeds flood?"),
 ])
