@@ -50,6 +50,7 @@ _INVERTED = re.compile(r"^(?:\S+\s+){0,3}?(do|does|did|can|could|will|would|shou
                        re.I)
 _BE = re.compile(r"^(what|who|where|when)\s+(is|are|was|were)\s+(.+)$", re.I)
 _PLAIN_QUESTION = re.compile(r"^[\w\s'’,-]+[?.!]?$")
+_PLACE_WORDS = frozenset("in on at to for with from about behind under over into out up down".split())
 _BEFORE_A_NOUN = frozenset("the a an for of in on at to by with from his her its their my our your".split())
 # A participle or gerund: "happening", "signed", "born", "known" (a lower-case word, not a name).
 _VERB_FORM = re.compile(r"^[a-z]+(ing|ed)$|^(born|known|made|built|given|taken|seen|done|held|led|won|lost|sold|found|"
@@ -63,10 +64,12 @@ def not_said(question: str) -> str:
     q = question.strip().rstrip("?!. ")
     if not _PLAIN_QUESTION.match(question.strip()) or len(q.split()) > 20:
         return ABSTAIN_TEXT
+    q = re.sub(r"^(what|who|where|when)['’]s\b", r"\1 is", q, flags=re.I)  # "What's the risk" → "what the risk is"
     be = _BE.match(q)
     if be:  # "What is the population of Iran" → "what the population of Iran is"
         wh, verb, words = be.group(1).lower(), be.group(2).lower(), be.group(3).split()
-        if _VERB_FORM.match(words[0]):  # "What is fuelling the friction": "what" is its subject
+        if _VERB_FORM.match(words[0]) or words[0].lower() in _PLACE_WORDS or words[0].lower().endswith("ly"):
+            # "What is fuelling the friction", "Who is actually in the running": "what"/"who" is its subject
             return f"The article does not say {wh} {verb} {be.group(3)}."
         # "When is that happening", "When was the treaty signed": the verb goes before the participle.
         at = next((i for i in range(1, len(words)) if _VERB_FORM.match(words[i])

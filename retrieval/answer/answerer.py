@@ -54,6 +54,10 @@ _METADATA = frozenset(HEADER_KINDS)
 # "Could you elaborate on the second one?", "Explain the third one.": what the point says in full.
 _IN_FULL = re.compile(r"\b(?:elaborat\w*|explain\w*|expand\w*|tell\s+me\s+more|say\s+more|more\s+(?:about|on|detail\w*)|"
                       r"in\s+(?:more\s+)?detail|details?\s+(?:of|on|about)|go\s+into|unpack)\b", re.I)
+# "What is the second of Pakistan's motives?", "Is the last one about America?" ask which point
+# it is (its heading and first sentence); any other question about a point ("The fourth one,
+# what's the deal there?", "Why does the third matter?") gets all it says.
+_WHICH_POINT = re.compile(r"^\s*(?:(?:what|which)(?:\s+(?:is|was|are|were)\b|['’]s)|(?:is|was|are|were|and)\b)", re.I)
 _PICKS_ONE = re.compile(r"^\s*(which|what)\s+(one|of)\b", re.I)
 
 
@@ -192,8 +196,8 @@ class Answerer:
         # count where retrieval cannot, so the abstention, which judges sentences, does not decide it.
         point = nth_point(self.retriever, passages, query.text)
         if point is not None:
-            return self._answer(query, self._point_picks(point, support, bool(_IN_FULL.search(query.text))),
-                                passages, support)
+            in_full = bool(_IN_FULL.search(query.text)) or not _WHICH_POINT.match(query.text)
+            return self._answer(query, self._point_picks(point, support, in_full), passages, support)
         reason = decide(self.settings, len(fitting), support, best_probability,
                         lambda: self.retriever.chunks[max(fitting, key=lambda c: c.score).passage.chunk].kind in _METADATA,
                         settled)

@@ -117,7 +117,7 @@ _ADVERBIAL_WH = {"when", "where", "why", "how"}
 _INDEFINITES = {"who": "(?:anyone|anybody|someone|somebody)", "what": "(?:anything|something)",
                 "where": "(?:anywhere|somewhere)"}
 _NUMERIC_ORDINAL = re.compile(r"\b([1-{}])(?:st|nd|rd|th)\b".format(min(len(ORDINAL_WORDS), 9)), re.I)
-_YOU_LISTED = re.compile(r"\s+(?:that\s+)?(?:you|u)\s+(?:listed|mentioned|gave|named|cited|brought\s+up)$", re.I)
+_YOU_LISTED = re.compile(r"\s+(?:that\s+)?(?:you|u)\s+(?:listed|mentioned|gave|named|cited|raised|brought\s+up)$", re.I)
 # "it" in an idiom stands for the matter at hand, not for a thing named before.
 _IDIOM_IT = re.compile(r"\b(?:come|comes|came|coming|fit|fits)\s+into\s+it\b|\bto\s+do\s+with\s+it\b|\bin\s+it\s+for\b|"
                        r"\b(?:wrap|wraps|sum|sums|boil|boils)\s+it\s+(?:all\s+)?(?:up|down)\b", re.I)
@@ -125,6 +125,9 @@ _IDIOM_IT = re.compile(r"\b(?:come|comes|came|coming|fit|fits)\s+into\s+it\b|\bt
 # together?"): the pronoun's antecedent is in the question itself.
 _DISLOCATED = re.compile(r"^(?!(?i:so|and|but|ok|okay|well|then|also|now|yes|no|right|sure|thanks|if|in|when|after|"
                          r"because|since|at|for|with|by|on)\b)(?:[Tt]he\s+)?[A-Z][^,?]{0,60},\s*(?:they|it|he|she)\b")
+# A remark said before the question, as a sentence of its own ("Ooh the election one sounds juicy.
+# Who's in the running?"): not part of what is asked; an abbreviation's full stop ("U.S.") ends none.
+_REMARK = re.compile(r"^[^?]*?[a-z0-9][.!]+\s+(?P<q>[^.!?]+\?)$")
 _BARE_WH = re.compile(r"^(why|how|when|where|who|what)(\s+not)?$", re.I)
 def standalone(question: str, previous: Sequence[str], answer_of: Callable[[str], str | None] | None = None,
                subject: str | None = None, list_of: ListOf | None = None) -> str:
@@ -155,7 +158,9 @@ def context_of(question: str, previous: Sequence[str], subject: str | None = Non
     spread?" near the previous answer is found, while the reader, and the user, see the question as
     asked. None when the question stands alone, was rewritten, or opens the conversation."""
     q = " ".join(question.split())
-    if not previous or not _POINTING_BACK.search(q) or _DISLOCATED.match(q) or standalone(q, previous, subject=subject) != q:
+    remark = _REMARK.match(q)
+    asked = remark.group("q") if remark else q  # "Ooh the election one sounds juicy. Who's in the running?"
+    if not previous or not _POINTING_BACK.search(asked) or _DISLOCATED.match(q) or standalone(q, previous, subject=subject) != q:
         return None
     return standalone(previous[-1], previous[:-1], subject=subject)
 
@@ -167,6 +172,11 @@ def _read(question: str, readings: list[str], answer_of: Callable[[str], str | N
     q = _NUMERIC_ORDINAL.sub(lambda m: ORDINAL_WORDS[int(m.group(1)) - 1], q)  # "the 2nd one": the second
     if not q or not readings:
         return _resolve_pronouns(q, [""], None, subject) if q and subject else q
+    remark = _REMARK.match(q)
+    if remark:  # "Ok fair. And the Israel bit you mentioned, how does that tie in?": the question is read
+        asked = remark.group("q")
+        read = _read(asked, readings, answer_of, subject, list_of)
+        return q if read == asked else read
     before = readings[-1].rstrip("?!. ")
     body = q.rstrip("?!. ")
     if re.fullmatch(r"vice\s+versa|conversely", _LEAD.sub("", body), re.I):
@@ -186,7 +196,8 @@ def _read(question: str, readings: list[str], answer_of: Callable[[str], str | N
     if named and _is_clause(named.group("q")) and named.group("x").split()[0].lower() in AUX | _SUBORDINATORS:
         named = None  # "And had Pakistan not pushed back, what would Iran have done?": a condition, no name
     if named and _is_clause(named.group("q")):  # "And Iran, why did it hold back?"
-        return _named_pronoun(named.group("x").strip(), named.group("q"), before) + "?"
+        read = _named_pronoun(_YOU_LISTED.sub("", named.group("x").strip()), named.group("q"), before)
+        return read + "?" if read else q
     fragment = _FRAGMENT.match(_LEAD.sub("", body)) or _FRAGMENT.match(body)
     if fragment and not _is_clause(fragment.group("x")):
         if _NO_FRAGMENT.search(fragment.group("x")):
@@ -202,15 +213,17 @@ def _read(question: str, readings: list[str], answer_of: Callable[[str], str | N
     return _resolve_pronouns(q, readings, answer_of, subject, list_of)
 
 
-def _named_pronoun(x: str, q: str, before: str) -> str:
+def _named_pronoun(x: str, q: str, before: str) -> str | None:
     """The question with its first pronoun standing for x, completed by what the previous question
     said after the same last words: ("Iran", "why did it hold back"), after "Why did Pakistan hold
-    back from escalating" → "Why did Iran hold back from escalating"."""
+    back from escalating" → "Why did Iran hold back from escalating"; None when no pronoun takes x
+    up ("And Iran, what happened next?"), which is asked as written."""
     q = q.rstrip("?!. ")
-    m = re.search(r"\b(it|he|she|they|him|them|its|his|her|their)\b", q, re.I)
-    if m:
-        stands = possessive_of(x) if m.group(1).lower() in ("its", "his", "her", "their") else x
-        q = q[:m.start()] + stands + q[m.end():]
+    m = re.search(r"\b(it|he|she|they|him|them|its|his|her|their|that|this)\b", q, re.I)
+    if m is None:
+        return None
+    stands = possessive_of(x) if m.group(1).lower() in ("its", "his", "her", "their") else x
+    q = q[:m.start()] + stands + q[m.end():]
     last = " ".join(q.split()[-2:])
     at = before.lower().rfind(" " + last.lower())
     if len(last.split()) == 2 and at >= 0:

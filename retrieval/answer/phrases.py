@@ -15,7 +15,8 @@ AUX |= {n + a + "t" for n in ("can", "don", "doesn", "didn", "isn", "aren", "was
                              "shouldn", "couldn", "hasn", "haven", "hadn") for a in ("'", "’")} | {"cannot"}
 PREPOSITIONS = {"of", "in", "on", "at", "to", "for", "from", "by", "with", "about", "into", "over", "after",
                 "before", "during", "between", "against", "under", "than", "as", "per", "since", "until",
-                "within", "without", "toward", "towards", "regarding", "behind", "across", "among"}
+                "within", "without", "toward", "towards", "regarding", "behind", "across", "among", "beyond",
+                "besides", "despite"}
 FUNCTION = WH | AUX | PREPOSITIONS | {
     "the", "a", "an", "and", "or", "but", "not", "no", "so", "also", "too", "just", "only", "very", "it", "its",
     "they", "them", "their", "he", "she", "his", "her", "him", "this", "that", "these", "those", "there",

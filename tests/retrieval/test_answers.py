@@ -369,6 +369,19 @@ def test_asked_to_elaborate_on_a_point_the_answer_is_all_the_point_says(answerer
     assert len(answerer.ask("What is the second of Iran's motives?").sentences) == 2  # what it is: one sentence
 
 
+@pytest.mark.parametrize("question,history", [
+    ("Why does the second one matter?", ["What considerations led Iran to refrain from escalating with Pakistan?"]),
+    ("The second of Iran's motives, what is going on there?", []),
+])
+def test_a_question_about_a_point_other_than_which_it_is_gets_all_the_point_says(answerer, question, history):
+    """Only "What is the second …?" asks which point it is; any other question about it is answered
+    with everything the point says, up to the next point."""
+    answer = answerer.ask(question, history=history)
+    assert answer.sentences[0].level == 2 and answer.sentences[0].text.startswith("2. Incapability of Iran")
+    assert answer.sentences[-1].text.startswith("As a result, Iran refrained")
+    assert len(answerer.ask("Is the second of Iran's motives about Syria?").sentences) == 2  # which it is
+
+
 @pytest.mark.parametrize("history,question,reading,said", [
     (["why did pakistan hold back from escalating?"], "and iran, why did it hold back?",
      "Why did Iran hold back from escalating?", "Iran refrained from escalating"),

@@ -464,6 +464,32 @@ def test_readings_of_the_ninth_blind_set_s_shapes_are_questions(previous, questi
 
 
 
+@pytest.mark.parametrize("previous,question,expected", [
+    # a remark said before the question is no part of it: the question after it is read
+    (["Why did Chile strike Peru?"], "Thanks. And the Bolivia angle you raised, how does that fit in?",
+     "How does the Bolivia angle fit in?"),
+    (["Why did Chile strike Peru?"], "Right. And what did the navy do then?", "What did the navy do then?"),
+    (["What were Chile's motives?"], "Wow the mining one sounds odd. Who owns the mines?",
+     "Wow the mining one sounds odd. Who owns the mines?"),  # nothing to read in the question: as asked
+    (["Who mediated between the U.S. and Peru?"], "ok. When did the U.S. sign?", "When did the U.S. sign?"),
+    # a name said first whose question has no pronoun for it is asked as written, never dropped
+    (["Why did Chile strike Peru?"], "And Bolivia, what happened next?", "And Bolivia, what happened next?"),
+    (["What did Chile fear in Tacna?"], "And beyond the town itself, what is the danger?",
+     "What is the danger beyond the town itself?"),  # a place: it goes at the end
+])
+def test_readings_of_the_tenth_blind_set_s_shapes_are_questions(previous, question, expected):
+    """Shapes of the tenth blind set's (part A) wrong readings (docs/evaluation.md), in words of their own."""
+    assert standalone(question, previous) == expected
+
+
+def test_a_remark_s_words_do_not_send_the_question_to_the_previous_one():
+    """"Wow the mining one sounds odd. Who owns the mines?": the question asks nothing back, so it is
+    searched alone; a pronoun in the question itself still is searched beside the previous question."""
+    previous = ["What were Chile's motives?"]
+    assert context_of("Wow the mining one sounds odd. Who owns the mines?", previous) is None
+    assert context_of("Odd. Could that spread?", previous) == "What were Chile's motives?"
+
+
 @pytest.mark.parametrize("question,expected", [
     ("When was the second one?", "When was the Anfield replay?"),
     ("and who won the first one", "Who won the Highbury final"),
