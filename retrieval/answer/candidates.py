@@ -30,7 +30,8 @@ _ASKS_FOR_TITLE = re.compile(r"\b(title|titled|called|named|headline|about)\b", 
 # French."), so the answer brings that sentence along. And a sentence that opens by pointing back
 # ("Two of these groups are …") continues the one before it, so it follows the best sentence.
 _LEANS_BACK = re.compile(r"^(It|Its|They|Their|Them|He|His|She|Her|This|These|Those|That|Such|The latter|The former)\b")
-_POINTS_BACK = re.compile(r"^(\S+\s+){0,2}(this|these|those|that|such)\b", re.I)
+# "… engaged in a telephone consultation …" → "They also agreed on …": the same actors go on.
+_POINTS_BACK = re.compile(r"^(\S+\s+){0,2}(this|these|those|that|such)\b|^(they|it|he|she)\s+also\b", re.I)
 
 
 @dataclass(frozen=True)

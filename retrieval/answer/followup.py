@@ -259,16 +259,14 @@ def _resolve_pronouns(q: str, readings: list[str], answer_of: Callable[[str], st
     listed = previous_list(readings, list_of) if placed else None
     group = placed and list_before(readings, listed)
     if group:
-        q = f"{q[:placed.start()]}the {placed.group(1).lower()} of {group}{q[placed.end():]}"
-        q = q[:1].upper() + q[1:]
+        q = _put(q, placed, f"the {placed.group(1).lower()} of {group}")
     elif placed:  # "the second one" of the names the previous answer listed in its prose
         q = _item_said(q, placed, listed, place_of(placed.group(1)))
     named = None if placed else _NAMED_ONE.search(q)
     listed = previous_list(readings, list_of) if named else None
     place = point_named(named.group("x") or named.group("y"), listed) if listed else None
     if place is not None and listed.name and place < len(ORDINAL_WORDS):
-        q = f"{q[:named.start()]}the {ORDINAL_WORDS[place]} of {listed.name}{q[named.end():]}"
-        q = q[:1].upper() + q[1:]
+        q = _put(q, named, f"the {ORDINAL_WORDS[place]} of {listed.name}")
     elif place is not None:  # "the Lahore one": the name the previous answer listed with that word
         q = _item_said(q, named, listed, place)
     which = _WHICH_ONE.search(q)
@@ -345,8 +343,8 @@ def _resolve_pronouns(q: str, readings: list[str], answer_of: Callable[[str], st
             replacement = None  # "let it go", "where does Israel come into it": idioms, no thing in them
         if w in ("it", "he", "she", "him", "they", "them") and replacement and re.search(r"['’]s?$", replacement):
             replacement = None  # "Pakistan and Iran’s (governments)" owns a noun; it is not what "them" is
-        if w == "it" and i == 1 and words[0].group().lower() in AUX and following in _CLEFT:
-            replacement = None  # "Was it only the Baloch they feared?": "it" points at what follows
+        if w == "it" and previous in AUX and following in _CLEFT:
+            replacement = None  # "Was it only the Baloch they feared?", "… or was it just the army?": a cleft
         if w == "they" and replacement and plural_subject(q[:m.start()]):
             replacement = None  # "When the two ministers spoke, what did they agree on?": the ministers
         if w in ("they", "them", "their") and replacement and (replacement in used or replacement in q):
@@ -385,9 +383,17 @@ def _item_said(q: str, m: re.Match, listed: Listed | None, place: int | None) ->
     """The question with `m` ("the second one") in place of the item at `place` of a list of names
     an answer gave in its prose (a list without a name: Listed("", names)); as it was otherwise."""
     named = listed.point_at(place) if listed is not None and not listed.name else None
-    if named is None:
-        return q
-    q = q[:m.start()] + named + q[m.end():]
+    return q if named is None else _put(q, m, named)
+
+
+def _put(q: str, m: re.Match, phrase: str) -> str:
+    """The question with `phrase` in place of `m`; a phrase that opens the question before its
+    question word is set off by a comma ("the first one what does it mean" → "The Sipah-e-Sahaba,
+    what does it mean")."""
+    rest = q[m.end():]
+    if m.start() == 0 and re.match(r"\s+(?:{})\b".format("|".join(WH)), rest, re.I):
+        rest = "," + rest
+    q = q[:m.start()] + phrase + rest
     return q[:1].upper() + q[1:]
 
 

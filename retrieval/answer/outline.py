@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 
 from retrieval.answer.aliases import country_of
-from retrieval.answer.candidates import Candidate
+from retrieval.answer.candidates import Candidate, span_text
+from retrieval.answer.casing import casing_for
 from retrieval.answer.phrases import LIST_NOUNS, ORDINAL_WORDS
 from retrieval.search.retriever import Passage, Retriever
 from retrieval.search.signals import Signals
@@ -116,6 +117,34 @@ def nth_point(retriever: Retriever, passages: list[Passage], question: str) -> O
     items = named_section(retriever, passages, question) or _counted_in(retriever, passages, question, place)
     at = _PLACES[place.group(1).lower()]
     return items[at] if items and at < len(items) else None
+
+
+# How or why something figures: "How does Israel factor into Iran's decision?", "What role does
+# India play …?" — asked of the one point whose heading names it.
+_HOW_IT_FIGURES = re.compile(r"^\s*(?:(?:ok|okay|so|and|but|well)\b[\s,]*)*(?:why|what\s+role|in\s+what\s+way|"
+                             r"how\s+(?:do|does|did|is|are|was|were|has|have|had|can|could|would|might|may|will)\b)", re.I)
+
+
+def point_by_its_word(retriever: Retriever, passages: list[Passage], question: str) -> OutlineItem | None:
+    """The point a how- or why-question names by a name in its heading that no other heading of the
+    document has ("How does Israel factor into Iran's decision?": "6. Additional Regional
+    Calculations (Israel)"), the one such point retrieval found too; None otherwise. Only a name (a
+    word the document writes only capitalized): a common word ("issues", "government") may be
+    what the question is about without being what the point is about."""
+    if not passages or not _HOW_IT_FIGURES.match(question):
+        return None
+    doc = retriever.chunks[passages[0].chunk].doc
+    points = [item for items in outlines(retriever, doc).values() for item in items]
+    headings = [c.section[0] for c in map(retriever.chunks.__getitem__, map(int, retriever.rows_for(doc)))
+                if c.kind == "heading" and len(c.section) == 1]
+    words = [set(_names(_NUMBERING.sub("", span_text(retriever, p.row, p.start, p.end)))) for p in points]
+    seen = [w for own in words for w in own] + [w for h in dict.fromkeys(headings) for w in _names(h)]
+    names = casing_for(retriever, doc)
+    asked = {w for w in _names(question) if w in names}
+    retrieved = {p.chunk for p in passages}
+    named = [p for p, own in zip(points, words) if any(w in asked and seen.count(w) == 1 and len(w) > 3 for w in own)
+             and retrieved & set(point_rows(retriever, p))]
+    return named[0] if len(named) == 1 else None
 
 
 def point_rows(retriever: Retriever, point: OutlineItem) -> list[int]:
@@ -222,7 +251,7 @@ _FUNCTION_WORDS = {"the", "a", "an", "of", "and", "or", "in", "on", "at", "for",
 
 def _names(text: str) -> list[str]:
     """The words a heading or question may tell its owner by, possessives dropped, function words not."""
-    return [w for w in _plain(re.sub(r"['’]s\b", "", text)).split() if w not in _FUNCTION_WORDS]
+    return [w.strip("'") for w in _plain(re.sub(r"['’]s\b", "", text)).split() if w not in _FUNCTION_WORDS]
 
 
 def announced_list(retriever: Retriever, row: int, sentence: str) -> list[OutlineItem]:

@@ -476,6 +476,8 @@ def test_readings_of_the_ninth_blind_set_s_shapes_are_questions(previous, questi
     (["Why did Chile strike Peru?"], "And Bolivia, what happened next?", "And Bolivia, what happened next?"),
     (["What did Chile fear in Tacna?"], "And beyond the town itself, what is the danger?",
      "What is the danger beyond the town itself?"),  # a place: it goes at the end
+    # "it" before an adverb after an auxiliary is a cleft's, anywhere in the question
+    (["Why did Chile strike Peru?"], "Were towns hit or was it only the army?", "Were towns hit or was it only the army?"),
 ])
 def test_readings_of_the_tenth_blind_set_s_shapes_are_questions(previous, question, expected):
     """Shapes of the tenth blind set's (part A) wrong readings (docs/evaluation.md), in words of their own."""
@@ -496,6 +498,7 @@ def test_a_remark_s_words_do_not_send_the_question_to_the_previous_one():
     ("Who refereed the Anfield one?", "Who refereed the Anfield replay?"),
     ("What about the last one?", "What about the Anfield replay?"),
     ("When was the third one?", "When was the third one?"),  # no third name: as asked
+    ("the first one what was the score", "The Highbury final, what was the score"),  # a topic set off by a comma
 ])
 def test_a_name_the_previous_answer_listed_in_its_prose_by_its_place_or_a_word(question, expected):
     names = Listed("", ("the Highbury final", "the Anfield replay"))
