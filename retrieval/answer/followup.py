@@ -116,6 +116,9 @@ _THE_TWO = re.compile(r"\b(the\s+two|both)\b(?!\s+(?!of\b|are\b|were\b|at\b|in\b
 _ADVERBIAL_WH = {"when", "where", "why", "how"}
 _INDEFINITES = {"who": "(?:anyone|anybody|someone|somebody)", "what": "(?:anything|something)",
                 "where": "(?:anywhere|somewhere)"}
+# An ordinal and "one" typed without their article, after a verb or preposition: "when was 2nd one".
+_BARE_ORDINAL = re.compile(r"\b((?:is|was|are|were|about|of|on|in|to)\s+)({})(?=\s+one\b)".format("|".join(ORDINAL_WORDS)),
+                           re.I)
 _NUMERIC_ORDINAL = re.compile(r"\b([1-{}])(?:st|nd|rd|th)\b".format(min(len(ORDINAL_WORDS), 9)), re.I)
 _YOU_LISTED = re.compile(r"\s+(?:that\s+)?(?:you|u)\s+(?:listed|mentioned|gave|named|cited|raised|brought\s+up)$", re.I)
 # "it" in an idiom stands for the matter at hand, not for a thing named before.
@@ -170,6 +173,7 @@ def _read(question: str, readings: list[str], answer_of: Callable[[str], str | N
     q = " ".join(question.split())
     q = _GREETING.sub("", q) or q  # "Hi! Which …": "Hi" is no name
     q = _NUMERIC_ORDINAL.sub(lambda m: ORDINAL_WORDS[int(m.group(1)) - 1], q)  # "the 2nd one": the second
+    q = _BARE_ORDINAL.sub(lambda m: f"{m.group(1)}the {m.group(2)}", q)  # "when was 2nd one": the second one
     if not q or not readings:
         return _resolve_pronouns(q, [""], None, subject) if q and subject else q
     remark = _REMARK.match(q)

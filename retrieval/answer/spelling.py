@@ -22,6 +22,7 @@ _SHORTEST = 5  # shorter words have too many neighbours one edit away
 _VOWELS = set("aeiouy")
 _SENTENCE_OPENS = {"", ".", "!", "?", ":", "“", '"', "—"}  # what comes before a capital a sentence gives
 # Contractions typed without their apostrophe, and chat shorthand.
+_BETWEEN_TWO = re.compile(r"\s+[\w’'-]+\s+(?:and|n|&)\s+\w", re.I)
 _SHORTHAND = {
     "whats": "what's", "thats": "that's", "whos": "who's", "wheres": "where's", "hows": "how's",
     "whys": "why's", "dont": "don't", "doesnt": "doesn't", "didnt": "didn't", "isnt": "isn't",
@@ -69,6 +70,8 @@ def spelled(question: str, words: dict[str, str]) -> str:
         typed = m.group()
         low = typed.lower()
         form = _SHORTHAND.get(low) if len(typed) > 1 or _a_letter_alone(question, m) else None
+        if low == "btw" and _BETWEEN_TWO.match(question, m.end()):
+            form = "between"  # "disputes btw iran n pak": between two things, not "by the way"
         if question[m.end():m.end() + 1] in ("'", "’") or question[m.start() - 1:m.start()].isdigit():
             continue  # "couldn't": a contraction's first part; "2nd": an ordinal's ending
         # The dictionary is loaded only for a word the article does not know (most questions have none).

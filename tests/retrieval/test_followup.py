@@ -476,6 +476,8 @@ def test_readings_of_the_ninth_blind_set_s_shapes_are_questions(previous, questi
     (["Why did Chile strike Peru?"], "And Bolivia, what happened next?", "And Bolivia, what happened next?"),
     (["What did Chile fear in Tacna?"], "And beyond the town itself, what is the danger?",
      "What is the danger beyond the town itself?"),  # a place: it goes at the end
+    # an ordinal typed without its article gets one
+    (["Which derbies went to a replay?"], "when was 2nd one", "When was the second one"),
     # "it" before an adverb after an auxiliary is a cleft's, anywhere in the question
     (["Why did Chile strike Peru?"], "Were towns hit or was it only the army?", "Were towns hit or was it only the army?"),
 ])

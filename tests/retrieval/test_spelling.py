@@ -22,6 +22,8 @@ TEXT = ("According to the report, the Kurdish villages near Erbil were shelled b
     ("which vllgs were shelled", "which villages were shelled"),  # typed without its vowels
     ("did the mnstrs meet", "did the ministers meet"),
     ("n why r the villages shelled rn", "and why are the villages shelled right now"),  # one-letter shorthand
+    ("what happened btw ankara n erbil", "what happened between ankara and erbil"),  # "btw" between two
+    ("btw who met in erbil", "by the way who met in erbil"),
 ])
 def test_a_word_typed_wrong_is_read_as_the_article_writes_it(typed, read):
     assert spelled(typed, article_words([TEXT])) == read
