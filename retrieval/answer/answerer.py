@@ -195,7 +195,8 @@ class Answerer:
 
         # "What is the second of Pakistan's motives?": that point and what it says. The outline can
         # count where retrieval cannot, so the abstention, which judges sentences, does not decide it.
-        point = nth_point(self.retriever, passages, query.text) or point_by_its_word(self.retriever, passages, query.text)
+        point = (nth_point(self.retriever, passages, query.text)
+                 or point_by_its_word(self.retriever, passages, query.text))
         if point is not None:
             in_full = bool(_IN_FULL.search(query.text)) or not _WHICH_POINT.match(query.text)
             return self._answer(query, self._point_picks(point, support, in_full), passages, support)

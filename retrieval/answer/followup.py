@@ -120,7 +120,8 @@ _INDEFINITES = {"who": "(?:anyone|anybody|someone|somebody)", "what": "(?:anythi
 _BARE_ORDINAL = re.compile(r"\b((?:is|was|are|were|about|of|on|in|to)\s+)({})(?=\s+one\b)".format("|".join(ORDINAL_WORDS)),
                            re.I)
 _NUMERIC_ORDINAL = re.compile(r"\b([1-{}])(?:st|nd|rd|th)\b".format(min(len(ORDINAL_WORDS), 9)), re.I)
-_YOU_LISTED = re.compile(r"\s+(?:that\s+)?(?:you|u)\s+(?:listed|mentioned|gave|named|cited|raised|brought\s+up)$", re.I)
+_YOU_LISTED = re.compile(r"\s+(?:that\s+)?(?:you|u)\s+(?:listed|mentioned|gave|named|cited|raised|brought\s+up)$",
+                         re.I)
 # "it" in an idiom stands for the matter at hand, not for a thing named before.
 _IDIOM_IT = re.compile(r"\b(?:come|comes|came|coming|fit|fits)\s+into\s+it\b|\bto\s+do\s+with\s+it\b|\bin\s+it\s+for\b|"
                        r"\b(?:wrap|wraps|sum|sums|boil|boils)\s+it\s+(?:all\s+)?(?:up|down)\b", re.I)
@@ -163,7 +164,9 @@ def context_of(question: str, previous: Sequence[str], subject: str | None = Non
     q = " ".join(question.split())
     remark = _REMARK.match(q)
     asked = remark.group("q") if remark else q  # "Ooh the election one sounds juicy. Who's in the running?"
-    if not previous or not _POINTING_BACK.search(asked) or _DISLOCATED.match(q) or standalone(q, previous, subject=subject) != q:
+    if not previous or not _POINTING_BACK.search(asked) or _DISLOCATED.match(q):
+        return None
+    if standalone(q, previous, subject=subject) != q:
         return None
     return standalone(previous[-1], previous[:-1], subject=subject)
 

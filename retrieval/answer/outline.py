@@ -121,8 +121,8 @@ def nth_point(retriever: Retriever, passages: list[Passage], question: str) -> O
 
 # How or why something figures: "How does Israel factor into Iran's decision?", "What role does
 # India play …?" — asked of the one point whose heading names it.
-_HOW_IT_FIGURES = re.compile(r"^\s*(?:(?:ok|okay|so|and|but|well)\b[\s,]*)*(?:why|what\s+role|in\s+what\s+way|"
-                             r"how\s+(?:do|does|did|is|are|was|were|has|have|had|can|could|would|might|may|will)\b)", re.I)
+_HOW_IT_FIGURES = re.compile(r"^\s*(?:(?:ok|okay|so|and|but|well)\b[\s,]*)*(?:why|what\s+role|in\s+what\s+way|how\s+"
+                             r"(?:do|does|did|is|are|was|were|has|have|had|can|could|would|might|may|will)\b)", re.I)
 
 
 def point_by_its_word(retriever: Retriever, passages: list[Passage], question: str) -> OutlineItem | None:
@@ -142,7 +142,8 @@ def point_by_its_word(retriever: Retriever, passages: list[Passage], question: s
     names = casing_for(retriever, doc)
     asked = {w for w in _names(question) if w in names}
     retrieved = {p.chunk for p in passages}
-    named = [p for p, own in zip(points, words) if any(w in asked and seen.count(w) == 1 and len(w) > 3 for w in own)
+    named = [p for p, own in zip(points, words)
+             if any(w in asked and seen.count(w) == 1 and len(w) > 3 for w in own)
              and retrieved & set(point_rows(retriever, p))]
     return named[0] if len(named) == 1 else None
 

@@ -64,7 +64,8 @@ def test_an_answer_is_built_once(answerer):
      "The article does not say what is fuelling the friction between those two."),
     ("Who was running the government?", "The article does not say who was running the government."),
     ("What about the rest of the population?", "The article does not say."),  # never "… what about the rest …"
-    ("What's the danger beyond the town itself?", "The article does not say what the danger beyond the town itself is."),
+    ("What's the danger beyond the town itself?",
+     "The article does not say what the danger beyond the town itself is."),
     ("Who's actually in charge?", "The article does not say who is actually in charge."),  # no "who in charge is"
     ("Where is the nearest port?", "The article does not say where the nearest port is."),
 ])

@@ -479,7 +479,8 @@ def test_readings_of_the_ninth_blind_set_s_shapes_are_questions(previous, questi
     # an ordinal typed without its article gets one
     (["Which derbies went to a replay?"], "when was 2nd one", "When was the second one"),
     # "it" before an adverb after an auxiliary is a cleft's, anywhere in the question
-    (["Why did Chile strike Peru?"], "Were towns hit or was it only the army?", "Were towns hit or was it only the army?"),
+    (["Why did Chile strike Peru?"], "Were towns hit or was it only the army?",
+     "Were towns hit or was it only the army?"),
 ])
 def test_readings_of_the_tenth_blind_set_s_shapes_are_questions(previous, question, expected):
     """Shapes of the tenth blind set's (part A) wrong readings (docs/evaluation.md), in words of their own."""
