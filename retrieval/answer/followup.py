@@ -132,6 +132,29 @@ _DISLOCATED = re.compile(r"^(?!(?i:so|and|but|ok|okay|well|then|also|now|yes|no|
 # A remark said before the question, as a sentence of its own ("Ooh the election one sounds juicy.
 # Who's in the running?"): not part of what is asked; an abbreviation's full stop ("U.S.") ends none.
 _REMARK = re.compile(r"^[^?]*?[a-z0-9][.!]+\s+(?P<q>[^.!?]+\?)$")
+# A long question's context said first, in the same sentence, then what is asked: after a colon
+# ("I wanted to check it against this article: roughly what share … ?"), after "so"/"then" ("if I
+# understood correctly it was Iran that struck first, so then why did Pakistan …?"), or after the
+# comma that ends an opening "since/given …" clause ("since the article also brings up …, what
+# exactly are the factors …?"); not after an "if" clause, which is part of what is asked ("If Pakistan
+# had not responded, what would Iran have done?"). Only a question word or an auxiliary opens it.
+_ASKED = (r"(?P<q>(?:(?:roughly|exactly|basically|actually|just|now)\s+)?"
+          r"(?:(?:{})\b|(?:{})\s)[^:]*\?)$".format("|".join(sorted(WH)), "|".join(sorted(AUX))))
+_CONTEXT_FIRST = re.compile(
+    r"^(?P<c>(?:\S+\s+){{5}}[^?:]*?)(?::\s+|,\s+(?:and\s+)?(?:so(?:\s+then)?|then)\s+){}".format(_ASKED), re.I)
+_CLAUSE_FIRST = re.compile(
+    r"^(?P<c>(?:(?:ok|okay|so|and|right|well)\W+)*(?:since|given|because|as|now\s+that)\s[^?,:]*?(?:\S+\s+){{3}}"
+    r"[^?,:]*),\s+{}".format(_ASKED), re.I)
+
+
+def asked_part(question: str) -> str | None:
+    """What a question asks when it first says something else — a remark of its own ("Ok fair.
+    Who's in the running?") or its context ("…, so then why did Pakistan …?") — else None."""
+    q = " ".join(question.split())
+    said = _REMARK.match(q) or _CONTEXT_FIRST.match(q) or _CLAUSE_FIRST.match(q)
+    return said.group("q")[:1].upper() + said.group("q")[1:] if said else None
+
+
 _BARE_WH = re.compile(r"^(why|how|when|where|who|what)(\s+not)?$", re.I)
 def standalone(question: str, previous: Sequence[str], answer_of: Callable[[str], str | None] | None = None,
                subject: str | None = None, list_of: ListOf | None = None) -> str:
@@ -162,8 +185,7 @@ def context_of(question: str, previous: Sequence[str], subject: str | None = Non
     spread?" near the previous answer is found, while the reader, and the user, see the question as
     asked. None when the question stands alone, was rewritten, or opens the conversation."""
     q = " ".join(question.split())
-    remark = _REMARK.match(q)
-    asked = remark.group("q") if remark else q  # "Ooh the election one sounds juicy. Who's in the running?"
+    asked = asked_part(q) or q  # "Ooh the election one sounds juicy. Who's in the running?"
     if not previous or not _POINTING_BACK.search(asked) or _DISLOCATED.match(q):
         return None
     if standalone(q, previous, subject=subject) != q:
@@ -179,9 +201,8 @@ def _read(question: str, readings: list[str], answer_of: Callable[[str], str | N
     q = _BARE_ORDINAL.sub(lambda m: f"{m.group(1)}the {m.group(2)}", q)  # "when was 2nd one": the second one
     if not q or not readings:
         return _resolve_pronouns(q, [""], None, subject) if q and subject else q
-    remark = _REMARK.match(q)
-    if remark:  # "Ok fair. And the Israel bit you mentioned, how does that tie in?": the question is read
-        asked = remark.group("q")
+    asked = asked_part(q)
+    if asked:  # "Ok fair. And the Israel bit you mentioned, how does that tie in?": the question is read
         read = _read(asked, readings, answer_of, subject, list_of)
         return q if read == asked else read
     before = readings[-1].rstrip("?!. ")

@@ -465,3 +465,17 @@ def test_a_point_by_a_word_of_its_heading_is_that_point_of_the_list_the_previous
 def test_a_name_the_previous_answer_listed_in_its_prose_is_read_by_its_place(answerer, first, question, reading, said):
     answer = answerer.ask(question, history=[first])
     assert answer.interpreted_as == reading and said in answer.text
+
+
+@pytest.mark.parametrize("question,said", [
+    ("My tutor says the sectarian question is everything in Pakistani politics, so I'd like to check it "
+     "against this piece: roughly what share of Pakistan's population is Shiite?", "10% to 15%"),
+    ("The part on Pakistan's motives talks about sectarian groups, and as I read it Sunni militias there go "
+     "after Shiites, so which of those groups are named as the most notable?", "Sipah-e-Sahaba"),
+])
+def test_a_long_question_is_answered_for_what_it_asks_after_its_context(answerer, question, said):
+    """The context said first finds the passages; the kind of answer is judged on what is asked (a
+    share; the groups, not the section's list the context names)."""
+    answer = answerer.ask(question)
+    assert not answer.abstained and said in answer.text
+    assert all(s.level != 2 for s in answer.sentences)

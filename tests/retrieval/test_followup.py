@@ -9,7 +9,7 @@ import re
 import pytest
 
 from retrieval.answer.ellipsis import Listed
-from retrieval.answer.followup import context_of, standalone
+from retrieval.answer.followup import asked_part, context_of, standalone
 from retrieval.answer.phrases import names_in
 
 CASES = [
@@ -506,3 +506,19 @@ def test_a_remark_s_words_do_not_send_the_question_to_the_previous_one():
 def test_a_name_the_previous_answer_listed_in_its_prose_by_its_place_or_a_word(question, expected):
     names = Listed("", ("the Highbury final", "the Anfield replay"))
     assert standalone(question, ["Which famous games have the clubs played?"], list_of=lambda e: names) == expected
+
+
+@pytest.mark.parametrize("question,expected", [
+    ("I'm revising for an exam on the river basin, so I need to know: which dams does the report count?",
+     "Which dams does the report count?"),
+    ("As far as I can tell the treaty was signed in the spring, so then why did the navy keep sailing?",
+     "Why did the navy keep sailing?"),
+    ("Since the report keeps coming back to the harvest in that chapter, what exactly does it say failed?",
+     "What exactly does it say failed?"),
+    ("Ok fine. Who owns the mines?", "Who owns the mines?"),  # a remark of its own
+    ("If the dam had burst, what would the town have done?", None),  # the condition is part of what is asked
+    ("Which dams, so far as the report says, were built first?", None),
+    ("Why did the navy sail?", None),
+])
+def test_what_a_long_question_asks_after_its_context(question, expected):
+    assert asked_part(question) == expected
