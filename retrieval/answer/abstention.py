@@ -62,8 +62,8 @@ def not_said(question: str) -> str:
     as an indirect question where the question's word order allows it. Only a plain question
     (words, at most 20) is repeated: an answer never carries markup or instructions it was sent."""
     q = question.strip().rstrip("?!. ")
-    if not _PLAIN_QUESTION.match(question.strip()) or len(q.split()) > 20:
-        return ABSTAIN_TEXT
+    if not _PLAIN_QUESTION.match(question.strip()) or len(q.split()) > 20 or "," in q:
+        return ABSTAIN_TEXT  # "What's his background, is he an academic?" has no one indirect form
     q = re.sub(r"^(what|who|where|when)['’]s\b", r"\1 is", q, flags=re.I)  # "What's the risk" → "what the risk is"
     be = _BE.match(q)
     if be:  # "What is the population of Iran" → "what the population of Iran is"

@@ -97,6 +97,7 @@ _PLACED_ONE = re.compile(r"\b(?:the|that|this)\s+({}|last|final)(?:\s+(?:one|{})
 _NAMED_ONE = re.compile(r"\b(?:the|that|this)\s+(?P<x>[\w’'-]+)\s+one\b"
                         r"|\bthe\s+one\s+(?:about|on|with|involving|concerning|regarding)\s+(?P<y>[\w’'-]+)", re.I)
 # A subordinate clause's subject pronoun, after a name in the main clause, stands for that name.
+_SUBJECTS = {"i", "you", "he", "she", "it", "we", "they"}
 _SUBORDINATORS = {"if", "when", "whether", "because", "since", "after", "before", "unless", "once", "while",
                   "although", "though", "until"}
 # So does the subject of what a name's verb of saying, thinking or feeling takes: "Why did Pakistan
@@ -120,15 +121,22 @@ _INDEFINITES = {"who": "(?:anyone|anybody|someone|somebody)", "what": "(?:anythi
 _BARE_ORDINAL = re.compile(r"\b((?:is|was|are|were|about|of|on|in|to)\s+)({})(?=\s+one\b)".format("|".join(ORDINAL_WORDS)),
                            re.I)
 _NUMERIC_ORDINAL = re.compile(r"\b([1-{}])(?:st|nd|rd|th)\b".format(min(len(ORDINAL_WORDS), 9)), re.I)
+# "The number two, can you explain it?", "and point 3?": a point picked by its number, "the second one".
+_CARDINALS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+_NUMBERED = re.compile(r"\b(?:the\s+)?(?:number|no\.|#|point|item)\s*({}|[1-9])(?=\s*(?:[,?.!]|$))".format(
+    "|".join(_CARDINALS)), re.I)
 _YOU_LISTED = re.compile(r"\s+(?:that\s+)?(?:you|u)\s+(?:listed|mentioned|gave|named|cited|raised|brought\s+up)$",
                          re.I)
 # "it" in an idiom stands for the matter at hand, not for a thing named before.
 _IDIOM_IT = re.compile(r"\b(?:come|comes|came|coming|fit|fits)\s+into\s+it\b|\bto\s+do\s+with\s+it\b|\bin\s+it\s+for\b|"
-                       r"\b(?:wrap|wraps|sum|sums|boil|boils)\s+it\s+(?:all\s+)?(?:up|down)\b", re.I)
+                       r"\b(?:wrap|wraps|sum|sums|boil|boils)\s+it\s+(?:all\s+)?(?:up|down)\b|"
+                       r"\b(?:let|lets|letting)\s+it\s+(?:go|slide|pass|be|drop|rest)\b", re.I)
 # A topic said first, then taken up by a pronoun ("The Baloch from the two sides, they maybe work
-# together?"): the pronoun's antecedent is in the question itself.
+# together?", "Iran, why did it hold back?"): the pronoun's antecedent is in the question itself.
 _DISLOCATED = re.compile(r"^(?!(?i:so|and|but|ok|okay|well|then|also|now|yes|no|right|sure|thanks|if|in|when|after|"
-                         r"because|since|at|for|with|by|on)\b)(?:[Tt]he\s+)?[A-Z][^,?]{0,60},\s*(?:they|it|he|she)\b")
+                         r"what|what['’]s|which|who|who['’]s|whom|whose|where|why|how|"
+                         r"because|since|at|for|with|by|on)\b)(?:[Tt]he\s+)?[A-Z][^,?]{0,60},\s*(?:[^,?]*?\s)?"
+                         r"(?:they|it|he|she|them|him)\b")
 # A remark said before the question, as a sentence of its own ("Ooh the election one sounds juicy.
 # Who's in the running?"): not part of what is asked; an abbreviation's full stop ("U.S.") ends none.
 _REMARK = re.compile(r"^[^?]*?[a-z0-9][.!]+\s+(?P<q>[^.!?]+\?)$")
@@ -199,10 +207,13 @@ def _read(question: str, readings: list[str], answer_of: Callable[[str], str | N
     q = _GREETING.sub("", q) or q  # "Hi! Which …": "Hi" is no name
     q = _NUMERIC_ORDINAL.sub(lambda m: ORDINAL_WORDS[int(m.group(1)) - 1], q)  # "the 2nd one": the second
     q = _BARE_ORDINAL.sub(lambda m: f"{m.group(1)}the {m.group(2)}", q)  # "when was 2nd one": the second one
+    q = _NUMBERED.sub(lambda m: f"{'T' if m.group()[:1].isupper() else 't'}he {_ordinal(m.group(1))} one", q)
     if not q or not readings:
         return _resolve_pronouns(q, [""], None, subject) if q and subject else q
-    asked = asked_part(q)
-    if asked:  # "Ok fair. And the Israel bit you mentioned, how does that tie in?": the question is read
+    remark = _REMARK.match(q)
+    if remark:  # "Ok fair. And the Israel bit you mentioned, how does that tie in?": the question is read
+        # (a question whose context comes first is read whole: its pronouns may point at that context)
+        asked = asked_part(q)
         read = _read(asked, readings, answer_of, subject, list_of)
         return q if read == asked else read
     before = readings[-1].rstrip("?!. ")
@@ -221,8 +232,9 @@ def _read(question: str, readings: list[str], answer_of: Callable[[str], str | N
         said = re.sub(rf"(?i:\s+{re.escape(prep)}\s+(?:the\s+)?){NAME.pattern}", "", readings[-1], count=1)
         q = f"{named.group('q')} {place}?"
         return _resolve_pronouns(q[:1].upper() + q[1:], readings[:-1] + [said], answer_of, subject, list_of)
-    if named and _is_clause(named.group("q")) and named.group("x").split()[0].lower() in AUX | _SUBORDINATORS:
-        named = None  # "And had Pakistan not pushed back, what would Iran have done?": a condition, no name
+    if named and _is_clause(named.group("q")) and named.group("x").split()[0].lower() in AUX | _SUBORDINATORS | WH:
+        named = None  # "And had Pakistan not pushed back, what would Iran have done?": a condition, no name;
+        # "And how does that connect …, is the author saying …?": two questions, no name
     if named and _is_clause(named.group("q")):  # "And Iran, why did it hold back?"
         read = _named_pronoun(_YOU_LISTED.sub("", named.group("x").strip()), named.group("q"), before)
         return read + "?" if read else q
@@ -260,9 +272,15 @@ def _named_pronoun(x: str, q: str, before: str) -> str | None:
 
 
 def _is_clause(text: str) -> bool:
-    """A fragment with its own question word or auxiliary is a question of its own."""
+    """A fragment with its own question word or auxiliary is a question of its own; so is one with
+    a subject pronoun and a verb ("And they accept this accusation or not?")."""
     words = [w.lower() for w in WORD.findall(text)]
-    return bool(words) and (words[0] in WH or words[0] in AUX)
+    return bool(words) and (words[0] in WH or words[0] in AUX or (words[0] in _SUBJECTS and len(words) > 1))
+
+
+def _ordinal(number: str) -> str:
+    """"two" or "2" → "second"."""
+    return ORDINAL_WORDS[int(number) - 1 if number.isdigit() else _CARDINALS.index(number.lower())]
 
 
 def _swap_wh(before: str, wh: str, negated: bool) -> str:

@@ -90,6 +90,12 @@ def topic_of(reading: str) -> tuple[str, str] | None:
             # "who chaired the cabinet meeting in Pakistan": the meeting, which the place only qualifies
             return (b[held.start():name.end()],) * 2
         owner = POSSESSIVE_END.sub("", text)
+        this = re.search(r"\b(?:this|that)\s+$", b[:name.start()], re.I)
+        if this:  # "this Iranian attack": the Iranian attack
+            said = b[:this.start()] + "the " + b[name.start():]
+            phrase = the_phrase(said, this.start())
+            if phrase and phrase[1] > this.start() + 4 + len(text):
+                return (said[phrase[0]:phrase[1]],) * 2
         if b[:name.start()].lower().endswith("the "):  # "the Pakistani cabinet meeting", "the Army of Justice"
             phrase = the_phrase(b, name.start() - 4)
             if phrase:
@@ -148,6 +154,9 @@ def before_the_verb(words: list, keep: int) -> int:
     return n - 1 if n > keep and text[n - 1][:1].islower() else n
 
 
+_LY_NOUNS = {"family", "assembly", "supply", "ally", "rally", "monopoly", "anomaly", "italy", "july", "belly", "bully"}
+
+
 def the_phrase(b: str, start: int = 0) -> tuple[int, int] | None:
     """The first noun phrase opening with "the" (from `start`): "the caretaker government",
     "the Army of Justice"."""
@@ -163,6 +172,8 @@ def the_phrase(b: str, start: int = 0) -> tuple[int, int] | None:
             break
         if words and (w in IRREGULAR_PARTICIPLES or re.fullmatch(r"[a-z]{3,}ed", w)):
             break  # "why the treaty failed": the verb, not the phrase
+        if words and re.fullmatch(r"[a-z]{3,}ly", w) and w not in _LY_NOUNS:
+            break  # "the Iranian side properly": an adverb ends it
         words.append(t)
     if words and re.search(r"\b(do|does|did|can|could|will|would|should)\s+$", b[:m.start()], re.I):
         words = words[:before_the_verb(words, keep=1)]  # "What does the author conclude": not the verb

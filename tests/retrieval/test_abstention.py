@@ -55,6 +55,7 @@ def test_an_answer_is_built_once(answerer):
     ("When was the treaty signed?", "The article does not say when the treaty was signed."),
     ("Where was Kakar born?", "The article does not say where Kakar was born."),
     ("What is Kenya known for?", "The article does not say what Kenya is known for."),
+    ("What's his background, is he a judge?", "The article does not say."),  # two questions: no one indirect form
     ("What is the population of Iran?", "The article does not say what the population of Iran is."),
     ("What is the reason for the killing?", "The article does not say what the reason for the killing is."),
     ("How many people died in the Iranian strikes?",
