@@ -7,7 +7,8 @@ knows it, and exactly one word of the article is one edit away (a letter added, 
 or two swapped): the question is about the article, so its words are the likely ones, and a word
 that is merely rare ("loggerheads") or foreign is left as typed. A known name with an "s" stuck
 on ("pakistans") is its possessive. A word typed without its vowels ("grps") is the one word of the
-article whose consonants it spells ("groups")."""
+article whose consonants it spells ("groups"); a short word no dictionary knows that begins one
+name of the article ("pak") is that name ("Pakistan")."""
 
 from __future__ import annotations
 
@@ -31,6 +32,9 @@ _SHORTHAND = {
     "ppl": "people", "govt": "government", "govts": "governments", "btw": "by the way", "pls": "please",
     "plz": "please", "abt": "about", "bc": "because", "cuz": "because", "thru": "through", "yrs": "years",
     "rn": "right now", "nd": "and", "n": "and", "r": "are", "u": "you",  # one letter: only typed in lower case
+    "wat": "what", "wut": "what", "wht": "what", "wen": "when", "whn": "when", "whr": "where", "hw": "how",
+    "y": "why", "coz": "because", "cos": "because", "bcoz": "because", "ur": "your", "tho": "though",
+    "pm": "prime minister", "gonna": "going to", "wanna": "want to", "approx": "approximately",
 }
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -80,9 +84,14 @@ def spelled(question: str, words: dict[str, str]) -> str:
         if form is None and typed.islower() and len(low) >= 3 and not _VOWELS & set(low) and low not in words \
                 and low not in _english():  # "grps"; not an acronym ("NSC")
             form = _vowels_left_out(low, words)
+        if form is None and typed.islower() and 3 <= len(low) < _SHORTEST and low not in words \
+                and low not in _english():  # "pak": the one name of the article it begins
+            form = _name_begun(low, words)
         if form is None:
             continue
-        if typed[:1].isupper():
+        if typed.isupper() and len(typed) > 1 and low in _SHORTHAND:
+            form = form.title()  # "PM": "Prime Minister"
+        elif typed[:1].isupper():
             form = form[:1].upper() + form[1:]
         out.append(question[last:m.start()] + form)
         last = m.end()
@@ -112,6 +121,13 @@ def _vowels_left_out(low: str, words: dict[str, str]) -> str | None:
     near = {w for w in words if len(w) > len(low) and w[0] == low[0]
             and "".join(c for c in w if c not in _VOWELS) == low}
     return words[near.pop()] if len(near) == 1 else None
+
+
+def _name_begun(low: str, words: dict[str, str]) -> str | None:
+    """The article's name that `low` begins, when one does and every other it begins extends it
+    ("pak" → "Pakistan", of "Pakistan", "Pakistani", "Pakistanis"); None otherwise."""
+    names = sorted((w for w in words.values() if w[:1].isupper() and w.lower().startswith(low)), key=len)
+    return names[0] if names and all(n.startswith(names[0]) for n in names) else None
 
 
 def words_for(retriever, doc: str | None) -> dict[str, str]:

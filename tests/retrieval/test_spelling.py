@@ -24,6 +24,10 @@ TEXT = ("According to the report, the Kurdish villages near Erbil were shelled b
     ("n why r the villages shelled rn", "and why are the villages shelled right now"),  # one-letter shorthand
     ("what happened btw ankara n erbil", "what happened between ankara and erbil"),  # "btw" between two
     ("btw who met in erbil", "by the way who met in erbil"),
+    ("wat did the ministers in erb say", "what did the ministers in Erbil say"),  # a name begun: the one it begins
+    ("y did ank shell them", "why did Ankara shell them"),
+    ("wen did the pm meet them", "when did the prime minister meet them"),
+    ("which former PM met them", "which former Prime Minister met them"),
 ])
 def test_a_word_typed_wrong_is_read_as_the_article_writes_it(typed, read):
     assert spelled(typed, article_words([TEXT])) == read
@@ -42,6 +46,7 @@ def test_a_word_typed_wrong_is_read_as_the_article_writes_it(typed, read):
     "what did the u.s. say",  # nor a letter of an abbreviation
     "and the 2nd one you mean?",  # "nd" in "2nd" is an ordinal's ending
     "hmm, who shelled them",  # no word of the article has these consonants
+    "what did mar say",  # "March", "May"… : a short word that begins no one name
 ])
 def test_a_word_english_or_the_article_knows_or_too_far_from_it_is_kept(typed):
     assert spelled(typed, article_words([TEXT])) == typed
