@@ -89,9 +89,7 @@ def spelled(question: str, words: dict[str, str]) -> str:
             form = _name_begun(low, words)
         if form is None:
             continue
-        if typed.isupper() and len(typed) > 1 and low in _SHORTHAND:
-            form = form.title()  # "PM": "Prime Minister"
-        elif typed[:1].isupper():
+        if typed[:1].isupper() and not (typed.isupper() and len(typed) > 1):  # "PM": "prime minister"
             form = form[:1].upper() + form[1:]
         out.append(question[last:m.start()] + form)
         last = m.end()

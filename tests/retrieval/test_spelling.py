@@ -27,7 +27,7 @@ TEXT = ("According to the report, the Kurdish villages near Erbil were shelled b
     ("wat did the ministers in erb say", "what did the ministers in Erbil say"),  # a name begun: the one it begins
     ("y did ank shell them", "why did Ankara shell them"),
     ("wen did the pm meet them", "when did the prime minister meet them"),
-    ("which former PM met them", "which former Prime Minister met them"),
+    ("which former PM met them", "which former prime minister met them"),  # an acronym spelt out in lower case
 ])
 def test_a_word_typed_wrong_is_read_as_the_article_writes_it(typed, read):
     assert spelled(typed, article_words([TEXT])) == read
