@@ -187,6 +187,22 @@ _POINTING_BACK = re.compile(r"\b(it|its|they|them|their|he|him|his|she|her|that|
                             r"then|else|other|others|rest)\b", re.I)
 
 
+# "How do we know?", "Says who?", "Where's that coming from?", "Any proof?": the evidence for the
+# previous answer, which only the previous question says what it is about.
+_EVIDENCE = (r"(?:says\s+who|who\s+says(?:\s+(?:so|that))?|according\s+to\s+(?:whom|who)|"
+             r"how\s+(?:do|can|would)\s+(?:we|they|you|i|the\s+author)\s+know(?:\s+(?:that|this|it))?|"
+             r"where(?:['’]s|\s+is|\s+does)\s+(?:that|this)\s+(?:coming|come)\s+from|"
+             r"(?:what['’]s|what\s+is|is\s+there|any)\s+(?:the\s+|some\s+|any\s+)?(?:evidence|proof|source)"
+             r"(?:\s+(?:for|of)\s+(?:that|this|it))?|(?:evidence|proof|source)s?)")
+_ASKS_FOR_EVIDENCE = re.compile(rf"^(?:(?:and|but|so|ok|okay|really|hmm+|wait|oh)\W+)*{_EVIDENCE}"
+                                rf"(?:\W+{_EVIDENCE})*\W*$", re.I)
+
+
+def asks_for_evidence(question: str) -> bool:
+    """Whether a follow-up asks only where the previous answer comes from ("Says who?")."""
+    return bool(_ASKS_FOR_EVIDENCE.match(" ".join(question.split())))
+
+
 def context_of(question: str, previous: Sequence[str], subject: str | None = None) -> str | None:
     """The previous question as it reads on its own, for a question that points back at it and that
     no rule could rewrite: retrieval reads the two together, so a passage that answers "Could that
@@ -194,7 +210,7 @@ def context_of(question: str, previous: Sequence[str], subject: str | None = Non
     asked. None when the question stands alone, was rewritten, or opens the conversation."""
     q = " ".join(question.split())
     asked = asked_part(q) or q  # "Ooh the election one sounds juicy. Who's in the running?"
-    if not previous or not _POINTING_BACK.search(asked) or _DISLOCATED.match(q):
+    if not previous or not (_POINTING_BACK.search(asked) or asks_for_evidence(q)) or _DISLOCATED.match(q):
         return None
     if standalone(q, previous, subject=subject) != q:
         return None
@@ -210,6 +226,8 @@ def _read(question: str, readings: list[str], answer_of: Callable[[str], str | N
     q = _NUMBERED.sub(lambda m: f"{'T' if m.group()[:1].isupper() else 't'}he {_ordinal(m.group(1))} one", q)
     if not q or not readings:
         return _resolve_pronouns(q, [""], None, subject) if q and subject else q
+    if asks_for_evidence(q):
+        return q  # "How do we know that?": the previous answer's evidence, searched beside it (context_of)
     remark = _REMARK.match(q)
     if remark:  # "Ok fair. And the Israel bit you mentioned, how does that tie in?": the question is read
         # (a question whose context comes first is read whole: its pronouns may point at that context)

@@ -479,3 +479,14 @@ def test_a_long_question_is_answered_for_what_it_asks_after_its_context(answerer
     answer = answerer.ask(question)
     assert not answer.abstained and said in answer.text
     assert all(s.level != 2 for s in answer.sentences)
+
+
+@pytest.mark.parametrize("first,question,said", [
+    ("What fraction of Pakistanis are Shiite?", "Says who?", "According to prevailing estimates"),
+    ("Why are Iranians unhappy with what Tehran spends abroad?", "And how would we know that?", "opinion polls"),
+])
+def test_a_follow_up_asking_for_the_evidence_gets_the_sentence_that_gives_it(answerer, first, question, said):
+    """"Says who?" names nothing: it is answered as the previous question with it, so the answer is
+    the article's sentence that says where the claim comes from."""
+    answer = answerer.ask(question, history=[first])
+    assert not answer.abstained and said in answer.text and answer.interpreted_as is None

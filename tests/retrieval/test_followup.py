@@ -9,7 +9,7 @@ import re
 import pytest
 
 from retrieval.answer.ellipsis import Listed
-from retrieval.answer.followup import asked_part, context_of, standalone
+from retrieval.answer.followup import asked_part, asks_for_evidence, context_of, standalone
 from retrieval.answer.phrases import names_in
 
 CASES = [
@@ -541,3 +541,15 @@ def test_what_a_long_question_asks_after_its_context(question, expected):
 ])
 def test_points_by_number_pronoun_clauses_adjectives_and_adverbs(question, previous, expected):
     assert standalone(question, [previous]) == expected
+
+
+@pytest.mark.parametrize("question,asks", [
+    ("Says who?", True), ("really? who says so", True), ("How do we know?", True), ("any proof?", True),
+    ("where's that coming from, how do we know?", True), ("What is the evidence for that?", True),
+    ("Who says the dam is safe?", False),  # asks who says something else
+    ("How do we know the date?", False),
+])
+def test_a_follow_up_asking_only_for_the_evidence(question, asks):
+    assert asks_for_evidence(question) is asks
+    if asks:  # searched beside the previous question, whatever its words
+        assert context_of(question, ["Why did the dam fail?"]) == "Why did the dam fail?"
