@@ -211,9 +211,14 @@ def plural_phrase(b: str) -> str | None:
     for m in re.finditer(r"(?:\bthe\s+|(?<![\w’'])[A-Z][\w-]*['’]s?\s+)((?:[a-z][\w-]*\s+){0,3}?)([a-z][\w-]*s)\b", b):
         noun = m.group(2)
         words = (m.group(1) or "").split()
+        if noun in _WORDS_FOR_PARTS and b[m.end():].startswith(" of "):
+            continue  # "the names of the two ministers": the ministers are what "they" are
         if not noun.endswith(("ss", "us", "is")) and not any(w in FUNCTION for w in words + [noun]):
             return m.group()
     return None
+
+
+_WORDS_FOR_PARTS = {"names", "numbers", "kinds", "types", "sorts", "parts", "details", "words", "terms", "titles"}
 
 
 # The nouns two names joined by "and" qualify: "(the Pakistani and Iranian) foreign ministers".

@@ -535,6 +535,8 @@ def test_what_a_long_question_asks_after_its_context(question, expected):
     ("How many were hurt in it?", "When did this Chilean strike happen?", "How many were hurt in the Chilean strike?"),
     # an adverb ends a phrase
     ("When was it built?", "Can you describe the harbour wall properly?", "When was the harbour wall built?"),
+    # "the names of the two envoys": the envoys are what "them" stands for
+    ("Did Chile keep talking with them?", "What are the names of the two envoys?", "Did Chile keep talking with the two envoys?"),
     # two questions joined by a comma: nothing said first for a pronoun to take up
     ("And how does that fit with the drought, is the report saying the dam failed?", "What does the report say about the dam?",
      "How does that fit with the drought, is the report saying the dam failed?"),
