@@ -56,18 +56,21 @@ _DEMONYM = re.compile(r"the\s+[A-Z][\w’'-]*(?:i|ian|ese|ish)")
 _FULL_NAME = re.compile(r"[A-Z][\w’'.-]+(?:\s+(?:of\s+|de\s+|al-|bin\s+)?[A-Z][\w’'.-]+){1,4}")
 
 
-# "Who was Prime Minister of Pakistan …?" asks for a person by a role, written as a name.
-_A_ROLE = re.compile(r"who\s+(?:is|was|are|were)\s+(?:[A-Z]\w*\s+)?(?:President|Prime|Minister|King|Queen|Chancellor|"
-                     r"Chair(?:man|woman)?|Head|Leader|Chief|Governor|Mayor|Secretary|Speaker|General|Commander|"
-                     r"Director|CEO|Pope|Emperor)\b", re.I)
+# "Who was Prime Minister of Pakistan …?" asks for a person by a role, written as a name; so does
+# "Which former prime minister …?".
+_ROLES = (r"(?:President|Prime|Minister|King|Queen|Chancellor|Chair(?:man|woman)?|Head|Leader|Chief|Governor|Mayor|"
+          r"Secretary|Speaker|General|Commander|Director|CEO|Pope|Emperor)\b")
+_A_ROLE = re.compile(rf"who\s+(?:is|was|are|were)\s+(?:[A-Z]\w*\s+)?{_ROLES}", re.I)
+_WHICH_ROLE = re.compile(rf"which\s+(?:[a-z]+\s+)?{_ROLES}", re.I)
 
 
 def person_answered(before: str, answer_of: Callable[[str], str | None]) -> str | None:
     """The name a who-question's short answer gives ("Who heads the interim government?" →
-    "Anwar-ul-Haq Kakar"), which a follow-up's "he"/"she" stands for; None for any other question,
-    for "Who is X?" (the person is X), or an answer that is not a name."""
-    if not re.match(r"who\b", before, re.I) or (re.match(r"[Ww]ho\s+(is|was|are|were)\s+[A-Z]", before)
-                                                and not _A_ROLE.match(before)):
+    "Anwar-ul-Haq Kakar"; "Which former prime minister …?" is one), which a follow-up's "he"/"she"
+    stands for; None for any other question, for "Who is X?" (the person is X), or an answer that
+    is not a name."""
+    if not (re.match(r"who\b", before, re.I) or _WHICH_ROLE.match(before)) or (
+            re.match(r"[Ww]ho\s+(is|was|are|were)\s+[A-Z]", before) and not _A_ROLE.match(before)):
         return None
     name = answer_of(before.rstrip("?!. ") + "?")
     if name and _FULL_NAME.fullmatch(name.strip()):

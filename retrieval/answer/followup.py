@@ -207,7 +207,8 @@ def context_of(question: str, previous: Sequence[str], subject: str | None = Non
     """The previous question as it reads on its own, for a question that points back at it and that
     no rule could rewrite: retrieval reads the two together, so a passage that answers "Could that
     spread?" near the previous answer is found, while the reader, and the user, see the question as
-    asked. None when the question stands alone, was rewritten, or opens the conversation."""
+    asked; so is one that asks only for the previous answer's evidence ("Says who?"). None when the
+    question stands alone, was rewritten, or opens the conversation."""
     q = " ".join(question.split())
     asked = asked_part(q) or q  # "Ooh the election one sounds juicy. Who's in the running?"
     if not previous or not (_POINTING_BACK.search(asked) or asks_for_evidence(q)) or _DISLOCATED.match(q):

@@ -112,7 +112,8 @@ def test_the_second_pass_sets_are_well_formed_and_quote_the_capture(name):
 @pytest.mark.parametrize("name", ["conversations_blind.jsonl", "conversations_blind2.jsonl",
                                   "conversations_blind3.jsonl", "conversations_blind4.jsonl",
                                   "conversations_blind5.jsonl", "conversations_blind6.jsonl",
-                                  "conversations_blind7.jsonl", "conversations_blind8.jsonl"])
+                                  "conversations_blind7.jsonl", "conversations_blind8.jsonl",
+                                  "conversations_blind9.jsonl"])
 def test_the_blind_sets_are_well_formed_and_quote_the_capture(name):
     """Each written by a pass blind to the rules, after they were built, and run once at the end of
     a round (docs/evaluation.md). Its answers may be worded freely; one per turn is the article's."""

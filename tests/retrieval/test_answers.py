@@ -490,3 +490,14 @@ def test_a_follow_up_asking_for_the_evidence_gets_the_sentence_that_gives_it(ans
     the article's sentence that says where the claim comes from."""
     answer = answerer.ask(question, history=[first])
     assert not answer.abstained and said in answer.text and answer.interpreted_as is None
+
+
+@pytest.mark.parametrize("first", ["Which former prime minister is barred from this election?",
+                                   "Who was Prime Minister of Pakistan during this crisis?"])
+def test_he_after_a_question_asking_for_a_person_by_a_role_is_the_person_its_answer_named(answerer, first):
+    """A role written as a name ("Prime Minister of Pakistan") or asked by "which" still asks for a
+    person: "he"/"his" is the one its answer named, not the role."""
+    answer = answerer.ask("And what is his party called?" if first.startswith("Which") else "Is he elected or acting?",
+                          history=[first])
+    named = "Imran Khan" if first.startswith("Which") else "Kakar"
+    assert answer.interpreted_as is not None and named in answer.interpreted_as

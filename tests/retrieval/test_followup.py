@@ -526,19 +526,23 @@ def test_what_a_long_question_asks_after_its_context(question, expected):
 
 @pytest.mark.parametrize("question,previous,expected", [
     # a point picked by its number is the point at that place
-    ("The number two, what does it say?", "What were Chile's motives?", "The second of Chile's motives, what does it say?"),
+    ("The number two, what does it say?", "What were Chile's motives?",
+     "The second of Chile's motives, what does it say?"),
     ("and point 3?", "What were Chile's motives?", "What is the third of Chile's motives?"),
     ("Chile, why did it hold back?", "Why did Peru hold back?", "Chile, why did it hold back?"),  # the topic said first
     # a pronoun and a verb after "And" make a question of their own, not a fragment to fill
-    ("And they accept the ruling or not?", "Who does the court blame for the flooding?", "They accept the ruling or not?"),
+    ("And they accept the ruling or not?", "Who does the court blame for the flooding?",
+     "They accept the ruling or not?"),
     # "this Chilean strike" is the strike, not the adjective
     ("How many were hurt in it?", "When did this Chilean strike happen?", "How many were hurt in the Chilean strike?"),
     # an adverb ends a phrase
     ("When was it built?", "Can you describe the harbour wall properly?", "When was the harbour wall built?"),
     # "the names of the two envoys": the envoys are what "them" stands for
-    ("Did Chile keep talking with them?", "What are the names of the two envoys?", "Did Chile keep talking with the two envoys?"),
+    ("Did Chile keep talking with them?", "What are the names of the two envoys?",
+     "Did Chile keep talking with the two envoys?"),
     # two questions joined by a comma: nothing said first for a pronoun to take up
-    ("And how does that fit with the drought, is the report saying the dam failed?", "What does the report say about the dam?",
+    ("And how does that fit with the drought, is the report saying the dam failed?",
+     "What does the report say about the dam?",
      "How does that fit with the drought, is the report saying the dam failed?"),
 ])
 def test_points_by_number_pronoun_clauses_adjectives_and_adverbs(question, previous, expected):
