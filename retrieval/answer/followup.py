@@ -135,6 +135,7 @@ _IDIOM_IT = re.compile(r"\b(?:come|comes|came|coming|fit|fits)\s+into\s+it\b|\bt
 # together?", "Iran, why did it hold back?"): the pronoun's antecedent is in the question itself.
 _DISLOCATED = re.compile(r"^(?!(?i:so|and|but|ok|okay|well|then|also|now|yes|no|right|sure|thanks|if|in|when|after|"
                          r"what|what['’]s|which|who|who['’]s|whom|whose|where|why|how|"
+                         r"h+m+|wow|oh|ah|huh|fine|whatever|interesting|gotcha|"
                          r"because|since|at|for|with|by|on)\b)(?:[Tt]he\s+)?[A-Z][^,?]{0,60},\s*(?:[^,?]*?\s)?"
                          r"(?:they|it|he|she|them|him)\b")
 # A remark said before the question, as a sentence of its own ("Ooh the election one sounds juicy.
@@ -189,7 +190,7 @@ _POINTING_BACK = re.compile(r"\b(it|its|they|them|their|he|him|his|she|her|that|
 
 # "How do we know?", "Says who?", "Where's that coming from?", "Any proof?": the evidence for the
 # previous answer, which only the previous question says what it is about.
-_EVIDENCE = (r"(?:says\s+who|who\s+says(?:\s+(?:so|that))?|according\s+to\s+(?:whom|who)|"
+_EVIDENCE = (r"(?:says\s+who|who\s+says(?:\s+(?:so|that))?|according\s+to\s+(?:whom|who)|based\s+on\s+what|"
              r"how\s+(?:do|can|would)\s+(?:we|they|you|i|the\s+author)\s+know(?:\s+(?:that|this|it))?|"
              r"where(?:['’]s|\s+is|\s+does)\s+(?:that|this)\s+(?:coming|come)\s+from|"
              r"(?:what['’]s|what\s+is|is\s+there|any)\s+(?:the\s+|some\s+|any\s+)?(?:evidence|proof|source)"

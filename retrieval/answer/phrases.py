@@ -44,7 +44,8 @@ PARTICLES = {"out", "up", "down", "off", "back", "away", "over", "around", "thro
 # is a month or a day on its own a name a pronoun stands for ("What did the museum announce in March?").
 _NEVER_NAMES = {"OK", "Okay", "I", "I'm", "I’m", "I've", "I’ve", "I'd", "I’d", "I'll", "I’ll", "January", "February",
                 "March", "April", "May", "June", "July", "August", "September", "October", "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday",
-                "Friday", "Saturday", "Sunday"}
+                "Friday", "Saturday", "Sunday",
+                "Hmm", "Hmmm", "Hm", "Wow", "Oh", "Ah", "Huh", "Fine", "Whatever", "Interesting", "Gotcha"}  # interjections
 NAME = re.compile(r"(?<![\w’'])(?:[A-Z][\w’'.-]*)"
                   r"(?:\s+(?:of\s+(?:the\s+)?|and\s+(?=[A-Z][a-z]+\s+[A-Z]))?(?!(?:OK|Okay|I)\b)[A-Z][\w’'.-]*)*")
 AFTER_AUX = re.compile(r"\b(?:{})\s+(?:the\s+)?$".format("|".join(sorted(AUX))), re.I)

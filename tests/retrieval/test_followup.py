@@ -537,6 +537,8 @@ def test_what_a_long_question_asks_after_its_context(question, expected):
     ("How many were hurt in it?", "When did this Chilean strike happen?", "How many were hurt in the Chilean strike?"),
     # an adverb ends a phrase
     ("When was it built?", "Can you describe the harbour wall properly?", "When was the harbour wall built?"),
+    # an interjection is no topic said first, nor a name a pronoun stands for
+    ("Hmm, and when did it open?", "When was the bridge built?", "Hmm, and when did the bridge open?"),
     # "the names of the two envoys": the envoys are what "them" stands for
     ("Did Chile keep talking with them?", "What are the names of the two envoys?",
      "Did Chile keep talking with the two envoys?"),
@@ -550,7 +552,7 @@ def test_points_by_number_pronoun_clauses_adjectives_and_adverbs(question, previ
 
 
 @pytest.mark.parametrize("question,asks", [
-    ("Says who?", True), ("really? who says so", True), ("How do we know?", True), ("any proof?", True),
+    ("Says who?", True), ("really? who says so", True), ("Based on what, exactly?", True), ("How do we know?", True), ("any proof?", True),
     ("where's that coming from, how do we know?", True), ("What is the evidence for that?", True),
     ("Who says the dam is safe?", False),  # asks who says something else
     ("How do we know the date?", False),
