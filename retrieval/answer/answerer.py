@@ -141,18 +141,18 @@ class Answerer:
         # A long question's context said first ("…, so then why did Pakistan …?") helps find the
         # passages; what kind of answer it wants is judged on what it asks.
         focus = asked_part(reading)
-        query = shown = self.retriever.query(focus or reading)
+        whole = self.retriever.query(reading)
+        query = self.retriever.query(focus) if focus else whole
         # A follow-up no rule could rewrite is searched for with the previous question beside it
         # (followup.context_of); the reader reads it as asked.
         context = None if rewritten else context_of(cased, earlier, self.retriever.title_of(doc))
-        searched = self.retriever.query(f"{reading} {context}") if context else \
-            self.retriever.query(reading) if focus else query
+        searched = self.retriever.query(f"{reading} {context}") if context else whole
         if context and asks_for_evidence(cased):  # "Says who?" is answered as the previous question with it
             query = searched
         signals = self.retriever.signals(searched, doc or None)
         answer = self.compose(query, signals, self.retriever.rank(searched, signals, k, mode, doc))
-        if reading != asked:
-            answer = replace(answer, question=asked, interpreted_as=shown.text)
+        if reading != asked:  # the whole reading is shown, its context said first too
+            answer = replace(answer, question=asked, interpreted_as=whole.text)
         return replace(answer, mode=mode or self.settings.mode, seconds=time.perf_counter() - started)
 
     def _asked_again(self, earlier: str, doc: str | None) -> Answer:

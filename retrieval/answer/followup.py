@@ -146,11 +146,12 @@ _REMARK = re.compile(r"^[^?]*?[a-z0-9][.!]+\s+(?P<q>[^.!?]+\?)$")
 # understood correctly it was Iran that struck first, so then why did Pakistan …?"), or after the
 # comma that ends an opening "since/given …" clause ("since the article also brings up …, what
 # exactly are the factors …?"); not after an "if" clause, which is part of what is asked ("If Pakistan
-# had not responded, what would Iran have done?"). Only a question word or an auxiliary opens it.
+# had not responded, what would Iran have done?"), nor after a request ("Tell me about the sixth one:
+# when is the vote?" asks both). Only a question word or an auxiliary opens what is asked.
 _ASKED = (r"(?P<q>(?:(?:roughly|exactly|basically|actually|just|now)\s+)?"
           r"(?:(?:{})\b|(?:{})\s)[^:]*\?)$".format("|".join(sorted(WH)), "|".join(sorted(AUX))))
 _CONTEXT_FIRST = re.compile(
-    r"^(?P<c>(?:\S+\s+){{5}}[^?:]*?)(?::\s+|,\s+(?:and\s+)?(?:so(?:\s+then)?|then)\s+){}".format(_ASKED), re.I)
+    r"^(?!\W*(?:please\s+)?(?:tell|explain|describe|give|show|list|talk|say)\b)(?P<c>(?:\S+\s+){{5}}[^?:]*?)(?::\s+|,\s+(?:and\s+)?(?:so(?:\s+then)?|then)\s+){}".format(_ASKED), re.I)
 _CLAUSE_FIRST = re.compile(
     r"^(?P<c>(?:(?:ok|okay|so|and|right|well)\W+)*(?:since|given|because|as|now\s+that)\s[^?,:]*?(?:\S+\s+){{3}}"
     r"[^?,:]*),\s+{}".format(_ASKED), re.I)
@@ -196,7 +197,7 @@ _EVIDENCE = (r"(?:says\s+who|who\s+says(?:\s+(?:so|that))?|according\s+to\s+(?:w
              r"(?:what['’]s|what\s+is|is\s+there|any)\s+(?:the\s+|some\s+|any\s+)?(?:evidence|proof|source)"
              r"(?:\s+(?:for|of)\s+(?:that|this|it))?|(?:evidence|proof|source)s?)")
 _ASKS_FOR_EVIDENCE = re.compile(rf"^(?:(?:and|but|so|ok|okay|really|hmm+|wait|oh)\W+)*{_EVIDENCE}"
-                                rf"(?:\W+{_EVIDENCE})*\W*$", re.I)
+                                rf"(?:\W+{_EVIDENCE})*(?:\W+(?:exactly|then|though|tho|again))?\W*$", re.I)
 
 
 def asks_for_evidence(question: str) -> bool:
