@@ -153,6 +153,8 @@ class Answerer:
         answer = self.compose(query, signals, self.retriever.rank(searched, signals, k, mode, doc))
         if reading != asked:  # the whole reading is shown, its context said first too
             answer = replace(answer, question=asked, interpreted_as=whole.text)
+        elif focus:
+            answer = replace(answer, question=asked)  # as asked, not only what it asks
         return replace(answer, mode=mode or self.settings.mode, seconds=time.perf_counter() - started)
 
     def _asked_again(self, earlier: str, doc: str | None) -> Answer:

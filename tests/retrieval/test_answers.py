@@ -501,3 +501,10 @@ def test_he_after_a_question_asking_for_a_person_by_a_role_is_the_person_its_ans
                           history=[first])
     named = "Imran Khan" if first.startswith("Which") else "Kakar"
     assert answer.interpreted_as is not None and named in answer.interpreted_as
+
+
+def test_a_long_question_s_answer_keeps_the_question_as_asked(answerer):
+    asked = ("I'm revising for a class on South Asia, so I'd like to check one figure here: roughly what share "
+             "of Pakistan's population is Shiite?")
+    answer = answerer.ask(asked)
+    assert answer.question == asked and answer.interpreted_as is None
