@@ -96,8 +96,9 @@ _PLACED_ONE = re.compile(r"\b(?:the|that|this)\s+({}|last|final)(?:\s+(?:one|{})
 # one about India".
 _NAMED_ONE = re.compile(r"\b(?:the|that|this)\s+(?P<x>[\w’'-]+)\s+one\b"
                         r"|\bthe\s+one\s+(?:about|on|with|involving|concerning|regarding)\s+(?P<y>[\w’'-]+)", re.I)
-# A subordinate clause's subject pronoun, after a name in the main clause, stands for that name.
+# A subject pronoun and a verb after "And" make a question of its own, not a fragment to fill.
 _SUBJECTS = {"i", "you", "he", "she", "it", "we", "they"}
+# A subordinate clause's subject pronoun, after a name in the main clause, stands for that name.
 _SUBORDINATORS = {"if", "when", "whether", "because", "since", "after", "before", "unless", "once", "while",
                   "although", "though", "until"}
 # So does the subject of what a name's verb of saying, thinking or feeling takes: "Why did Pakistan
@@ -151,7 +152,8 @@ _REMARK = re.compile(r"^[^?]*?[a-z0-9][.!]+\s+(?P<q>[^.!?]+\?)$")
 _ASKED = (r"(?P<q>(?:(?:roughly|exactly|basically|actually|just|now)\s+)?"
           r"(?:(?:{})\b|(?:{})\s)[^:]*\?)$".format("|".join(sorted(WH)), "|".join(sorted(AUX))))
 _CONTEXT_FIRST = re.compile(
-    r"^(?!\W*(?:please\s+)?(?:tell|explain|describe|give|show|list|talk|say)\b)(?P<c>(?:\S+\s+){{5}}[^?:]*?)(?::\s+|,\s+(?:and\s+)?(?:so(?:\s+then)?|then)\s+){}".format(_ASKED), re.I)
+    r"^(?!\W*(?:please\s+)?(?:tell|explain|describe|give|show|list|talk|say)\b)(?P<c>(?:\S+\s+){{5}}[^?:]*?)"
+    r"(?::\s+|,\s+(?:and\s+)?(?:so(?:\s+then)?|then)\s+){}".format(_ASKED), re.I)
 _CLAUSE_FIRST = re.compile(
     r"^(?P<c>(?:(?:ok|okay|so|and|right|well)\W+)*(?:since|given|because|as|now\s+that)\s[^?,:]*?(?:\S+\s+){{3}}"
     r"[^?,:]*),\s+{}".format(_ASKED), re.I)

@@ -45,7 +45,7 @@ PARTICLES = {"out", "up", "down", "off", "back", "away", "over", "around", "thro
 _NEVER_NAMES = {"OK", "Okay", "I", "I'm", "I’m", "I've", "I’ve", "I'd", "I’d", "I'll", "I’ll", "January", "February",
                 "March", "April", "May", "June", "July", "August", "September", "October", "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday",
                 "Friday", "Saturday", "Sunday",
-                "Hmm", "Hmmm", "Hm", "Wow", "Oh", "Ah", "Huh", "Fine", "Whatever", "Interesting", "Gotcha"}  # interjections
+                "Hmm", "Hmmm", "Hm", "Wow", "Oh", "Ah", "Huh", "Fine", "Whatever", "Interesting", "Gotcha"}
 NAME = re.compile(r"(?<![\w’'])(?:[A-Z][\w’'.-]*)"
                   r"(?:\s+(?:of\s+(?:the\s+)?|and\s+(?=[A-Z][a-z]+\s+[A-Z]))?(?!(?:OK|Okay|I)\b)[A-Z][\w’'.-]*)*")
 AFTER_AUX = re.compile(r"\b(?:{})\s+(?:the\s+)?$".format("|".join(sorted(AUX))), re.I)
