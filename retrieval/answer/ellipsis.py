@@ -38,9 +38,9 @@ class Listed:
 # The list an earlier question was answered with, if its answer gave one.
 ListOf = Callable[[str], Listed | None]
 
-_NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
-_NUMBER_ORDINALS = {n: o for i, o in enumerate(ORDINAL_WORDS) for n in (_NUMBER_WORDS[i], str(i + 1))}
-_NUMBERED = re.compile(r"(?:the\s+)?(?:number|no\.|#|point|item)\s*({}|[1-9]|10)".format("|".join(_NUMBER_WORDS)),
+NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+NUMBER_ORDINALS = {n: o for i, o in enumerate(ORDINAL_WORDS) for n in (NUMBER_WORDS[i], str(i + 1))}
+_NUMBERED = re.compile(r"(?:the\s+)?(?:number|no\.|#|point|item)\s*({}|[1-9]|10)".format("|".join(NUMBER_WORDS)),
                        re.I)
 ORDINALS = r"({}|last|final|next)".format("|".join(ORDINAL_WORDS))
 _SOMEONE = re.compile(r"^(?:every|any|some|no)(?:one|body|thing)\b", re.I)
@@ -77,7 +77,7 @@ def fill_ellipsis(readings: list[str], x: str, list_of: ListOf | None = None) ->
         return _from_the_side_of(b, side.group("x"))
     numbered = _NUMBERED.fullmatch(x)
     if numbered:  # "And number two?": the second
-        x = "the " + _NUMBER_ORDINALS[numbered.group(1).lower()]
+        x = "the " + NUMBER_ORDINALS[numbered.group(1).lower()]
     if _ORDINAL.fullmatch(x):  # "What about the fifth?": the ordinal of the last question that had one
         ordinal = _ORDINAL.fullmatch(x).group(2).lower()
         for earlier in reversed(readings):

@@ -42,6 +42,8 @@ from retrieval.answer.agreement import (
     thing_answered,
 )
 from retrieval.answer.ellipsis import (
+    NUMBER_ORDINALS,
+    NUMBER_WORDS,
     Listed,
     ListOf,
     fill_ellipsis,
@@ -123,9 +125,8 @@ _BARE_ORDINAL = re.compile(r"\b((?:is|was|are|were|about|of|on|in|to)\s+)({})(?=
                            re.I)
 _NUMERIC_ORDINAL = re.compile(r"\b([1-{}])(?:st|nd|rd|th)\b".format(min(len(ORDINAL_WORDS), 9)), re.I)
 # "The number two, can you explain it?", "and point 3?": a point picked by its number, "the second one".
-_CARDINALS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 _NUMBERED = re.compile(r"\b(?:the\s+)?(?:number|no\.|#|point|item)\s*({}|[1-9])(?=\s*(?:[,?.!]|$))".format(
-    "|".join(_CARDINALS)), re.I)
+    "|".join(NUMBER_WORDS)), re.I)
 _YOU_LISTED = re.compile(r"\s+(?:that\s+)?(?:you|u)\s+(?:listed|mentioned|gave|named|cited|raised|brought\s+up)$",
                          re.I)
 # "it" in an idiom stands for the matter at hand, not for a thing named before.
@@ -228,7 +229,8 @@ def _read(question: str, readings: list[str], answer_of: Callable[[str], str | N
     q = _GREETING.sub("", q) or q  # "Hi! Which …": "Hi" is no name
     q = _NUMERIC_ORDINAL.sub(lambda m: ORDINAL_WORDS[int(m.group(1)) - 1], q)  # "the 2nd one": the second
     q = _BARE_ORDINAL.sub(lambda m: f"{m.group(1)}the {m.group(2)}", q)  # "when was 2nd one": the second one
-    q = _NUMBERED.sub(lambda m: f"{'T' if m.group()[:1].isupper() else 't'}he {_ordinal(m.group(1))} one", q)
+    q = _NUMBERED.sub(lambda m: "{}he {} one".format("T" if m.group()[:1].isupper() else "t",
+                                                     NUMBER_ORDINALS[m.group(1).lower()]), q)
     if not q or not readings:
         return _resolve_pronouns(q, [""], None, subject) if q and subject else q
     if asks_for_evidence(q):
@@ -299,11 +301,6 @@ def _is_clause(text: str) -> bool:
     a subject pronoun and a verb ("And they accept this accusation or not?")."""
     words = [w.lower() for w in WORD.findall(text)]
     return bool(words) and (words[0] in WH or words[0] in AUX or (words[0] in _SUBJECTS and len(words) > 1))
-
-
-def _ordinal(number: str) -> str:
-    """"two" or "2" → "second"."""
-    return ORDINAL_WORDS[int(number) - 1 if number.isdigit() else _CARDINALS.index(number.lower())]
 
 
 def _swap_wh(before: str, wh: str, negated: bool) -> str:
